@@ -1,0 +1,11 @@
+//! Entry point of the SPA: install the panic hook and mount the app on `<body>`.
+
+mod api;
+mod app;
+mod components;
+mod pages;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

@@ -1,0 +1,14 @@
+//! Pure rules shared by the SPA (`app`) and the worker (`edge`): wire types, error codes,
+//! URL building. No I/O and no platform types, so it builds for native and wasm32 alike and is
+//! tested with plain `cargo test`.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod api;
+pub mod error;
+pub mod url;
+
+/// The product's name as shown in the SPA and on callback pages.
+pub const PRODUCT_NAME: &str = "Edge OAuth Connections";
+
+/// The path of the OAuth redirect endpoint that every provider calls back to.
+pub const CALLBACK_PATH: &str = "/oauth/callback";

@@ -1,0 +1,91 @@
+//! URL rules: where the product lives and the callback URL derived from it.
+
+use url::Url;
+
+use crate::CALLBACK_PATH;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    #[error("not a valid absolute URL")]
+    Invalid,
+    #[error("only https URLs are accepted, or http on a loopback host")]
+    InsecureScheme,
+}
+
+/// The public origin of the product: the configured one when set (behind a proxy the request URL
+/// may not be what browsers see), otherwise the origin of the incoming request.
+pub fn public_origin(configured: Option<&str>, request_url: &str) -> Result<Url, UrlError> {
+    let raw = configured.map(str::trim).filter(|s| !s.is_empty()).unwrap_or(request_url);
+    let url = Url::parse(raw).map_err(|_| UrlError::Invalid)?;
+    require_secure(&url)?;
+    let origin = url.origin();
+    if !origin.is_tuple() {
+        return Err(UrlError::Invalid);
+    }
+    Url::parse(&origin.ascii_serialization()).map_err(|_| UrlError::Invalid)
+}
+
+/// The OAuth redirect URI for a public origin.
+pub fn callback_url(origin: &Url) -> Url {
+    let mut url = origin.clone();
+    url.set_path(CALLBACK_PATH);
+    url.set_query(None);
+    url.set_fragment(None);
+    url
+}
+
+/// https everywhere, plain http only for loopback hosts (local development and tests).
+pub fn require_secure(url: &Url) -> Result<(), UrlError> {
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(url) => Ok(()),
+        "http" => Err(UrlError::InsecureScheme),
+        _ => Err(UrlError::Invalid),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callback_url_comes_from_the_request_origin() {
+        let origin = public_origin(None, "http://127.0.0.1:8787/api/v1/config?x=1").unwrap();
+        assert_eq!(callback_url(&origin).as_str(), "http://127.0.0.1:8787/oauth/callback");
+    }
+
+    #[test]
+    fn configured_origin_wins_over_the_request() {
+        let origin = public_origin(Some("https://oauth.example.com/ignored/path"), "http://127.0.0.1:8787/").unwrap();
+        assert_eq!(callback_url(&origin).as_str(), "https://oauth.example.com/oauth/callback");
+    }
+
+    #[test]
+    fn blank_configuration_falls_back_to_the_request() {
+        let origin = public_origin(Some("  "), "https://a.example/x").unwrap();
+        assert_eq!(origin.as_str(), "https://a.example/");
+    }
+
+    #[test]
+    fn plain_http_is_refused_off_loopback() {
+        assert_eq!(public_origin(None, "http://example.com/"), Err(UrlError::InsecureScheme));
+        assert_eq!(public_origin(Some("http://10.0.0.1/"), "https://a.example/"), Err(UrlError::InsecureScheme));
+        assert!(public_origin(None, "http://localhost:3000/").is_ok());
+        assert!(public_origin(None, "http://[::1]:3000/").is_ok());
+    }
+
+    #[test]
+    fn other_schemes_and_garbage_are_invalid() {
+        assert_eq!(public_origin(None, "ftp://example.com/"), Err(UrlError::Invalid));
+        assert_eq!(public_origin(None, "not a url"), Err(UrlError::Invalid));
+    }
+}

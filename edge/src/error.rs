@@ -1,0 +1,50 @@
+//! `ApiError`: what a handler fails with. It renders as `{"error":{"code","message","field"?}}`
+//! (DESIGN.md §7); internal detail goes to the log only.
+
+use domain::error::{ErrorCode, ErrorResponse};
+use worker::Response;
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[derive(Debug)]
+pub struct ApiError {
+    body: ErrorResponse,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError { body: ErrorResponse::new(code, message) }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotFound, message)
+    }
+
+    pub fn method_not_allowed() -> Self {
+        Self::new(ErrorCode::MethodNotAllowed, "this endpoint does not take that method")
+    }
+
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        ApiError { body: ErrorResponse::new(ErrorCode::ValidationFailed, message).with_field(field) }
+    }
+
+    /// An unexpected failure: the detail is logged, the caller sees a generic message.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        worker::console_error!("internal error: {detail}");
+        Self::new(ErrorCode::Internal, "something went wrong on our side")
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        self.body.error.code
+    }
+
+    pub fn into_response(self) -> worker::Result<Response> {
+        Ok(Response::from_json(&self.body)?.with_status(self.code().status()))
+    }
+}
+
+impl From<worker::Error> for ApiError {
+    fn from(error: worker::Error) -> Self {
+        ApiError::internal(error)
+    }
+}

@@ -1,0 +1,57 @@
+//! The route table, nothing else. Handlers return `ApiResult`; `api` turns errors into the JSON
+//! error shape so every route answers the same way.
+
+use std::future::Future;
+
+use worker::{Env, Request, Response, RouteContext, Router};
+
+use crate::error::{ApiError, ApiResult};
+use crate::routes::{config, diagnostics, health};
+
+pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
+    let response = Router::new()
+        .get_async("/api/v1/health", api(health::get))
+        .get_async("/api/v1/config", api(config::get))
+        .get_async("/api/v1/_test/discovery", api(diagnostics::discovery))
+        .or_else_any_method_async("/api/*rest", api(not_found))
+        .or_else_any_method_async("/oauth/*rest", api(not_found))
+        .run(req, env)
+        .await?;
+    Ok(json_method_not_allowed(response))
+}
+
+/// Adapts a handler returning `ApiResult` to the router's signature, rendering errors as JSON
+/// and marking every API answer uncacheable.
+fn api<F, Fut>(
+    handler: F,
+) -> impl Fn(Request, RouteContext<()>) -> std::pin::Pin<Box<dyn Future<Output = worker::Result<Response>>>>
+where
+    F: Fn(Request, RouteContext<()>) -> Fut + Copy + 'static,
+    Fut: Future<Output = ApiResult<Response>> + 'static,
+{
+    move |req, ctx| {
+        Box::pin(async move {
+            let mut response = match handler(req, ctx).await {
+                Ok(response) => response,
+                Err(error) => error.into_response()?,
+            };
+            let headers = response.headers_mut();
+            headers.set("cache-control", "no-store")?;
+            headers.set("x-content-type-options", "nosniff")?;
+            Ok(response)
+        })
+    }
+}
+
+async fn not_found(_req: Request, _ctx: RouteContext<()>) -> ApiResult<Response> {
+    Err(ApiError::not_found("no such endpoint"))
+}
+
+/// The worker router answers a known path with the wrong method in plain text; API clients get
+/// the JSON error shape instead.
+fn json_method_not_allowed(response: Response) -> Response {
+    if response.status_code() != 405 {
+        return response;
+    }
+    ApiError::method_not_allowed().into_response().unwrap_or(response)
+}

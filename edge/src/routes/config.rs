@@ -1,0 +1,20 @@
+//! `GET /api/v1/config`: settings the SPA needs before sign-in, above all the callback URL that
+//! administrators register at their providers.
+
+use domain::api::ConfigResponse;
+use domain::url::{callback_url, public_origin};
+use worker::{Request, Response, RouteContext};
+
+use crate::error::{ApiError, ApiResult};
+use crate::settings;
+
+pub async fn get(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let configured = settings::public_url(&ctx.env);
+    let origin = public_origin(configured.as_deref(), req.url()?.as_str())
+        .map_err(|e| ApiError::internal(format!("PUBLIC_URL or request origin unusable: {e}")))?;
+    Ok(Response::from_json(&ConfigResponse {
+        product_name: domain::PRODUCT_NAME.into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        callback_url: callback_url(&origin).into(),
+    })?)
+}

@@ -1,0 +1,103 @@
+// `wrangler dev` for tests: the prebuilt worker (xtask builds once), a fresh temporary persist
+// dir (real local D1, KV and Durable Objects), migrations applied, a free port, logs in a file.
+import { spawn, execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ROOT, TEST_LOGS, nodeBin } from './paths.mjs';
+import { freePort } from './ports.mjs';
+
+const run = promisify(execFile);
+
+/** Offline, home-free wrangler (TOOLCHAIN.md); XTASK_PREBUILT skips the `[build]` command. */
+export function wranglerEnv() {
+  const state = path.join(ROOT, '.wrangler');
+  return {
+    ...process.env,
+    CI: 'true',
+    WRANGLER_SEND_METRICS: 'false',
+    CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+    XDG_CONFIG_HOME: path.join(state, 'xdg/config'),
+    XDG_CACHE_HOME: path.join(state, 'xdg/cache'),
+    WRANGLER_LOG_PATH: path.join(state, 'logs'),
+    XTASK_PREBUILT: '1',
+    PATH: `${path.join(ROOT, 'node_modules/.bin')}:${process.env.PATH}`,
+  };
+}
+
+/** A test encryption key ring: one random AES-256 key. */
+export function testEncryptionKeys() {
+  return `t1:${randomBytes(32).toString('base64')}`;
+}
+
+/**
+ * Start a worker.
+ * @param {object} [options]
+ * @param {Record<string,string>} [options.vars] extra worker vars (`--var`)
+ * @param {number} [options.port]
+ */
+export async function startWorker({ vars = {}, port } = {}) {
+  if (!fs.existsSync(path.join(ROOT, 'edge/build/index.js')) || !fs.existsSync(path.join(ROOT, 'dist/index.html'))) {
+    throw new Error('the worker or the SPA is not built: run `cargo xtask test` (or `cargo xtask build`) first');
+  }
+  port ??= await freePort();
+  const inspectorPort = await freePort();
+  const persistTo = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-oauth-state-'));
+  const env = wranglerEnv();
+  await run(nodeBin('wrangler'), ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo], { cwd: ROOT, env });
+
+  fs.mkdirSync(TEST_LOGS, { recursive: true });
+  const logPath = path.join(TEST_LOGS, `wrangler-${port}.log`);
+  const log = fs.openSync(logPath, 'w');
+  const allVars = { TEST_ROUTES: '1', ENCRYPTION_KEYS: testEncryptionKeys(), ...vars };
+  const args = [
+    'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
+    '--persist-to', persistTo, '--show-interactive-dev-session=false',
+    ...Object.entries(allVars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+  ];
+  // A process group of its own: ending wrangler alone would leave workerd running.
+  const child = spawn(nodeBin('wrangler'), args, { cwd: ROOT, env, detached: true, stdio: ['ignore', log, log] });
+  const killGroup = () => { try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ } };
+  process.once('exit', killGroup);
+
+  const baseUrl = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHealth(baseUrl, child, logPath);
+  } catch (error) {
+    killGroup();
+    throw error;
+  }
+  return {
+    baseUrl,
+    port,
+    logPath,
+    persistTo,
+    /** Everything wrangler and the worker printed so far. */
+    logs: () => fs.readFileSync(logPath, 'utf8'),
+    stop: async () => {
+      const exited = new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
+      killGroup();
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      process.removeListener('exit', killGroup);
+      fs.closeSync(log);
+      fs.rmSync(persistTo, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitForHealth(baseUrl, child, logPath, limitMs = 60_000) {
+  const started = Date.now();
+  while (Date.now() - started < limitMs) {
+    if (child.exitCode !== null) {
+      throw new Error(`wrangler dev exited with ${child.exitCode}:\n${fs.readFileSync(logPath, 'utf8').slice(-4000)}`);
+    }
+    try {
+      const response = await fetch(`${baseUrl}/api/v1/health`);
+      if (response.status === 200) return;
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`wrangler dev did not become healthy in ${limitMs} ms:\n${fs.readFileSync(logPath, 'utf8').slice(-4000)}`);
+}
