@@ -1,8 +1,13 @@
 //! One typed client for the worker's JSON API, over gloo-net, speaking `domain::api` types.
+//! Same origin, so the session cookie and `Origin` header go along by themselves.
 
-use domain::api::ConfigResponse;
-use domain::error::{ErrorBody, ErrorResponse};
-use gloo_net::http::Request;
+use domain::api::{
+    ApiKeyView, ConfigResponse, CreateApiKeyRequest, CreateApiKeyResponse, CreateRoleRequest, CreateUserRequest,
+    ListResponse, MeResponse, RoleView, SignInRequest, UpdateRoleRequest, UpdateUserRequest, UserView,
+};
+use domain::error::{ErrorBody, ErrorCode, ErrorResponse};
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// Why a call failed, in words a page can show.
@@ -14,23 +19,49 @@ pub enum ApiError {
     Transport(String),
 }
 
-impl std::fmt::Display for ApiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl ApiError {
+    pub fn code(&self) -> Option<ErrorCode> {
         match self {
-            ApiError::Api(body) => write!(f, "{} ({})", body.message, body.code.as_str()),
-            ApiError::Transport(detail) => write!(f, "the server could not be reached: {detail}"),
+            ApiError::Api(body) => Some(body.code),
+            ApiError::Transport(_) => None,
+        }
+    }
+
+    /// The field the server blamed, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            ApiError::Api(body) => body.field.as_deref(),
+            ApiError::Transport(_) => None,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::Api(body) => body.message.clone(),
+            ApiError::Transport(detail) => format!("The server could not be reached ({detail})."),
         }
     }
 }
 
-async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let response = Request::get(path)
-        .header("accept", "application/json")
-        .send()
-        .await
-        .map_err(|e| ApiError::Transport(e.to_string()))?;
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+fn transport(error: impl std::fmt::Display) -> ApiError {
+    ApiError::Transport(error.to_string())
+}
+
+async fn send(builder: RequestBuilder, body: Option<String>) -> Result<Response, ApiError> {
+    let builder = builder.header("accept", "application/json");
+    let response = match body {
+        Some(json) => builder.header("content-type", "application/json").body(json).map_err(transport)?.send().await,
+        None => builder.send().await,
+    }
+    .map_err(transport)?;
     if response.ok() {
-        return response.json::<T>().await.map_err(|e| ApiError::Transport(e.to_string()));
+        return Ok(response);
     }
     match response.json::<ErrorResponse>().await {
         Ok(body) => Err(ApiError::Api(body.error)),
@@ -38,6 +69,100 @@ async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
     }
 }
 
+fn encode<B: Serialize>(body: &B) -> Result<Option<String>, ApiError> {
+    serde_json::to_string(body).map(Some).map_err(transport)
+}
+
+async fn json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    response.json::<T>().await.map_err(transport)
+}
+
+async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    json(send(Request::get(path), None).await?).await
+}
+
+async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    json(send(Request::post(path), encode(body)?).await?).await
+}
+
+async fn patch<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    json(send(Request::patch(path), encode(body)?).await?).await
+}
+
+async fn delete(path: &str) -> Result<(), ApiError> {
+    send(Request::delete(path), None).await.map(|_| ())
+}
+
+/// `?q=` for list searches.
+fn with_query(path: &str, q: &str) -> String {
+    if q.trim().is_empty() { path.to_string() } else { format!("{path}?q={}", js_sys_encode(q.trim())) }
+}
+
+fn js_sys_encode(value: &str) -> String {
+    String::from(web_sys::js_sys::encode_uri_component(value))
+}
+
 pub async fn config() -> Result<ConfigResponse, ApiError> {
-    get_json("/api/v1/config").await
+    get("/api/v1/config").await
+}
+
+/// Who is signed in; `None` when nobody is.
+pub async fn me() -> Result<Option<MeResponse>, ApiError> {
+    match get::<MeResponse>("/api/v1/session").await {
+        Ok(me) => Ok(Some(me)),
+        Err(e) if e.code() == Some(ErrorCode::Unauthenticated) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+pub async fn sign_in(email: String, password: String) -> Result<MeResponse, ApiError> {
+    post("/api/v1/session", &SignInRequest { email, password }).await
+}
+
+pub async fn sign_out() -> Result<(), ApiError> {
+    delete("/api/v1/session").await
+}
+
+pub async fn users(q: &str) -> Result<ListResponse<UserView>, ApiError> {
+    get(&with_query("/api/v1/users", q)).await
+}
+
+pub async fn create_user(request: &CreateUserRequest) -> Result<UserView, ApiError> {
+    post("/api/v1/users", request).await
+}
+
+pub async fn update_user(id: &str, request: &UpdateUserRequest) -> Result<UserView, ApiError> {
+    patch(&format!("/api/v1/users/{id}"), request).await
+}
+
+pub async fn roles(q: &str) -> Result<ListResponse<RoleView>, ApiError> {
+    get(&with_query("/api/v1/roles", q)).await
+}
+
+pub async fn role(id: &str) -> Result<RoleView, ApiError> {
+    get(&format!("/api/v1/roles/{id}")).await
+}
+
+pub async fn create_role(request: &CreateRoleRequest) -> Result<RoleView, ApiError> {
+    post("/api/v1/roles", request).await
+}
+
+pub async fn update_role(id: &str, request: &UpdateRoleRequest) -> Result<RoleView, ApiError> {
+    patch(&format!("/api/v1/roles/{id}"), request).await
+}
+
+pub async fn delete_role(id: &str) -> Result<(), ApiError> {
+    delete(&format!("/api/v1/roles/{id}")).await
+}
+
+pub async fn api_keys() -> Result<ListResponse<ApiKeyView>, ApiError> {
+    get("/api/v1/api-keys").await
+}
+
+pub async fn create_api_key(name: String) -> Result<CreateApiKeyResponse, ApiError> {
+    post("/api/v1/api-keys", &CreateApiKeyRequest { name }).await
+}
+
+pub async fn revoke_api_key(id: &str) -> Result<(), ApiError> {
+    delete(&format!("/api/v1/api-keys/{id}")).await
 }

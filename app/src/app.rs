@@ -1,4 +1,4 @@
-//! The app shell: product config in context, the header, and the route table.
+//! The app shell: config and session in context, the header, and the route table.
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
@@ -6,7 +6,11 @@ use leptos_router::path;
 
 use crate::api::{self, ApiError};
 use crate::components::header::Header;
-use crate::pages::{home::Home, not_found::NotFound};
+use crate::pages::{
+    api_keys::ApiKeys, home::Home, not_found::NotFound, role_editor::RoleEditor, roles::Roles, sign_in::SignIn,
+    users::Users,
+};
+use crate::session::Session;
 use domain::api::ConfigResponse;
 
 /// `GET /api/v1/config`, loaded once and shared by every page.
@@ -16,12 +20,18 @@ pub type ConfigResource = LocalResource<Result<ConfigResponse, ApiError>>;
 pub fn App() -> impl IntoView {
     let config: ConfigResource = LocalResource::new(api::config);
     provide_context(config);
+    Session::provide();
     view! {
         <Router>
             <Header />
             <main class="page">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=Home />
+                    <Route path=path!("/sign-in") view=SignIn />
+                    <Route path=path!("/admin/users") view=Users />
+                    <Route path=path!("/admin/roles") view=Roles />
+                    <Route path=path!("/admin/roles/:id") view=RoleEditor />
+                    <Route path=path!("/api-keys") view=ApiKeys />
                 </Routes>
             </main>
         </Router>

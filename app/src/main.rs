@@ -3,7 +3,9 @@
 mod api;
 mod app;
 mod components;
+mod format;
 mod pages;
+mod session;
 
 fn main() {
     console_error_panic_hook::set_once();

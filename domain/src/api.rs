@@ -25,3 +25,123 @@ pub struct DiscoveryProbeResponse {
     pub authorization_endpoint: Option<String>,
     pub token_endpoint: Option<String>,
 }
+
+/// `{items, next_cursor}`: every list endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListResponse<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /api/v1/bootstrap`: create the first admin when there is no user yet. Guarded by the
+/// `BOOTSTRAP_TOKEN` worker secret; `cargo xtask dev` calls it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BootstrapRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// `POST /api/v1/session`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignInRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// `GET /api/v1/session`: who am I, with what rights.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeResponse {
+    pub user: UserView,
+    pub is_admin: bool,
+    pub permissions: Vec<crate::permission::Permission>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub active: bool,
+    pub role_ids: Vec<String>,
+    pub created_at: i64,
+    pub last_sign_in_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CreateUserRequest {
+    pub email: String,
+    pub display_name: String,
+    pub password: String,
+    #[serde(default)]
+    pub role_ids: Vec<String>,
+}
+
+/// `PATCH /api/v1/users/{id}`: absent fields stay as they are.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UpdateUserRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_ids: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleView {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub system: bool,
+    pub permissions: Vec<crate::permission::Permission>,
+    pub member_ids: Vec<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CreateRoleRequest {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub permissions: Vec<String>,
+    #[serde(default)]
+    pub member_ids: Vec<String>,
+}
+
+/// `PATCH /api/v1/roles/{id}`: absent fields stay as they are.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UpdateRoleRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_ids: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyView {
+    pub id: String,
+    pub name: String,
+    /// The readable start of the key (`eoc_1a2b3c4d`), enough to recognise it in a list.
+    pub prefix: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateApiKeyRequest {
+    pub name: String,
+}
+
+/// The only response that ever carries the key itself.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateApiKeyResponse {
+    pub api_key: ApiKeyView,
+    pub secret: String,
+}

@@ -18,6 +18,9 @@ pub enum ErrorCode {
     ProviderError,
     ProviderUnavailable,
     Conflict,
+    InvalidBody,
+    UnsupportedMediaType,
+    TooManyAttempts,
     Internal,
 }
 
@@ -35,6 +38,9 @@ impl ErrorCode {
             ErrorCode::ReauthRequired => 409,
             ErrorCode::ProviderError => 502,
             ErrorCode::ProviderUnavailable => 503,
+            ErrorCode::InvalidBody => 400,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::TooManyAttempts => 429,
             ErrorCode::Internal => 500,
         }
     }
@@ -54,6 +60,9 @@ impl ErrorCode {
             ErrorCode::ProviderError => "provider_error",
             ErrorCode::ProviderUnavailable => "provider_unavailable",
             ErrorCode::Conflict => "conflict",
+            ErrorCode::InvalidBody => "invalid_body",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::TooManyAttempts => "too_many_attempts",
             ErrorCode::Internal => "internal",
         }
     }
@@ -90,7 +99,7 @@ impl ErrorResponse {
 mod tests {
     use super::*;
 
-    const ALL: [ErrorCode; 13] = [
+    const ALL: [ErrorCode; 16] = [
         ErrorCode::ValidationFailed,
         ErrorCode::NameTaken,
         ErrorCode::NotFound,
@@ -103,6 +112,9 @@ mod tests {
         ErrorCode::ProviderError,
         ErrorCode::ProviderUnavailable,
         ErrorCode::Conflict,
+        ErrorCode::InvalidBody,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::TooManyAttempts,
         ErrorCode::Internal,
     ];
 

@@ -4,8 +4,14 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod api;
+pub mod api_key;
 pub mod error;
+pub mod permission;
+pub mod role;
+pub mod session;
 pub mod url;
+pub mod user;
+pub mod validate;
 
 /// The product's name as shown in the SPA and on callback pages.
 pub const PRODUCT_NAME: &str = "Edge OAuth Connections";

@@ -34,6 +34,15 @@ impl ApiError {
         Self::new(ErrorCode::Internal, "something went wrong on our side")
     }
 
+    pub fn with_field(mut self, field: &str) -> Self {
+        self.body.error.field = Some(field.to_string());
+        self
+    }
+
+    pub fn from_field(error: domain::validate::FieldError) -> Self {
+        ApiError { body: ErrorResponse::new(ErrorCode::ValidationFailed, error.message).with_field(error.field) }
+    }
+
     pub fn code(&self) -> ErrorCode {
         self.body.error.code
     }

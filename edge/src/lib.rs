@@ -1,11 +1,16 @@
 //! The Cloudflare Worker: the JSON API under `/api/v1`, the OAuth callback, and (with later
 //! issues) the token vault and the cron refresher. This file only wires events to the router.
 
+mod auth;
+mod clock;
+mod crypto;
 mod error;
 mod oauth;
+mod request;
 mod router;
 mod routes;
 mod settings;
+mod store;
 
 use worker::{Context, Env, Request, Response, Result, event};
 

@@ -6,13 +6,30 @@ use std::future::Future;
 use worker::{Env, Request, Response, RouteContext, Router};
 
 use crate::error::{ApiError, ApiResult};
-use crate::routes::{config, diagnostics, health};
+use crate::routes::{api_keys, bootstrap, config, diagnostics, health, roles, session, users};
 
 pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
     let response = Router::new()
         .get_async("/api/v1/health", api(health::get))
         .get_async("/api/v1/config", api(config::get))
         .get_async("/api/v1/_test/discovery", api(diagnostics::discovery))
+        .post_async("/api/v1/bootstrap", api(bootstrap::post))
+        .post_async("/api/v1/session", api(session::post))
+        .get_async("/api/v1/session", api(session::get))
+        .delete_async("/api/v1/session", api(session::delete))
+        .get_async("/api/v1/users", api(users::list))
+        .post_async("/api/v1/users", api(users::create))
+        .get_async("/api/v1/users/:id", api(users::get))
+        .patch_async("/api/v1/users/:id", api(users::update))
+        .delete_async("/api/v1/users/:id", api(users::delete))
+        .get_async("/api/v1/roles", api(roles::list))
+        .post_async("/api/v1/roles", api(roles::create))
+        .get_async("/api/v1/roles/:id", api(roles::get))
+        .patch_async("/api/v1/roles/:id", api(roles::update))
+        .delete_async("/api/v1/roles/:id", api(roles::delete))
+        .get_async("/api/v1/api-keys", api(api_keys::list))
+        .post_async("/api/v1/api-keys", api(api_keys::create))
+        .delete_async("/api/v1/api-keys/:id", api(api_keys::delete))
         .or_else_any_method_async("/api/*rest", api(not_found))
         .or_else_any_method_async("/oauth/*rest", api(not_found))
         .run(req, env)

@@ -17,14 +17,20 @@ export async function launchBrowser() {
   });
 }
 
-/** A page that fails the test on any uncaught page error or console error. */
-export async function newCheckedPage(browser) {
+/**
+ * A page that collects uncaught page errors and console errors, for the test to assert empty.
+ * Expected statuses are allowed: the SPA asks "who am I" and gets 401 before sign-in, and a
+ * test may list more (e.g. 422 while checking validation).
+ */
+export async function newCheckedPage(browser, { allowStatuses = [401] } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    if (message.type() !== 'error') return;
+    const expected = allowStatuses.some((s) => message.text().includes(`status of ${s}`));
+    if (!expected) problems.push(`console error: ${message.text()}`);
   });
   return { page, context, problems };
 }

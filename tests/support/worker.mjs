@@ -101,3 +101,13 @@ async function waitForHealth(baseUrl, child, logPath, limitMs = 60_000) {
   }
   throw new Error(`wrangler dev did not become healthy in ${limitMs} ms:\n${fs.readFileSync(logPath, 'utf8').slice(-4000)}`);
 }
+
+/** Run SQL against a worker's local D1 (read-only use in tests: checks of what is stored). */
+export async function sql(worker, query) {
+  const { stdout } = await run(
+    nodeBin('wrangler'),
+    ['d1', 'execute', 'DB', '--local', '--persist-to', worker.persistTo, '--json', '--command', query],
+    { cwd: ROOT, env: wranglerEnv(), maxBuffer: 64 * 1024 * 1024 },
+  );
+  return JSON.parse(stdout)[0].results;
+}

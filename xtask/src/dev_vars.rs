@@ -1,32 +1,56 @@
-//! `.dev.vars`: local secrets for `wrangler dev`, created once with a random encryption key.
+//! `.dev.vars`: local secrets for `wrangler dev`, created once: a random encryption key and a
+//! random bootstrap token (for creating the first admin).
 
 use std::io::Read;
+use std::path::Path;
 
 use base64::Engine;
 
 use crate::{Result, paths};
 
-/// Create `.dev.vars` with a fresh `ENCRYPTION_KEYS` entry unless it exists; an existing file is
-/// never touched (rewriting the key would make the local database unreadable).
-pub fn ensure() -> Result<()> {
-    let path = paths::root().join(".dev.vars");
-    if path.exists() {
-        return Ok(());
+/// Make sure `.dev.vars` has `ENCRYPTION_KEYS` and `BOOTSTRAP_TOKEN`; lines already there are
+/// never rewritten (a new key would make the local database unreadable). Returns the token.
+pub fn ensure() -> Result<String> {
+    ensure_at(&paths::root().join(".dev.vars"))
+}
+
+fn ensure_at(path: &Path) -> Result<String> {
+    let mut text = std::fs::read_to_string(path).unwrap_or_default();
+    if text.is_empty() {
+        text.push_str("# Local secrets for wrangler dev; never commit this file.\n");
     }
-    let key = random_key()?;
-    std::fs::write(
-        &path,
-        format!("# Local secrets for wrangler dev; never commit this file.\nENCRYPTION_KEYS=\"k1:{key}\"\n"),
-    )?;
-    eprintln!("xtask: wrote {} with a new encryption key", path.display());
-    Ok(())
+    if value(&text, "ENCRYPTION_KEYS").is_none() {
+        text.push_str(&format!("ENCRYPTION_KEYS=\"k1:{}\"\n", random_key()?));
+    }
+    if value(&text, "BOOTSTRAP_TOKEN").is_none() {
+        let token = domain_hex(&random_bytes::<24>()?);
+        text.push_str(&format!("BOOTSTRAP_TOKEN=\"{token}\"\n"));
+    }
+    std::fs::write(path, &text)?;
+    value(&text, "BOOTSTRAP_TOKEN").ok_or_else(|| "BOOTSTRAP_TOKEN missing from .dev.vars".into())
+}
+
+/// The value of `NAME="value"` (or `NAME=value`) in a dotenv text.
+fn value(text: &str, name: &str) -> Option<String> {
+    text.lines()
+        .filter_map(|l| l.trim().strip_prefix(name)?.strip_prefix('='))
+        .map(|v| v.trim().trim_matches('"').to_string())
+        .find(|v| !v.is_empty())
+}
+
+pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    let mut bytes = [0u8; N];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// 32 random bytes from the OS, base64: one AES-256 key.
 pub fn random_key() -> Result<String> {
-    let mut bytes = [0u8; 32];
-    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
-    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+    Ok(base64::engine::general_purpose::STANDARD.encode(random_bytes::<32>()?))
+}
+
+pub fn domain_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -39,5 +63,21 @@ mod tests {
         let b = random_key().unwrap();
         assert_ne!(a, b);
         assert_eq!(base64::engine::general_purpose::STANDARD.decode(&a).unwrap().len(), 32);
+    }
+
+    #[test]
+    fn missing_entries_are_added_and_existing_ones_kept() {
+        let dir = std::env::temp_dir().join(format!("xtask-devvars-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(".dev.vars");
+        std::fs::write(&path, "ENCRYPTION_KEYS=\"k1:keep-me\"\n").unwrap();
+        let token = ensure_at(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("ENCRYPTION_KEYS=\"k1:keep-me\""));
+        assert_eq!(token.len(), 48);
+        // A second run changes nothing.
+        assert_eq!(ensure_at(&path).unwrap(), token);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -1,4 +1,9 @@
 //! Widgets shared by several pages.
 
 pub mod copy_field;
+pub mod field;
+pub mod field_errors;
 pub mod header;
+pub mod multi_select;
+pub mod require_sign_in;
+pub mod user_form;

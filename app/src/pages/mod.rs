@@ -1,4 +1,9 @@
 //! One file per page.
 
+pub mod api_keys;
 pub mod home;
 pub mod not_found;
+pub mod role_editor;
+pub mod roles;
+pub mod sign_in;
+pub mod users;

@@ -2,16 +2,14 @@
 //! administrators register at their providers.
 
 use domain::api::ConfigResponse;
-use domain::url::{callback_url, public_origin};
+use domain::url::callback_url;
 use worker::{Request, Response, RouteContext};
 
 use crate::error::{ApiError, ApiResult};
 use crate::settings;
 
 pub async fn get(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
-    let configured = settings::public_url(&ctx.env);
-    let origin = public_origin(configured.as_deref(), req.url()?.as_str())
-        .map_err(|e| ApiError::internal(format!("PUBLIC_URL or request origin unusable: {e}")))?;
+    let origin = url::Url::parse(&settings::public_origin(&ctx.env, &req)?).map_err(ApiError::internal)?;
     Ok(Response::from_json(&ConfigResponse {
         product_name: domain::PRODUCT_NAME.into(),
         version: env!("CARGO_PKG_VERSION").into(),

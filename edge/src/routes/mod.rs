@@ -1,5 +1,10 @@
 //! One file per API resource; handlers stay thin and leave rules to `domain`.
 
+pub mod api_keys;
+pub mod bootstrap;
 pub mod config;
 pub mod diagnostics;
 pub mod health;
+pub mod roles;
+pub mod session;
+pub mod users;

@@ -1,0 +1,109 @@
+//! Create or edit a person: name, email (new only), password (required new, optional edit),
+//! roles. Client rules are `domain::user`'s; server errors land under their field.
+
+use domain::api::{CreateUserRequest, RoleView, UpdateUserRequest, UserView};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api;
+use crate::components::field::TextField;
+use crate::components::field_errors::FieldErrors;
+use crate::components::multi_select::{Choice, MultiSelect};
+
+pub fn role_choices(roles: &[RoleView]) -> Vec<Choice> {
+    roles.iter().map(|r| Choice { id: r.id.clone(), label: r.name.clone(), detail: r.description.clone() }).collect()
+}
+
+#[component]
+pub fn UserForm(
+    /// `None` creates a user.
+    existing: Option<UserView>,
+    #[prop(into)] roles: Signal<Vec<RoleView>>,
+    on_saved: Callback<UserView>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    let editing = existing.clone();
+    let email = RwSignal::new(existing.as_ref().map(|u| u.email.clone()).unwrap_or_default());
+    let display_name = RwSignal::new(existing.as_ref().map(|u| u.display_name.clone()).unwrap_or_default());
+    let password = RwSignal::new(String::new());
+    let role_ids = RwSignal::new(existing.as_ref().map(|u| u.role_ids.clone()).unwrap_or_default());
+    let errors = FieldErrors::new();
+    let form_error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let is_new = editing.is_none();
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        errors.clear();
+        form_error.set(None);
+        let editing = editing.clone();
+        let create = CreateUserRequest {
+            email: email.get_untracked(),
+            display_name: display_name.get_untracked(),
+            password: password.get_untracked(),
+            role_ids: role_ids.get_untracked(),
+        };
+        let check = match &editing {
+            None => domain::user::validate_create(&create).map(|_| ()),
+            Some(user) => domain::user::validate_update(&update_request(&create), &user.email).map(|_| ()),
+        };
+        if let Err(e) = check {
+            errors.set(&e.field, e.message);
+            return;
+        }
+        busy.set(true);
+        spawn_local(async move {
+            let result = match &editing {
+                None => api::create_user(&create).await,
+                Some(user) => api::update_user(&user.id, &update_request(&create)).await,
+            };
+            busy.set(false);
+            match result {
+                Ok(user) => on_saved.run(user),
+                Err(e) => form_error.set(errors.show_api_error(&e)),
+            }
+        });
+    };
+
+    view! {
+        <form class="card form" on:submit=submit novalidate data-testid="user-form">
+            <h2>{if is_new { "New user" } else { "Edit user" }}</h2>
+            <Show when=move || is_new>
+                <TextField id="user-email" label="Email" value=email kind="email" error=errors.of("email") autocomplete="off" />
+            </Show>
+            <TextField id="user-name" label="Display name" value=display_name error=errors.of("display_name") />
+            <TextField
+                id="user-password"
+                label=if is_new { "Password" } else { "New password (leave empty to keep)" }
+                value=password
+                kind="password"
+                autocomplete="new-password"
+                error=errors.of("password")
+                hint="At least 12 characters; a passphrase is best."
+            />
+            <MultiSelect
+                id="user-roles"
+                label="Roles"
+                choices=Signal::derive(move || role_choices(&roles.get()))
+                selected=role_ids
+                placeholder="Search roles"
+            />
+            <p class="field-error">{move || errors.of("role_ids").get().unwrap_or_default()}</p>
+            <p class="form-error" role="alert">{move || form_error.get().unwrap_or_default()}</p>
+            <div class="actions">
+                <button type="submit" disabled=move || busy.get()>{if is_new { "Create user" } else { "Save changes" }}</button>
+                <button type="button" class="secondary" on:click=move |_| on_cancel.run(())>"Cancel"</button>
+            </div>
+        </form>
+    }
+}
+
+/// An edit sends only what the form can change; an empty password means "keep".
+fn update_request(form: &CreateUserRequest) -> UpdateUserRequest {
+    UpdateUserRequest {
+        display_name: Some(form.display_name.clone()),
+        password: (!form.password.is_empty()).then(|| form.password.clone()),
+        active: None,
+        role_ids: Some(form.role_ids.clone()),
+    }
+}

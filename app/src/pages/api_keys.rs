@@ -1,0 +1,100 @@
+//! My API keys: create one (its key is shown once, with a copy button), list by prefix, revoke.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api;
+use crate::components::copy_field::CopyField;
+use crate::components::field::TextField;
+use crate::components::field_errors::FieldErrors;
+use crate::components::require_sign_in::RequireSignIn;
+use crate::format::timestamp;
+
+#[component]
+pub fn ApiKeys() -> impl IntoView {
+    view! { <RequireSignIn><ApiKeysPage /></RequireSignIn> }
+}
+
+#[component]
+fn ApiKeysPage() -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let keys = LocalResource::new(move || {
+        version.track();
+        api::api_keys()
+    });
+    let name = RwSignal::new(String::new());
+    let errors = FieldErrors::new();
+    let created = RwSignal::new(None::<(String, String)>);
+    let busy = RwSignal::new(false);
+
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        errors.clear();
+        if let Err(e) = domain::validate::name("name", &name.get_untracked()) {
+            errors.set("name", e.message);
+            return;
+        }
+        busy.set(true);
+        spawn_local(async move {
+            match api::create_api_key(name.get_untracked()).await {
+                Ok(response) => {
+                    created.set(Some((response.api_key.name, response.secret)));
+                    name.set(String::new());
+                    version.update(|v| *v += 1);
+                }
+                Err(e) => {
+                    if let Some(message) = errors.show_api_error(&e) {
+                        errors.set("name", message);
+                    }
+                }
+            }
+            busy.set(false);
+        });
+    };
+    let revoke = move |id: String| {
+        spawn_local(async move {
+            if api::revoke_api_key(&id).await.is_ok() {
+                version.update(|v| *v += 1);
+            }
+        });
+    };
+
+    view! {
+        <section class="page-head"><h1>"API keys"</h1></section>
+        <p class="lead">"Bots and packages call the API with a key. A key acts with your rights; revoke it when a bot no longer needs it."</p>
+        {move || created.get().map(|(key_name, secret)| view! {
+            <section class="card reveal" data-testid="new-key">
+                <h2>{format!("New key \u{201c}{key_name}\u{201d}")}</h2>
+                <p>"Copy it now: it will not be shown again."</p>
+                <CopyField id="new-key-secret" label="API key" value=Signal::stored(secret) />
+                <button type="button" class="secondary" on:click=move |_| created.set(None)>"Done"</button>
+            </section>
+        })}
+        <form class="card form inline" on:submit=create novalidate>
+            <TextField id="key-name" label="Name" value=name error=errors.of("name") placeholder="nightly CRM sync" />
+            <button type="submit" disabled=move || busy.get()>"Create key"</button>
+        </form>
+        <table class="table" data-testid="keys-table">
+            <thead><tr><th>"Name"</th><th>"Key"</th><th>"Created"</th><th>"Last used"</th><th></th></tr></thead>
+            <tbody>
+                {move || match keys.get() {
+                    None => view! { <tr><td colspan="5" class="muted">"Loading…"</td></tr> }.into_any(),
+                    Some(Err(e)) => view! { <tr><td colspan="5" class="error">{e.message()}</td></tr> }.into_any(),
+                    Some(Ok(list)) if list.items.is_empty() => view! { <tr><td colspan="5" class="muted">"No keys yet."</td></tr> }.into_any(),
+                    Some(Ok(list)) => list.items.into_iter().map(|key| {
+                        let id = key.id.clone();
+                        view! {
+                            <tr>
+                                <td>{key.name}</td>
+                                <td><code>{format!("{}…", key.prefix)}</code></td>
+                                <td>{timestamp(key.created_at)}</td>
+                                <td>{key.last_used_at.map(timestamp).unwrap_or_else(|| "never".into())}</td>
+                                <td class="row-actions"><button type="button" class="link danger" on:click=move |_| revoke(id.clone())>"Revoke"</button></td>
+                            </tr>
+                        }
+                    }).collect_view().into_any(),
+                }}
+            </tbody>
+        </table>
+    }
+}

@@ -1,0 +1,59 @@
+//! Admin: roles. System roles first, custom roles by name, with what each grants.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::api;
+use crate::components::require_sign_in::RequireSignIn;
+
+#[component]
+pub fn Roles() -> impl IntoView {
+    view! { <RequireSignIn admin=true><RolesPage /></RequireSignIn> }
+}
+
+#[component]
+fn RolesPage() -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    let roles = LocalResource::new(move || {
+        let q = search.get();
+        async move { api::roles(&q).await }
+    });
+    view! {
+        <section class="page-head">
+            <h1>"Roles"</h1>
+            <A href="/admin/roles/new" attr:class="button">"New role"</A>
+        </section>
+        <input
+            class="search"
+            type="search"
+            placeholder="Search roles"
+            aria-label="Search roles"
+            prop:value=move || search.get()
+            on:input=move |ev| search.set(event_target_value(&ev))
+        />
+        <table class="table" data-testid="roles-table">
+            <thead><tr><th>"Role"</th><th>"Description"</th><th>"Permissions"</th><th>"Members"</th></tr></thead>
+            <tbody>
+                {move || match roles.get() {
+                    None => view! { <tr><td colspan="4" class="muted">"Loading…"</td></tr> }.into_any(),
+                    Some(Err(e)) => view! { <tr><td colspan="4" class="error">{e.message()}</td></tr> }.into_any(),
+                    Some(Ok(list)) => {
+                        let mut items = list.items;
+                        items.sort_by_key(|r| (!r.system, r.name.to_lowercase()));
+                        items.into_iter().map(|role| view! {
+                            <tr>
+                                <td>
+                                    <A href=format!("/admin/roles/{}", role.id)>{role.name.clone()}</A>
+                                    {role.system.then(|| view! { <span class="badge system">"system"</span> })}
+                                </td>
+                                <td>{role.description.clone()}</td>
+                                <td>{role.permissions.iter().map(|p| view! { <span class="badge">{p.label()}</span> }).collect_view()}</td>
+                                <td>{role.member_ids.len()}</td>
+                            </tr>
+                        }).collect_view().into_any()
+                    }
+                }}
+            </tbody>
+        </table>
+    }
+}

@@ -1,0 +1,54 @@
+//! Who is signed in, shared by every page through context. Loaded once at start, replaced on
+//! sign-in and sign-out.
+
+use domain::api::MeResponse;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api;
+
+#[derive(Clone, Copy)]
+pub struct Session {
+    /// `None` until the first answer arrives.
+    state: RwSignal<Option<Option<MeResponse>>>,
+}
+
+impl Session {
+    pub fn provide() -> Session {
+        let session = Session { state: RwSignal::new(None) };
+        provide_context(session);
+        session.reload();
+        session
+    }
+
+    pub fn get() -> Session {
+        expect_context::<Session>()
+    }
+
+    pub fn reload(self) {
+        spawn_local(async move {
+            // A transport failure counts as signed out: the sign-in page says more when tried.
+            self.state.set(Some(api::me().await.ok().flatten()));
+        });
+    }
+
+    pub fn set(self, me: Option<MeResponse>) {
+        self.state.set(Some(me));
+    }
+
+    pub fn loaded(self) -> bool {
+        self.state.with(Option::is_some)
+    }
+
+    pub fn me(self) -> Option<MeResponse> {
+        self.state.get().flatten()
+    }
+
+    pub fn is_admin(self) -> bool {
+        self.state.with(|s| s.as_ref().and_then(|m| m.as_ref()).is_some_and(|m| m.is_admin))
+    }
+
+    pub fn signed_in(self) -> bool {
+        self.state.with(|s| s.as_ref().is_some_and(Option::is_some))
+    }
+}

@@ -1,0 +1,113 @@
+//! Rules for custom roles: names (unique, not a system role's), descriptions, permissions.
+
+use crate::api::{CreateRoleRequest, UpdateRoleRequest};
+use crate::permission::{Permission, SystemRole};
+use crate::user::dedup;
+use crate::validate::{self, DESCRIPTION_MAX_CHARS, FieldError};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRole {
+    pub name: String,
+    pub description: String,
+    pub permissions: Vec<Permission>,
+    pub member_ids: Vec<String>,
+}
+
+pub fn validate_create(request: &CreateRoleRequest) -> Result<NewRole, FieldError> {
+    Ok(NewRole {
+        name: role_name(&request.name)?,
+        description: validate::optional_text("description", &request.description, DESCRIPTION_MAX_CHARS)?,
+        permissions: permissions(&request.permissions)?,
+        member_ids: dedup(&request.member_ids),
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RoleChange {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub permissions: Option<Vec<Permission>>,
+    pub member_ids: Option<Vec<String>>,
+}
+
+pub fn validate_update(request: &UpdateRoleRequest) -> Result<RoleChange, FieldError> {
+    Ok(RoleChange {
+        name: request.name.as_deref().map(role_name).transpose()?,
+        description: request
+            .description
+            .as_deref()
+            .map(|d| validate::optional_text("description", d, DESCRIPTION_MAX_CHARS))
+            .transpose()?,
+        permissions: request.permissions.as_deref().map(permissions).transpose()?,
+        member_ids: request.member_ids.as_deref().map(dedup),
+    })
+}
+
+/// A custom role's name: a valid name that is not a system role's, whatever the case.
+pub fn role_name(value: &str) -> Result<String, FieldError> {
+    let name = validate::name("name", value)?;
+    let key = validate::name_key(&name);
+    if [SystemRole::Admin, SystemRole::User].iter().any(|r| validate::name_key(r.name()) == key) {
+        return Err(FieldError::new("name", "reserved", "That name belongs to a system role."));
+    }
+    Ok(name)
+}
+
+/// Parse permission names; an unknown one is an error, repeats are dropped.
+pub fn permissions(values: &[String]) -> Result<Vec<Permission>, FieldError> {
+    let mut out = Vec::new();
+    for value in values {
+        let permission = Permission::parse(value).ok_or_else(|| {
+            FieldError::new("permissions", "unknown_permission", format!("Unknown permission {value:?}."))
+        })?;
+        if !out.contains(&permission) {
+            out.push(permission);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_valid_role_is_normalised() {
+        let role = validate_create(&CreateRoleRequest {
+            name: "  Sales   Ops ".into(),
+            description: " Runs the CRM bots ".into(),
+            permissions: vec!["connections.manage".into(), "connections.view".into(), "connections.manage".into()],
+            member_ids: vec!["u1".into(), "u1".into()],
+        })
+        .unwrap();
+        assert_eq!(role.name, "Sales Ops");
+        assert_eq!(role.description, "Runs the CRM bots");
+        assert_eq!(role.permissions, vec![Permission::ConnectionsView, Permission::ConnectionsManage]);
+        assert_eq!(role.member_ids, vec!["u1".to_string()]);
+    }
+
+    #[test]
+    fn system_role_names_are_reserved_in_any_case() {
+        for name in ["Admin", "admin", " USER "] {
+            assert_eq!(role_name(name).unwrap_err().code, "reserved", "{name}");
+        }
+        assert!(role_name("Admins").is_ok());
+    }
+
+    #[test]
+    fn unknown_permissions_are_refused() {
+        let error = permissions(&["connections.delete".into()]).unwrap_err();
+        assert_eq!((error.field.as_str(), error.code.as_str()), ("permissions", "unknown_permission"));
+        assert_eq!(permissions(&[]).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn updates_validate_present_fields_only() {
+        assert_eq!(validate_update(&UpdateRoleRequest::default()).unwrap(), RoleChange::default());
+        let bad = UpdateRoleRequest { name: Some("user".into()), ..Default::default() };
+        assert_eq!(validate_update(&bad).unwrap_err().code, "reserved");
+        let long = UpdateRoleRequest { description: Some("x".repeat(501)), ..Default::default() };
+        assert_eq!(validate_update(&long).unwrap_err().field, "description");
+    }
+}

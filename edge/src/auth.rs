@@ -1,0 +1,137 @@
+//! Who is calling: a browser session (cookie `__Host-session`) or a bot key (`Authorization:
+//! Bearer eoc_…`), resolved with one D1 read to a principal with the grants of its roles.
+
+use worker::{D1Database, Request};
+
+use crate::clock;
+use crate::crypto;
+use crate::error::{ApiError, ApiResult};
+use crate::store::audit::{Actor, ActorKind};
+use crate::store::users::RoleGrant;
+use crate::store::{api_keys, json_list, sessions};
+use domain::error::ErrorCode;
+use domain::permission::{Grants, Permission};
+use domain::session::{SessionCheck, check_session};
+
+pub const SESSION_COOKIE: &str = "__Host-session";
+/// `last_used_at` of a key is written at most this often.
+const KEY_TOUCH_EVERY_SECONDS: i64 = 60;
+
+#[derive(Debug, Clone)]
+pub enum Via {
+    Session { id_hash: String },
+    ApiKey { key_id: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: String,
+    pub grants: Grants,
+    pub via: Via,
+}
+
+impl Principal {
+    /// How the audit log names this caller.
+    pub fn actor(&self) -> Actor {
+        match &self.via {
+            Via::Session { .. } => Actor { kind: ActorKind::User, id: Some(self.user_id.clone()) },
+            Via::ApiKey { key_id } => Actor { kind: ActorKind::ApiKey, id: Some(key_id.clone()) },
+        }
+    }
+
+    pub fn is_bot(&self) -> bool {
+        matches!(self.via, Via::ApiKey { .. })
+    }
+
+    pub fn require_admin(&self) -> ApiResult<()> {
+        if self.grants.is_admin { Ok(()) } else { Err(forbidden()) }
+    }
+}
+
+pub fn forbidden() -> ApiError {
+    ApiError::new(ErrorCode::Forbidden, "you do not have permission to do this")
+}
+
+pub fn unauthenticated() -> ApiError {
+    ApiError::new(ErrorCode::Unauthenticated, "sign in, or send a valid API key")
+}
+
+pub fn grants_of(roles_json: &str) -> Grants {
+    let roles: Vec<RoleGrant> = json_list(roles_json);
+    let parsed: Vec<(String, Vec<Permission>)> = roles
+        .into_iter()
+        .map(|r| (r.id, r.permissions.iter().filter_map(|p| Permission::parse(p)).collect()))
+        .collect();
+    Grants::from_roles(parsed.iter().map(|(id, p)| (id.as_str(), p.as_slice())))
+}
+
+/// The caller, or `unauthenticated`.
+pub async fn require(req: &Request, db: &D1Database) -> ApiResult<Principal> {
+    authenticate(req, db).await?.ok_or_else(unauthenticated)
+}
+
+/// The caller if any credential was sent and is good; a bad credential is `unauthenticated`,
+/// never silently anonymous.
+pub async fn authenticate(req: &Request, db: &D1Database) -> ApiResult<Option<Principal>> {
+    if let Some(header) = req.headers().get("authorization")? {
+        let key = header.strip_prefix("Bearer ").map(str::trim).ok_or_else(unauthenticated)?;
+        return by_api_key(db, key).await.map(Some);
+    }
+    match session_id(req)? {
+        Some(id) => by_session(db, &id).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+async fn by_api_key(db: &D1Database, key: &str) -> ApiResult<Principal> {
+    domain::api_key::key_prefix(key).ok_or_else(unauthenticated)?;
+    let row = api_keys::find_by_hash(db, &crypto::sha256_hex(key.as_bytes())).await?.ok_or_else(unauthenticated)?;
+    if row.revoked_at.is_some() || row.active == 0 {
+        return Err(unauthenticated());
+    }
+    let now = clock::now();
+    if row.last_used_at.is_none_or(|t| now - t >= KEY_TOUCH_EVERY_SECONDS) {
+        api_keys::touch(db, &row.id, now).await?;
+    }
+    Ok(Principal { user_id: row.user_id, grants: grants_of(&row.roles), via: Via::ApiKey { key_id: row.id } })
+}
+
+async fn by_session(db: &D1Database, session_id: &str) -> ApiResult<Principal> {
+    let id_hash = crypto::sha256_hex(session_id.as_bytes());
+    let row = sessions::find(db, &id_hash).await?.ok_or_else(unauthenticated)?;
+    let now = clock::now();
+    match check_session(row.created_at, row.last_seen_at, now) {
+        SessionCheck::Expired => {
+            sessions::delete(db, &id_hash)?.run().await?;
+            return Err(unauthenticated());
+        }
+        SessionCheck::Valid { touch: true } => sessions::touch(db, &id_hash, now).await?,
+        SessionCheck::Valid { touch: false } => {}
+    }
+    if row.active == 0 {
+        return Err(unauthenticated());
+    }
+    Ok(Principal { user_id: row.user_id, grants: grants_of(&row.roles), via: Via::Session { id_hash } })
+}
+
+/// The session id from the cookie header: 64 lower-case hex characters, or nothing.
+pub fn session_id(req: &Request) -> ApiResult<Option<String>> {
+    let Some(header) = req.headers().get("cookie")? else { return Ok(None) };
+    Ok(header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_string())
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit())))
+}
+
+pub fn session_cookie(id: &str) -> String {
+    format!(
+        "{SESSION_COOKIE}={id}; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age={}",
+        domain::session::SESSION_ABSOLUTE_SECONDS
+    )
+}
+
+pub fn clear_session_cookie() -> String {
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=0")
+}

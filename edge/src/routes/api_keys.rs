@@ -1,0 +1,92 @@
+//! `/api/v1/api-keys`: a signed-in person's bot keys. The key is returned once, at creation;
+//! D1 keeps its SHA-256. Keys are created and revoked from a browser session, not by other keys.
+
+use domain::api::{CreateApiKeyRequest, CreateApiKeyResponse, ListResponse};
+use domain::error::ErrorCode;
+use serde_json::json;
+use worker::{Request, Response, RouteContext};
+
+use crate::auth::{self, Principal};
+use crate::error::{ApiError, ApiResult};
+use crate::store::audit::{self, Event};
+use crate::store::{self, api_keys};
+use crate::{clock, crypto, request};
+
+fn require_person(principal: &Principal) -> ApiResult<()> {
+    if principal.is_bot() {
+        return Err(ApiError::new(ErrorCode::Forbidden, "API keys are managed by a signed-in person, not by a key"));
+    }
+    Ok(())
+}
+
+pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let db = store::database(&ctx.env)?;
+    let me = auth::require(&req, &db).await?;
+    let items = api_keys::list_for_user(&db, &me.user_id).await?.iter().map(api_keys::ApiKeyRow::view).collect();
+    Ok(Response::from_json(&ListResponse { items, next_cursor: None })?)
+}
+
+pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let db = store::database(&ctx.env)?;
+    let me = auth::require(&req, &db).await?;
+    require_person(&me)?;
+    let body: CreateApiKeyRequest = request::json(&mut req, &ctx.env, Some(&me)).await?;
+    let name = domain::validate::name("name", &body.name).map_err(ApiError::from_field)?;
+    let secret = domain::api_key::format_key(crypto::random_bytes::<4>()?, crypto::random_bytes::<32>()?);
+    let prefix =
+        domain::api_key::key_prefix(&secret).ok_or_else(|| ApiError::internal("malformed new key"))?.to_string();
+    let id = crypto::new_id()?;
+    let now = clock::now();
+    db.batch(vec![
+        api_keys::insert(
+            &db,
+            &api_keys::NewKeyRow {
+                id: &id,
+                user_id: &me.user_id,
+                name: &name,
+                prefix: &prefix,
+                secret_hash: &crypto::sha256_hex(secret.as_bytes()),
+                now,
+            },
+        )?,
+        audit::statement(
+            &db,
+            Event {
+                actor: &me.actor(),
+                action: "api_key.create",
+                target: Some(("api_key", &id)),
+                success: true,
+                detail: json!({"name": name, "prefix": prefix}),
+            },
+        )?,
+    ])
+    .await?;
+    let api_key = api_keys::ApiKeyRow { id, name, prefix, created_at: now, last_used_at: None }.view();
+    Ok(Response::from_json(&CreateApiKeyResponse { api_key, secret })?.with_status(201))
+}
+
+pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let db = store::database(&ctx.env)?;
+    let me = auth::require(&req, &db).await?;
+    require_person(&me)?;
+    request::check_origin(&req, &ctx.env, Some(&me))?;
+    let id = ctx.param("id").map(String::as_str).unwrap_or_default();
+    if !api_keys::list_for_user(&db, &me.user_id).await?.iter().any(|k| k.id == id) {
+        return Err(ApiError::not_found("no such key"));
+    }
+    db.batch(vec![
+        api_keys::revoke(&db, id, &me.user_id, clock::now())?,
+        audit::statement(
+            &db,
+            Event {
+                actor: &me.actor(),
+                action: "api_key.revoke",
+                target: Some(("api_key", id)),
+                success: true,
+                detail: json!({}),
+            },
+        )?,
+    ])
+    .await?;
+    Ok(Response::empty()?.with_status(204))
+}

@@ -1,0 +1,173 @@
+//! `/api/v1/roles`: system roles (Admin, User: not deletable, name and permissions fixed) and
+//! custom roles with a name, description, permissions and members. Admins only.
+
+use domain::api::{CreateRoleRequest, ListResponse, RoleView, UpdateRoleRequest};
+use domain::error::ErrorCode;
+use domain::permission::SystemRole;
+use serde_json::json;
+use worker::{D1Database, D1PreparedStatement, Request, Response, RouteContext};
+
+use crate::auth::{self, Principal};
+use crate::error::{ApiError, ApiResult};
+use crate::store::audit::{self, Event};
+use crate::store::{self, roles, users};
+use crate::{clock, crypto, request};
+
+async fn admin(req: &Request, db: &D1Database) -> ApiResult<Principal> {
+    let principal = auth::require(req, db).await?;
+    principal.require_admin()?;
+    Ok(principal)
+}
+
+pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let db = store::database(&ctx.env)?;
+    admin(&req, &db).await?;
+    let q = request::query(&req, "q")?.unwrap_or_default();
+    let cursor = request::query(&req, "cursor")?.unwrap_or_default();
+    let limit = store::page_limit(request::query(&req, "limit")?.as_deref());
+    let rows = roles::list(&db, q.trim(), &cursor, limit).await?;
+    let next_cursor =
+        (rows.len() == limit as usize).then(|| rows.last().map(|r| domain::validate::name_key(&r.name))).flatten();
+    Ok(Response::from_json(&ListResponse {
+        items: rows.iter().map(roles::RoleRow::view).collect::<Vec<RoleView>>(),
+        next_cursor,
+    })?)
+}
+
+pub async fn get(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let db = store::database(&ctx.env)?;
+    admin(&req, &db).await?;
+    Ok(Response::from_json(&find(&db, &ctx).await?.view())?)
+}
+
+pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let db = store::database(&ctx.env)?;
+    let me = admin(&req, &db).await?;
+    let body: CreateRoleRequest = request::json(&mut req, &ctx.env, Some(&me)).await?;
+    let new = domain::role::validate_create(&body).map_err(ApiError::from_field)?;
+    refuse_unknown_users(&db, &new.member_ids).await?;
+    let id = crypto::new_id()?;
+    let now = clock::now();
+    let mut batch = vec![roles::insert(
+        &db,
+        &roles::NewRoleRow {
+            id: &id,
+            name: &new.name,
+            description: &new.description,
+            permissions: &new.permissions,
+            now,
+        },
+    )?];
+    batch.extend(roles::set_members(&db, &id, &new.member_ids)?);
+    batch.push(audit_statement(
+        &db,
+        &me,
+        "role.create",
+        &id,
+        json!({"name": new.name, "permissions": new.permissions, "member_ids": new.member_ids}),
+    )?);
+    db.batch(batch).await.map_err(|e| {
+        store::unique_or_internal(e, ErrorCode::NameTaken, "name", "a role with this name exists already")
+    })?;
+    Ok(Response::from_json(
+        &roles::by_id(&db, &id).await?.ok_or_else(|| ApiError::internal("new role vanished"))?.view(),
+    )?
+    .with_status(201))
+}
+
+pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let db = store::database(&ctx.env)?;
+    let me = admin(&req, &db).await?;
+    let body: UpdateRoleRequest = request::json(&mut req, &ctx.env, Some(&me)).await?;
+    let role = find(&db, &ctx).await?;
+    let system = SystemRole::from_id(&role.id);
+    if system.is_some() && (body.name.is_some() || body.permissions.is_some() || body.description.is_some()) {
+        return Err(ApiError::new(ErrorCode::Forbidden, "system roles keep their name, description and permissions"));
+    }
+    let change = domain::role::validate_update(&body).map_err(ApiError::from_field)?;
+    if let Some(members) = &change.member_ids {
+        refuse_unknown_users(&db, members).await?;
+        if system == Some(SystemRole::Admin) && !has_active_admin_among(&db, members).await? {
+            return Err(ApiError::new(ErrorCode::Conflict, "the Admin role must keep an active member")
+                .with_field("member_ids"));
+        }
+    }
+    let now = clock::now();
+    let mut batch: Vec<D1PreparedStatement> = Vec::new();
+    if let Some(name) = &change.name {
+        batch.push(roles::set_name(&db, &role.id, name, now)?);
+    }
+    if let Some(description) = &change.description {
+        batch.push(roles::set_description(&db, &role.id, description, now)?);
+    }
+    if let Some(permissions) = &change.permissions {
+        batch.push(roles::set_permissions(&db, &role.id, permissions, now)?);
+    }
+    if let Some(members) = &change.member_ids {
+        batch.extend(roles::set_members(&db, &role.id, members)?);
+    }
+    if batch.is_empty() {
+        return Ok(Response::from_json(&role.view())?);
+    }
+    batch.push(audit_statement(
+        &db,
+        &me,
+        "role.update",
+        &role.id,
+        json!({"name": change.name, "permissions": change.permissions, "member_ids": change.member_ids}),
+    )?);
+    db.batch(batch).await.map_err(|e| {
+        store::unique_or_internal(e, ErrorCode::NameTaken, "name", "a role with this name exists already")
+    })?;
+    Ok(Response::from_json(
+        &roles::by_id(&db, &role.id).await?.ok_or_else(|| ApiError::not_found("no such role"))?.view(),
+    )?)
+}
+
+pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let db = store::database(&ctx.env)?;
+    let me = admin(&req, &db).await?;
+    request::check_origin(&req, &ctx.env, Some(&me))?;
+    let role = find(&db, &ctx).await?;
+    if SystemRole::from_id(&role.id).is_some() {
+        return Err(ApiError::new(ErrorCode::Forbidden, "system roles cannot be deleted"));
+    }
+    db.batch(vec![
+        roles::delete(&db, &role.id)?,
+        audit_statement(&db, &me, "role.delete", &role.id, json!({"name": role.name}))?,
+    ])
+    .await?;
+    Ok(Response::empty()?.with_status(204))
+}
+
+async fn find(db: &D1Database, ctx: &RouteContext<()>) -> ApiResult<roles::RoleRow> {
+    let id = ctx.param("id").map(String::as_str).unwrap_or_default();
+    roles::by_id(db, id).await?.ok_or_else(|| ApiError::not_found("no such role"))
+}
+
+async fn refuse_unknown_users(db: &D1Database, ids: &[String]) -> ApiResult<()> {
+    let unknown = roles::unknown_user_ids(db, ids).await?;
+    if !unknown.is_empty() {
+        return Err(ApiError::validation("member_ids", format!("unknown user ids: {}", unknown.join(", "))));
+    }
+    Ok(())
+}
+
+async fn has_active_admin_among(db: &D1Database, ids: &[String]) -> ApiResult<bool> {
+    for id in ids {
+        if users::by_id(db, id).await?.is_some_and(|u| u.active != 0) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn audit_statement(
+    db: &D1Database,
+    me: &Principal,
+    action: &str,
+    role_id: &str,
+    detail: serde_json::Value,
+) -> ApiResult<D1PreparedStatement> {
+    audit::statement(db, Event { actor: &me.actor(), action, target: Some(("role", role_id)), success: true, detail })
+}

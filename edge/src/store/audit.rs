@@ -1,0 +1,79 @@
+//! The audit log: who did what to which target, with what outcome. Rows are only ever added.
+//! Callers pass `detail` JSON that never holds a secret.
+
+use serde::Serialize;
+use worker::{D1Database, D1PreparedStatement, query};
+
+use crate::clock;
+use crate::crypto;
+use crate::error::ApiResult;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    User,
+    ApiKey,
+    System,
+    Anonymous,
+}
+
+impl ActorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::User => "user",
+            ActorKind::ApiKey => "api_key",
+            ActorKind::System => "system",
+            ActorKind::Anonymous => "anonymous",
+        }
+    }
+}
+
+/// Who acted: a kind and, except for anonymous callers, an id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub kind: ActorKind,
+    pub id: Option<String>,
+}
+
+impl Actor {
+    pub fn anonymous() -> Self {
+        Actor { kind: ActorKind::Anonymous, id: None }
+    }
+    pub fn system() -> Self {
+        Actor { kind: ActorKind::System, id: None }
+    }
+}
+
+pub struct Event<'a> {
+    pub actor: &'a Actor,
+    pub action: &'a str,
+    pub target: Option<(&'a str, &'a str)>,
+    pub success: bool,
+    pub detail: serde_json::Value,
+}
+
+/// A statement that records the event, to run in the same batch as the change it describes.
+pub fn statement(db: &D1Database, event: Event<'_>) -> ApiResult<D1PreparedStatement> {
+    let (target_kind, target_id) = event.target.map_or((None, None), |(k, i)| (Some(k), Some(i)));
+    let id = crypto::new_id()?;
+    Ok(query!(
+        db,
+        "INSERT INTO audit_events (id, at, actor_kind, actor_id, action, target_kind, target_id, outcome, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        id,
+        clock::now(),
+        event.actor.kind.as_str(),
+        event.actor.id,
+        event.action,
+        target_kind,
+        target_id,
+        if event.success { "success" } else { "failure" },
+        event.detail.to_string(),
+    )?)
+}
+
+/// Record one event on its own (when there is no other write to batch it with).
+pub async fn record(db: &D1Database, event: Event<'_>) -> ApiResult<()> {
+    statement(db, event)?.run().await?;
+    Ok(())
+}

@@ -1,0 +1,37 @@
+//! D1 access: one struct per table group, each owning the binding. SQL lives here and nowhere
+//! else; rules live in `domain`.
+
+pub mod api_keys;
+pub mod audit;
+pub mod roles;
+pub mod sessions;
+pub mod users;
+
+use worker::{D1Database, Env};
+
+use crate::error::{ApiError, ApiResult};
+use domain::error::ErrorCode;
+
+pub fn database(env: &Env) -> ApiResult<D1Database> {
+    env.d1("DB").map_err(|e| ApiError::internal(format!("D1 binding DB missing: {e}")))
+}
+
+/// Map a D1 failure: a unique-constraint violation becomes `conflict` with `message` (the
+/// caller names what collided), anything else is internal.
+pub fn unique_or_internal(error: worker::Error, code: ErrorCode, field: &str, message: &str) -> ApiError {
+    if error.to_string().contains("UNIQUE constraint failed") {
+        return ApiError::new(code, message).with_field(field);
+    }
+    ApiError::internal(error)
+}
+
+/// Page size for list endpoints: `?limit=` clamped to 1..=100, default 50.
+pub fn page_limit(raw: Option<&str>) -> u32 {
+    raw.and_then(|v| v.parse::<u32>().ok()).unwrap_or(50).clamp(1, 100)
+}
+
+/// Parse a JSON array column (from `json_group_array`), treating `[null]` rows from outer joins
+/// as empty.
+pub fn json_list<T: serde::de::DeserializeOwned>(raw: &str) -> Vec<T> {
+    serde_json::from_str::<Vec<Option<T>>>(raw).map(|v| v.into_iter().flatten().collect()).unwrap_or_default()
+}

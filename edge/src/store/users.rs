@@ -1,0 +1,166 @@
+//! The `users` table and role memberships seen from the user side.
+
+use serde::Deserialize;
+use worker::{D1Database, D1PreparedStatement, query};
+
+use super::json_list;
+use crate::error::ApiResult;
+use domain::api::UserView;
+
+/// The roles of a user with their permissions, as one JSON column.
+pub const ROLES_JSON: &str = "(SELECT json_group_array(json_object('id', r.id, 'permissions', json(r.permissions)))
+      FROM role_members m JOIN roles r ON r.id = m.role_id WHERE m.user_id = u.id)";
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub active: i64,
+    pub failed_sign_ins: i64,
+    pub locked_until: Option<i64>,
+    pub created_at: i64,
+    pub last_sign_in_at: Option<i64>,
+    /// JSON `[{"id": …, "permissions": […]}]`.
+    pub roles: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RoleGrant {
+    pub id: String,
+    pub permissions: Vec<String>,
+}
+
+impl UserRow {
+    pub fn role_grants(&self) -> Vec<RoleGrant> {
+        json_list(&self.roles)
+    }
+
+    pub fn view(&self) -> UserView {
+        let mut role_ids: Vec<String> = self.role_grants().into_iter().map(|r| r.id).collect();
+        role_ids.sort();
+        UserView {
+            id: self.id.clone(),
+            email: self.email.clone(),
+            display_name: self.display_name.clone(),
+            active: self.active != 0,
+            role_ids,
+            created_at: self.created_at,
+            last_sign_in_at: self.last_sign_in_at,
+        }
+    }
+}
+
+fn select() -> String {
+    format!(
+        "SELECT u.id, u.email, u.display_name, u.password_hash, u.active, u.failed_sign_ins, u.locked_until,
+                u.created_at, u.last_sign_in_at, {ROLES_JSON} AS roles FROM users u"
+    )
+}
+
+pub async fn by_email(db: &D1Database, email: &str) -> ApiResult<Option<UserRow>> {
+    Ok(query!(db, &format!("{} WHERE u.email = ?1", select()), email)?.first::<UserRow>(None).await?)
+}
+
+pub async fn by_id(db: &D1Database, id: &str) -> ApiResult<Option<UserRow>> {
+    Ok(query!(db, &format!("{} WHERE u.id = ?1", select()), id)?.first::<UserRow>(None).await?)
+}
+
+pub async fn count(db: &D1Database) -> ApiResult<i64> {
+    Ok(db.prepare("SELECT COUNT(*) AS n FROM users").first::<i64>(Some("n")).await?.unwrap_or(0))
+}
+
+/// Users ordered by email, after `cursor` (an email), matching `q` in email or name.
+pub async fn list(db: &D1Database, q: &str, cursor: &str, limit: u32) -> ApiResult<Vec<UserRow>> {
+    let pattern = format!("%{}%", q.to_lowercase());
+    let sql = format!(
+        "{} WHERE u.email > ?1 AND (?2 = '%%' OR u.email LIKE ?2 OR lower(u.display_name) LIKE ?2)
+         ORDER BY u.email LIMIT ?3",
+        select()
+    );
+    Ok(query!(db, &sql, cursor, pattern, limit)?.all().await?.results::<UserRow>()?)
+}
+
+pub struct NewUserRow<'a> {
+    pub id: &'a str,
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub now: i64,
+}
+
+pub fn insert(db: &D1Database, user: &NewUserRow<'_>) -> ApiResult<D1PreparedStatement> {
+    Ok(query!(
+        db,
+        "INSERT INTO users (id, email, display_name, password_hash, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        user.id,
+        user.email,
+        user.display_name,
+        user.password_hash,
+        user.now,
+    )?)
+}
+
+/// Replace a user's role memberships: one delete, then one insert per role (existing roles only).
+pub fn set_roles(db: &D1Database, user_id: &str, role_ids: &[String]) -> ApiResult<Vec<D1PreparedStatement>> {
+    let mut statements = vec![query!(db, "DELETE FROM role_members WHERE user_id = ?1", user_id)?];
+    for role_id in role_ids {
+        statements.push(query!(
+            db,
+            "INSERT INTO role_members (role_id, user_id) SELECT id, ?2 FROM roles WHERE id = ?1",
+            role_id,
+            user_id
+        )?);
+    }
+    Ok(statements)
+}
+
+pub fn set_display_name(db: &D1Database, id: &str, name: &str, now: i64) -> ApiResult<D1PreparedStatement> {
+    Ok(query!(db, "UPDATE users SET display_name = ?2, updated_at = ?3 WHERE id = ?1", id, name, now)?)
+}
+
+pub fn set_password_hash(db: &D1Database, id: &str, hash: &str, now: i64) -> ApiResult<D1PreparedStatement> {
+    Ok(query!(
+        db,
+        "UPDATE users SET password_hash = ?2, failed_sign_ins = 0, locked_until = NULL, updated_at = ?3 WHERE id = ?1",
+        id,
+        hash,
+        now
+    )?)
+}
+
+pub fn set_active(db: &D1Database, id: &str, active: bool, now: i64) -> ApiResult<D1PreparedStatement> {
+    Ok(query!(db, "UPDATE users SET active = ?2, updated_at = ?3 WHERE id = ?1", id, i64::from(active), now)?)
+}
+
+pub fn record_sign_in_failure(
+    db: &D1Database,
+    id: &str,
+    failed: i64,
+    locked_until: Option<i64>,
+) -> ApiResult<D1PreparedStatement> {
+    Ok(query!(db, "UPDATE users SET failed_sign_ins = ?2, locked_until = ?3 WHERE id = ?1", id, failed, locked_until)?)
+}
+
+pub fn record_sign_in_success(db: &D1Database, id: &str, now: i64) -> ApiResult<D1PreparedStatement> {
+    Ok(query!(
+        db,
+        "UPDATE users SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = ?2 WHERE id = ?1",
+        id,
+        now
+    )?)
+}
+
+/// Active admins other than `except`: the last one may not be deactivated or demoted.
+pub async fn other_active_admins(db: &D1Database, except: &str) -> ApiResult<i64> {
+    Ok(query!(
+        db,
+        "SELECT COUNT(*) AS n FROM users u JOIN role_members m ON m.user_id = u.id
+         WHERE m.role_id = 'role-admin' AND u.active = 1 AND u.id != ?1",
+        except
+    )?
+    .first::<i64>(Some("n"))
+    .await?
+    .unwrap_or(0))
+}

@@ -1,0 +1,113 @@
+// People and roles through the real UI in Chromium: sign in as the first admin, create a custom
+// role with connections.manage, create a user in it, sign in as that user and see their menu,
+// create an API key shown once.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser, newCheckedPage, screenshot } from '../support/browser.mjs';
+import { ADMIN, BOOTSTRAP_TOKEN, bootstrapAdmin } from '../support/people.mjs';
+import { startWorker } from '../support/worker.mjs';
+
+async function signIn(page, baseUrl, email, password) {
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.locator('#email').fill(email);
+  await page.locator('#password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('[data-testid=signed-in-as]').waitFor();
+}
+
+describe('people and roles in Chromium', () => {
+  let worker;
+  let browser;
+  before(async () => {
+    worker = await startWorker({ vars: { BOOTSTRAP_TOKEN } });
+    await bootstrapAdmin(worker.baseUrl);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await worker?.stop();
+  });
+
+  test('a wrong password shows the server message and keeps the person signed out', async () => {
+    const { page, context, problems } = await newCheckedPage(browser);
+    await page.goto(`${worker.baseUrl}/sign-in`);
+    await page.locator('#email').fill(ADMIN.email);
+    await page.locator('#password').fill('definitely not it');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('the email or the password is wrong').waitFor();
+    assert.equal(await page.locator('#password').inputValue(), '', 'the password field is cleared');
+    assert.equal(await page.locator('[data-testid=signed-in-as]').count(), 0);
+    await screenshot(page, 'people-1-sign-in-error');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('admin creates a manager role and a user; the user sees their menu and makes a key', async () => {
+    const { page, context, problems } = await newCheckedPage(browser);
+    await signIn(page, worker.baseUrl, ADMIN.email, ADMIN.password);
+    assert.equal(await page.locator('[data-testid=signed-in-as]').innerText(), 'Administrator');
+    for (const link of ['Users', 'Roles', 'API keys']) {
+      assert.equal(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link }).count(), 1, link);
+    }
+
+    // A custom role with Manage OAuth connections.
+    await page.getByRole('link', { name: 'Roles' }).click();
+    await page.getByRole('link', { name: 'New role' }).click();
+    await page.locator('#role-name').fill('Connection managers');
+    await page.locator('#role-description').fill('Create and test OAuth connections');
+    await page.getByLabel('Manage OAuth connections').check();
+    await screenshot(page, 'people-2-role-editor');
+    await page.getByRole('button', { name: 'Create role' }).click();
+    const row = page.locator('[data-testid=roles-table] tr', { hasText: 'Connection managers' });
+    await row.waitFor();
+    assert.match(await row.innerText(), /Manage OAuth connections/);
+    await screenshot(page, 'people-3-roles');
+
+    // A user in that role, picked through the searchable multi-select.
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('button', { name: 'New user' }).click();
+    await page.locator('#user-email').fill('nadia@example.test');
+    await page.locator('#user-name').fill('Nadia Manager');
+    await page.locator('#user-password').fill('short');
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await page.getByText('Use at least 12 characters.').waitFor();
+    await page.locator('#user-password').fill('a long enough passphrase');
+    await page.locator('#user-roles-search').fill('conn');
+    await page.locator('#user-roles').getByText('Connection managers').click();
+    await screenshot(page, 'people-4-user-form');
+    await page.getByRole('button', { name: 'Create user' }).click();
+    const userRow = page.locator('[data-testid=users-table] tr', { hasText: 'nadia@example.test' });
+    await userRow.waitFor();
+    assert.match(await userRow.innerText(), /Connection managers/);
+    assert.match(await userRow.innerText(), /Active/);
+    await screenshot(page, 'people-5-users');
+
+    // Sign out, sign in as Nadia: no admin menu, API keys yes.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await signIn(page, worker.baseUrl, 'nadia@example.test', 'a long enough passphrase');
+    assert.equal(await page.locator('[data-testid=signed-in-as]').innerText(), 'Nadia Manager');
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    assert.equal(await nav.getByRole('link', { name: 'Users' }).count(), 0);
+    assert.equal(await nav.getByRole('link', { name: 'Roles' }).count(), 0);
+    const permissions = await page.evaluate(async () => (await (await fetch('/api/v1/session')).json()).permissions);
+    assert.deepEqual(permissions, ['connections.view', 'connections.manage']);
+    await page.goto(`${worker.baseUrl}/admin/users`);
+    await page.getByText('This page is for administrators.').waitFor();
+
+    await nav.getByRole('link', { name: 'API keys' }).click();
+    await page.locator('#key-name').fill('nightly sync');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = await page.locator('#new-key-secret').inputValue();
+    assert.match(secret, /^eoc_[0-9a-f]{8}_[0-9a-f]{64}$/);
+    await page.locator('[data-testid=keys-table] tr', { hasText: 'nightly sync' }).waitFor();
+    await screenshot(page, 'people-6-api-key-once');
+    await page.getByRole('button', { name: 'Done' }).click();
+    assert.equal(await page.locator('#new-key-secret').count(), 0, 'the key is gone once dismissed');
+    assert.ok(!(await page.content()).includes(secret.slice(13)));
+    const status = await page.evaluate(async (key) => (await fetch('/api/v1/session', { headers: { authorization: `Bearer ${key}` } })).status, secret);
+    assert.equal(status, 200, 'the key shown works');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+});
