@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::UNIX_EPOCH;
 
-use crate::{Result, paths, process, tools, wrangler};
+use crate::{Result, csp, paths, process, tools, wrangler};
 
 /// Set by xtask for the wrangler processes it starts: wrangler runs the `[build]` command of
 /// wrangler.toml at start, and xtask has built already.
@@ -40,7 +40,8 @@ pub fn spa() -> Result<()> {
                 .args(["build", "--release", "--offline"])
                 .env("PATH", paths::tool_path())
                 .current_dir(&root),
-        )
+        )?;
+        csp::write_headers()
     })
 }
 

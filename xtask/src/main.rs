@@ -6,6 +6,7 @@
 //! - `install`: only install the pinned tools.
 
 mod build;
+mod csp;
 mod dev;
 mod dev_vars;
 mod paths;
