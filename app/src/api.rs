@@ -2,9 +2,11 @@
 //! Same origin, so the session cookie and `Origin` header go along by themselves.
 
 use domain::api::{
-    ApiKeyView, ConfigResponse, CreateApiKeyRequest, CreateApiKeyResponse, CreateRoleRequest, CreateUserRequest,
-    ListResponse, MeResponse, RoleView, SignInRequest, UpdateRoleRequest, UpdateUserRequest, UserView,
+    ApiKeyView, ConfigResponse, ConnectionView, CreateApiKeyRequest, CreateApiKeyResponse, CreateRoleRequest,
+    CreateUserRequest, InvitableRole, ListResponse, MeResponse, ProviderView, RoleView, SignInRequest,
+    UpdateRoleRequest, UpdateUserRequest, UserView,
 };
+use domain::connection::ConnectionInput;
 use domain::error::{ErrorBody, ErrorCode, ErrorResponse};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
@@ -165,4 +167,45 @@ pub async fn create_api_key(name: String) -> Result<CreateApiKeyResponse, ApiErr
 
 pub async fn revoke_api_key(id: &str) -> Result<(), ApiError> {
     delete(&format!("/api/v1/api-keys/{id}")).await
+}
+
+pub async fn providers() -> Result<Vec<ProviderView>, ApiError> {
+    get::<ListResponse<ProviderView>>("/api/v1/providers").await.map(|l| l.items)
+}
+
+pub async fn invitable_roles() -> Result<Vec<InvitableRole>, ApiError> {
+    get::<ListResponse<InvitableRole>>("/api/v1/invitable-roles").await.map(|l| l.items)
+}
+
+/// Connections filtered and paged as the list page asks.
+pub async fn connections(q: &str, provider: &str, status: &str, cursor: &str) -> Result<ListResponse<ConnectionView>, ApiError> {
+    let mut params = Vec::new();
+    for (key, value) in [("q", q.trim()), ("provider", provider), ("status", status), ("cursor", cursor)] {
+        if !value.is_empty() {
+            params.push(format!("{key}={}", js_sys_encode(value)));
+        }
+    }
+    let query = if params.is_empty() { String::new() } else { format!("?{}", params.join("&")) };
+    get(&format!("/api/v1/connections{query}")).await
+}
+
+pub async fn connection(id: &str) -> Result<ConnectionView, ApiError> {
+    get(&format!("/api/v1/connections/{id}")).await
+}
+
+pub async fn create_connection(input: &ConnectionInput) -> Result<ConnectionView, ApiError> {
+    post("/api/v1/connections", input).await
+}
+
+/// A full replacement of the editable fields; an absent secret keeps the stored one.
+pub async fn update_connection(id: &str, input: &ConnectionInput) -> Result<ConnectionView, ApiError> {
+    patch(&format!("/api/v1/connections/{id}"), input).await
+}
+
+pub async fn delete_connection(id: &str) -> Result<(), ApiError> {
+    delete(&format!("/api/v1/connections/{id}")).await
+}
+
+pub async fn invite_roles(id: &str, role_ids: Vec<String>) -> Result<ConnectionView, ApiError> {
+    json(send(Request::put(&format!("/api/v1/connections/{id}/roles")), encode(&serde_json::json!({"role_ids": role_ids}))?).await?).await
 }

@@ -2,6 +2,7 @@
 //! sign-in and sign-out.
 
 use domain::api::MeResponse;
+use domain::permission::Permission;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -50,5 +51,21 @@ impl Session {
 
     pub fn signed_in(self) -> bool {
         self.state.with(|s| s.as_ref().is_some_and(Option::is_some))
+    }
+
+    pub fn can_view_connections(self) -> bool {
+        self.state.with(|s| {
+            s.as_ref().and_then(|m| m.as_ref()).is_some_and(|m| {
+                m.is_admin || m.permissions.iter().any(|p| matches!(p, Permission::ConnectionsView | Permission::ConnectionsManage))
+            })
+        })
+    }
+
+    pub fn can_manage_connections(self) -> bool {
+        self.state.with(|s| {
+            s.as_ref()
+                .and_then(|m| m.as_ref())
+                .is_some_and(|m| m.is_admin || m.permissions.contains(&Permission::ConnectionsManage))
+        })
     }
 }

@@ -145,3 +145,89 @@ pub struct CreateApiKeyResponse {
     pub api_key: ApiKeyView,
     pub secret: String,
 }
+
+/// `GET /api/v1/providers`: one catalogue row, owned so the SPA can deserialize it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderView {
+    pub kind: crate::provider::ProviderKind,
+    pub name: String,
+    pub authorization_url: String,
+    pub token_url: String,
+    pub default_scopes: Vec<String>,
+    pub scope_delimiter: String,
+    pub supports_pkce: bool,
+    pub extra_authorize_params: Vec<(String, String)>,
+    pub default_auth_method: crate::connection::ClientAuthMethod,
+    pub placeholders: Vec<PlaceholderView>,
+    pub returns_instance_url: bool,
+    pub refresh_omits_refresh_token: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaceholderView {
+    pub key: String,
+    pub token: String,
+    pub label: String,
+    pub example: String,
+}
+
+impl From<&crate::provider::Provider> for ProviderView {
+    fn from(p: &crate::provider::Provider) -> Self {
+        ProviderView {
+            kind: p.kind,
+            name: p.name.into(),
+            authorization_url: p.authorization_url.into(),
+            token_url: p.token_url.into(),
+            default_scopes: p.default_scopes.iter().map(|s| s.to_string()).collect(),
+            scope_delimiter: p.scope_delimiter.into(),
+            supports_pkce: p.supports_pkce,
+            extra_authorize_params: p.extra_authorize_params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            default_auth_method: p.default_auth_method,
+            placeholders: p
+                .placeholders()
+                .into_iter()
+                .map(|h| PlaceholderView {
+                    key: h.key.into(),
+                    token: h.token.into(),
+                    label: h.label.into(),
+                    example: h.example.into(),
+                })
+                .collect(),
+            returns_instance_url: p.returns_instance_url,
+            refresh_omits_refresh_token: p.refresh_omits_refresh_token,
+        }
+    }
+}
+
+/// A connection as the API shows it: never the secret, only whether one is set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionView {
+    pub id: String,
+    pub provider: crate::provider::ProviderKind,
+    pub name: String,
+    pub description: String,
+    pub grant_type: crate::connection::GrantType,
+    pub client_id: String,
+    pub client_secret_set: bool,
+    pub authorization_url: String,
+    pub token_url: String,
+    pub scopes: Vec<String>,
+    pub placeholders: std::collections::BTreeMap<String, String>,
+    pub client_auth_method: crate::connection::ClientAuthMethod,
+    pub save_credentials: bool,
+    pub status: crate::connection::ConnectionStatus,
+    /// Credentials changed since the stored tokens were issued.
+    pub tokens_stale: bool,
+    pub invited_role_ids: Vec<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// `GET /api/v1/invitable-roles`: custom roles a connection manager may invite.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitableRole {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub member_count: usize,
+}

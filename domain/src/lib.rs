@@ -5,9 +5,12 @@
 
 pub mod api;
 pub mod api_key;
+pub mod connection;
 pub mod error;
 pub mod permission;
+pub mod provider;
 pub mod role;
+pub mod scope;
 pub mod session;
 pub mod url;
 pub mod user;

@@ -4,6 +4,7 @@
 mod auth;
 mod clock;
 mod crypto;
+mod envelope;
 mod error;
 mod oauth;
 mod request;

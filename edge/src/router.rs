@@ -6,7 +6,9 @@ use std::future::Future;
 use worker::{Env, Request, Response, RouteContext, Router};
 
 use crate::error::{ApiError, ApiResult};
-use crate::routes::{api_keys, bootstrap, config, diagnostics, health, roles, session, users};
+use crate::routes::{
+    api_keys, bootstrap, config, connections, diagnostics, health, invitable_roles, providers, roles, session, users,
+};
 
 pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
     let response = Router::new()
@@ -30,6 +32,14 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
         .get_async("/api/v1/api-keys", api(api_keys::list))
         .post_async("/api/v1/api-keys", api(api_keys::create))
         .delete_async("/api/v1/api-keys/:id", api(api_keys::delete))
+        .get_async("/api/v1/providers", api(providers::list))
+        .get_async("/api/v1/invitable-roles", api(invitable_roles::list))
+        .get_async("/api/v1/connections", api(connections::list))
+        .post_async("/api/v1/connections", api(connections::create))
+        .get_async("/api/v1/connections/:id", api(connections::get))
+        .patch_async("/api/v1/connections/:id", api(connections::update))
+        .delete_async("/api/v1/connections/:id", api(connections::delete))
+        .put_async("/api/v1/connections/:id/roles", api(connections::set_roles))
         .or_else_any_method_async("/api/*rest", api(not_found))
         .or_else_any_method_async("/oauth/*rest", api(not_found))
         .run(req, env)

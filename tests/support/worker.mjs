@@ -111,3 +111,17 @@ export async function sql(worker, query) {
   );
   return JSON.parse(stdout)[0].results;
 }
+
+/** Every byte of the worker's local state (D1 sqlite files with their WAL, KV, DO storage). */
+export function stateBytes(worker) {
+  const chunks = [];
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else chunks.push(fs.readFileSync(full));
+    }
+  };
+  walk(worker.persistTo);
+  return Buffer.concat(chunks);
+}

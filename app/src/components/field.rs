@@ -13,6 +13,9 @@ pub fn TextField(
     #[prop(into, optional)] placeholder: String,
     #[prop(into, optional)] autocomplete: String,
     #[prop(into, optional)] hint: String,
+    /// Called on every keystroke (the wizard marks the field touched).
+    #[prop(optional)]
+    on_input: Option<Callback<()>>,
 ) -> impl IntoView {
     let error_id = format!("{id}-error");
     let has_hint = !hint.is_empty();
@@ -26,7 +29,12 @@ pub fn TextField(
                 autocomplete=autocomplete
                 aria-describedby=error_id.clone()
                 prop:value=move || value.get()
-                on:input=move |ev| value.set(event_target_value(&ev))
+                on:input=move |ev| {
+                    value.set(event_target_value(&ev));
+                    if let Some(callback) = on_input {
+                        callback.run(());
+                    }
+                }
             />
             <Show when=move || has_hint && error.with(Option::is_none)>
                 <p class="hint">{hint.clone()}</p>

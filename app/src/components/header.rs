@@ -32,6 +32,9 @@ pub fn Header() -> impl IntoView {
             <A href="/" attr:class="brand">{product}</A>
             <nav class="topnav" aria-label="Main">
                 <A href="/" exact=true>"Overview"</A>
+                <Show when=move || session.can_view_connections()>
+                    <A href="/connections">"Connections"</A>
+                </Show>
                 <Show when=move || session.is_admin()>
                     <A href="/admin/users">"Users"</A>
                     <A href="/admin/roles">"Roles"</A>

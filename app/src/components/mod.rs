@@ -6,4 +6,5 @@ pub mod field_errors;
 pub mod header;
 pub mod multi_select;
 pub mod require_sign_in;
+pub mod status_badge;
 pub mod user_form;

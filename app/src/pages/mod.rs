@@ -1,9 +1,12 @@
 //! One file per page.
 
 pub mod api_keys;
+pub mod connection_detail;
+pub mod connections;
 pub mod home;
 pub mod not_found;
 pub mod role_editor;
 pub mod roles;
 pub mod sign_in;
 pub mod users;
+pub mod wizard;

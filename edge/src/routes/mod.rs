@@ -3,8 +3,11 @@
 pub mod api_keys;
 pub mod bootstrap;
 pub mod config;
+pub mod connections;
 pub mod diagnostics;
 pub mod health;
+pub mod invitable_roles;
+pub mod providers;
 pub mod roles;
 pub mod session;
 pub mod users;

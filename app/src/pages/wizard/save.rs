@@ -1,0 +1,42 @@
+//! Saving from the wizard: create the first time, update after; a server error is put under its
+//! field and sends the wizard back to the step that shows it.
+
+use domain::api::ConnectionView;
+use domain::validate::FieldError;
+use leptos::prelude::*;
+
+use super::state::WizardState;
+use crate::api;
+
+/// Create or update; on success the secret field is cleared (it is on file now).
+pub async fn save(state: WizardState) -> Result<ConnectionView, String> {
+    let input = state.input();
+    let result = match state.saved_id.get_untracked() {
+        None => api::create_connection(&input).await,
+        Some(id) => api::update_connection(&id, &input).await,
+    };
+    match result {
+        Ok(view) => {
+            state.saved_id.set(Some(view.id.clone()));
+            state.secret_on_file.set(view.client_secret_set);
+            state.client_secret.set(String::new());
+            Ok(view)
+        }
+        Err(error) => {
+            if let Some(field) = error.field() {
+                state.server_error.set(Some(FieldError::new(field, "server", error.message())));
+                state.step.set(step_of(field));
+            }
+            Err(error.message())
+        }
+    }
+}
+
+/// Which step shows a field.
+pub fn step_of(field: &str) -> usize {
+    match field {
+        "provider" | "name" | "description" => 0,
+        "role_ids" => 3,
+        _ => 1,
+    }
+}

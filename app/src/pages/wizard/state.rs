@@ -1,0 +1,157 @@
+//! The wizard's state, shared by its four steps through context: every field as a signal, which
+//! step is showing, what is saved, and the rules (from `domain`) that decide whether Next works.
+
+use std::collections::BTreeMap;
+
+use domain::api::{ConnectionView, ProviderView};
+use domain::connection::{self, ConnectionInput, GrantType};
+use domain::validate::FieldError;
+use leptos::prelude::*;
+
+pub const STEPS: [&str; 4] =
+    ["Connection settings", "Authentication details", "Test connection and save credentials", "Invite roles"];
+
+#[derive(Clone, Copy)]
+pub struct WizardState {
+    pub step: RwSignal<usize>,
+    pub provider: RwSignal<String>,
+    pub name: RwSignal<String>,
+    pub description: RwSignal<String>,
+    pub grant_type: RwSignal<String>,
+    pub client_id: RwSignal<String>,
+    pub client_secret: RwSignal<String>,
+    pub authorization_url: RwSignal<String>,
+    pub token_url: RwSignal<String>,
+    pub scopes: RwSignal<String>,
+    pub placeholders: RwSignal<BTreeMap<String, String>>,
+    pub client_auth_method: RwSignal<String>,
+    pub save_credentials: RwSignal<bool>,
+    pub invited: RwSignal<Vec<String>>,
+    /// Set once the connection exists (edit mode, or after step 3 saved it).
+    pub saved_id: RwSignal<Option<String>>,
+    /// A secret is stored: the field may stay empty ("keep").
+    pub secret_on_file: RwSignal<bool>,
+    /// Fields the person has typed in: "required" messages wait for them.
+    pub touched: RwSignal<Vec<String>>,
+    /// An error the server returned, by field.
+    pub server_error: RwSignal<Option<FieldError>>,
+}
+
+impl WizardState {
+    pub fn new() -> Self {
+        WizardState {
+            step: RwSignal::new(0),
+            provider: RwSignal::new(String::new()),
+            name: RwSignal::new(String::new()),
+            description: RwSignal::new(String::new()),
+            grant_type: RwSignal::new(GrantType::AuthorizationCode.as_str().into()),
+            client_id: RwSignal::new(String::new()),
+            client_secret: RwSignal::new(String::new()),
+            authorization_url: RwSignal::new(String::new()),
+            token_url: RwSignal::new(String::new()),
+            scopes: RwSignal::new(String::new()),
+            placeholders: RwSignal::new(BTreeMap::new()),
+            client_auth_method: RwSignal::new(String::new()),
+            save_credentials: RwSignal::new(false),
+            invited: RwSignal::new(Vec::new()),
+            saved_id: RwSignal::new(None),
+            secret_on_file: RwSignal::new(false),
+            touched: RwSignal::new(Vec::new()),
+            server_error: RwSignal::new(None),
+        }
+    }
+
+    /// Fill from a stored connection (edit mode).
+    pub fn load(self, c: &ConnectionView) {
+        self.provider.set(c.provider.as_str().into());
+        self.name.set(c.name.clone());
+        self.description.set(c.description.clone());
+        self.grant_type.set(c.grant_type.as_str().into());
+        self.client_id.set(c.client_id.clone());
+        self.authorization_url.set(c.authorization_url.clone());
+        self.token_url.set(c.token_url.clone());
+        self.scopes.set(c.scopes.join(" "));
+        self.placeholders.set(c.placeholders.clone());
+        self.client_auth_method.set(c.client_auth_method.as_str().into());
+        self.save_credentials.set(c.save_credentials);
+        self.invited.set(c.invited_role_ids.clone());
+        self.saved_id.set(Some(c.id.clone()));
+        self.secret_on_file.set(c.client_secret_set);
+    }
+
+    /// A new provider type brings its URL formats, default scopes, auth method, and a grant it
+    /// supports.
+    pub fn choose_provider(self, provider: &ProviderView) {
+        self.provider.set(provider.kind.as_str().into());
+        self.authorization_url.set(provider.authorization_url.clone());
+        self.token_url.set(provider.token_url.clone());
+        self.scopes.set(provider.default_scopes.join(" "));
+        self.client_auth_method.set(provider.default_auth_method.as_str().into());
+        if !provider.supports_pkce && self.grant_type.get_untracked() == GrantType::AuthorizationCodePkce.as_str() {
+            self.grant_type.set(GrantType::AuthorizationCode.as_str().into());
+        }
+    }
+
+    pub fn touch(self, field: &str) {
+        if !self.touched.with_untracked(|t| t.iter().any(|f| f == field)) {
+            self.touched.update(|t| t.push(field.to_string()));
+        }
+        if self.server_error.with_untracked(|e| e.as_ref().is_some_and(|e| e.field == field)) {
+            self.server_error.set(None);
+        }
+    }
+
+    /// What the API receives. An empty secret field means "keep the stored one".
+    pub fn input(self) -> ConnectionInput {
+        let secret = self.client_secret.get();
+        ConnectionInput {
+            provider: self.provider.get(),
+            name: self.name.get(),
+            description: self.description.get(),
+            grant_type: self.grant_type.get(),
+            client_id: self.client_id.get(),
+            client_secret: (!secret.trim().is_empty()).then_some(secret),
+            authorization_url: self.authorization_url.get(),
+            token_url: self.token_url.get(),
+            scopes: vec![self.scopes.get()],
+            placeholders: self.placeholders.get(),
+            client_auth_method: Some(self.client_auth_method.get()).filter(|m| !m.is_empty()),
+            save_credentials: self.save_credentials.get(),
+        }
+    }
+
+    pub fn grant(self) -> GrantType {
+        GrantType::parse(&self.grant_type.get()).unwrap_or(GrantType::AuthorizationCode)
+    }
+
+    /// The first rule the given step breaks (tracked: Next follows it).
+    pub fn step_error(self, step: usize) -> Option<FieldError> {
+        let input = self.input();
+        match step {
+            0 => connection::validate_settings(&input).err(),
+            1 | 2 => connection::validate(&input, self.secret_on_file.get()).err(),
+            _ => None,
+        }
+    }
+
+    /// The message to show under `field`: the live rule (a "required" one only once touched),
+    /// or what the server said.
+    pub fn error_for(self, field: &'static str) -> Signal<Option<String>> {
+        Signal::derive(move || {
+            if let Some(e) = self.server_error.get().filter(|e| e.field == field) {
+                return Some(e.message);
+            }
+            let step = self.step.get();
+            let error = self.step_error(step)?;
+            let shown = error.field == field
+                && (error.code != "required" || self.touched.with(|t| t.iter().any(|f| f == field)));
+            shown.then_some(error.message)
+        })
+    }
+}
+
+impl Default for WizardState {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,511 @@
+//! OAuth connections: grant types, client authentication, the status state machine, and what a
+//! valid connection is (DESIGN.md §4). Decisions only; the worker stores and the SPA shows.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::provider::{self, Provider, ProviderKind};
+use crate::validate::{self, DESCRIPTION_MAX_CHARS, FieldError};
+use crate::{scope, url as urls};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    AuthorizationCode,
+    AuthorizationCodePkce,
+    ClientCredentials,
+}
+
+impl GrantType {
+    pub const ALL: [GrantType; 3] =
+        [GrantType::AuthorizationCode, GrantType::AuthorizationCodePkce, GrantType::ClientCredentials];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantType::AuthorizationCode => "authorization_code",
+            GrantType::AuthorizationCodePkce => "authorization_code_pkce",
+            GrantType::ClientCredentials => "client_credentials",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<GrantType> {
+        GrantType::ALL.into_iter().find(|g| g.as_str() == value)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            GrantType::AuthorizationCode => "Authorization Code",
+            GrantType::AuthorizationCodePkce => "Authorization Code with PKCE",
+            GrantType::ClientCredentials => "Client Credentials",
+        }
+    }
+
+    /// Grants that send a person through the provider's consent page.
+    pub fn uses_consent(self) -> bool {
+        self != GrantType::ClientCredentials
+    }
+}
+
+/// How the client authenticates at the token endpoint (RFC 6749 §2.3.1); the same method is
+/// used for the code exchange and every refresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuthMethod {
+    ClientSecretBasic,
+    ClientSecretPost,
+}
+
+impl ClientAuthMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientAuthMethod::ClientSecretBasic => "client_secret_basic",
+            ClientAuthMethod::ClientSecretPost => "client_secret_post",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<ClientAuthMethod> {
+        [ClientAuthMethod::ClientSecretBasic, ClientAuthMethod::ClientSecretPost].into_iter().find(|m| m.as_str() == value)
+    }
+}
+
+/// `draft` (never tested) → `ready` → `needs_reauth` (refresh got `invalid_grant`) → `ready`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionStatus {
+    Draft,
+    Ready,
+    NeedsReauth,
+}
+
+impl ConnectionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectionStatus::Draft => "draft",
+            ConnectionStatus::Ready => "ready",
+            ConnectionStatus::NeedsReauth => "needs_reauth",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<ConnectionStatus> {
+        [ConnectionStatus::Draft, ConnectionStatus::Ready, ConnectionStatus::NeedsReauth]
+            .into_iter()
+            .find(|s| s.as_str() == value)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ConnectionStatus::Draft => "Not tested",
+            ConnectionStatus::Ready => "Ready",
+            ConnectionStatus::NeedsReauth => "Needs re-authorization",
+        }
+    }
+}
+
+/// What happened to a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusEvent {
+    /// A test or a consent finished with a token.
+    Authorized,
+    /// A refresh was answered `invalid_grant`.
+    RefreshRejected,
+    /// Client id, secret, URLs, scopes or grant changed: what was tested no longer holds.
+    CredentialsChanged,
+}
+
+pub fn next_status(current: ConnectionStatus, event: StatusEvent) -> ConnectionStatus {
+    match (current, event) {
+        (_, StatusEvent::Authorized) => ConnectionStatus::Ready,
+        (ConnectionStatus::Draft, StatusEvent::RefreshRejected) => ConnectionStatus::Draft,
+        (_, StatusEvent::RefreshRejected) => ConnectionStatus::NeedsReauth,
+        (_, StatusEvent::CredentialsChanged) => ConnectionStatus::Draft,
+    }
+}
+
+/// `POST /api/v1/connections` and the wizard's state.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ConnectionInput {
+    pub provider: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub grant_type: String,
+    pub client_id: String,
+    /// Write-only. Required for confidential grants at creation; on update, present = replace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    #[serde(default)]
+    pub authorization_url: String,
+    #[serde(default)]
+    pub token_url: String,
+    /// Commas or spaces inside items are fine: they are normalised.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Values for `<yourinstance>`, `<tenant-id>`, `<domain-name>`.
+    #[serde(default)]
+    pub placeholders: BTreeMap<String, String>,
+    /// Defaults to the provider's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_auth_method: Option<String>,
+    /// Keep the token of a successful test as the connection's shared token.
+    #[serde(default)]
+    pub save_credentials: bool,
+}
+
+/// A connection that passed every rule: parsed, filled, normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidConnection {
+    pub provider: ProviderKind,
+    pub name: String,
+    pub description: String,
+    pub grant_type: GrantType,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    /// Empty for client credentials.
+    pub authorization_url: String,
+    pub token_url: String,
+    pub scopes: Vec<String>,
+    pub placeholders: BTreeMap<String, String>,
+    pub client_auth_method: ClientAuthMethod,
+    pub save_credentials: bool,
+}
+
+pub const CLIENT_ID_MAX: usize = 512;
+pub const CLIENT_SECRET_MAX: usize = 4096;
+pub const SCOPE_MAX_CHARS: usize = 512;
+pub const SCOPES_MAX: usize = 50;
+
+/// Check a whole connection. `secret_on_file` says whether a secret is stored already (edits
+/// may leave the secret out).
+pub fn validate(input: &ConnectionInput, secret_on_file: bool) -> Result<ValidConnection, FieldError> {
+    let kind = ProviderKind::parse(&input.provider)
+        .ok_or_else(|| FieldError::new("provider", "unknown_provider", "Choose a provider type."))?;
+    let provider = kind.provider();
+    let name = validate::name("name", &input.name)?;
+    let description = validate::optional_text("description", &input.description, DESCRIPTION_MAX_CHARS)?;
+    let grant_type = grant(provider, &input.grant_type)?;
+    let client_id = validate::required_text("client_id", &input.client_id, CLIENT_ID_MAX)?;
+    let client_secret = secret(input.client_secret.as_deref(), grant_type, secret_on_file)?;
+    let placeholders = placeholders(&input.placeholders)?;
+    let pairs: Vec<(String, String)> = placeholders.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let authorization_url = if grant_type.uses_consent() {
+        endpoint("authorization_url", &provider::fill(&input.authorization_url, &pairs))?
+    } else {
+        String::new()
+    };
+    let token_url = endpoint("token_url", &provider::fill(&input.token_url, &pairs))?;
+    let scopes = scopes(&input.scopes, &pairs)?;
+    let client_auth_method = match input.client_auth_method.as_deref().filter(|m| !m.is_empty()) {
+        None => provider.default_auth_method,
+        Some(m) => ClientAuthMethod::parse(m).ok_or_else(|| {
+            FieldError::new("client_auth_method", "unknown_method", "Choose client_secret_basic or client_secret_post.")
+        })?,
+    };
+    Ok(ValidConnection {
+        provider: kind,
+        name,
+        description,
+        grant_type,
+        client_id,
+        client_secret,
+        authorization_url,
+        token_url,
+        scopes,
+        placeholders,
+        client_auth_method,
+        save_credentials: input.save_credentials,
+    })
+}
+
+/// Step by step for the wizard: only the rules of the fields on that step.
+pub fn validate_settings(input: &ConnectionInput) -> Result<(), FieldError> {
+    ProviderKind::parse(&input.provider)
+        .ok_or_else(|| FieldError::new("provider", "unknown_provider", "Choose a provider type."))?;
+    validate::name("name", &input.name)?;
+    validate::optional_text("description", &input.description, DESCRIPTION_MAX_CHARS)?;
+    Ok(())
+}
+
+fn grant(provider: &Provider, value: &str) -> Result<GrantType, FieldError> {
+    let grant = GrantType::parse(value)
+        .ok_or_else(|| FieldError::new("grant_type", "unknown_grant", "Choose a grant type."))?;
+    if grant == GrantType::AuthorizationCodePkce && !provider.supports_pkce {
+        return Err(FieldError::new(
+            "grant_type",
+            "pkce_unsupported",
+            format!("{} supports Authorization Code without PKCE only.", provider.name),
+        ));
+    }
+    Ok(grant)
+}
+
+fn secret(value: Option<&str>, grant: GrantType, on_file: bool) -> Result<Option<String>, FieldError> {
+    match value.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) if s.chars().count() > CLIENT_SECRET_MAX => {
+            Err(FieldError::new("client_secret", "too_long", format!("Use at most {CLIENT_SECRET_MAX} characters.")))
+        }
+        Some(s) => Ok(Some(s.to_string())),
+        // A PKCE client may be public (no secret).
+        None if on_file || grant == GrantType::AuthorizationCodePkce => Ok(None),
+        None => Err(FieldError::new("client_secret", "required", "The client secret is required for this grant type.")),
+    }
+}
+
+fn placeholders(given: &BTreeMap<String, String>) -> Result<BTreeMap<String, String>, FieldError> {
+    let mut out = BTreeMap::new();
+    for (key, value) in given {
+        let value = value.trim();
+        if value.is_empty() {
+            continue;
+        }
+        // A host fragment: letters, digits, dots and dashes only, so it cannot smuggle a path.
+        if !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') {
+            return Err(FieldError::new(
+                &format!("placeholders.{key}"),
+                "invalid_characters",
+                "Use letters, digits, dots and dashes only.",
+            ));
+        }
+        out.insert(key.clone(), value.to_string());
+    }
+    Ok(out)
+}
+
+fn endpoint(field: &str, value: &str) -> Result<String, FieldError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(FieldError::new(field, "required", "This URL is required."));
+    }
+    if let Some(p) = provider::unfilled(value) {
+        return Err(FieldError::new(field, "placeholder_unfilled", format!("Fill in {} ({}).", p.label, p.token)));
+    }
+    let url = url::Url::parse(value).map_err(|_| FieldError::new(field, "invalid_url", "Enter a full URL (https://…)."))?;
+    urls::require_secure(&url).map_err(|_| {
+        FieldError::new(field, "insecure_url", "Use https (plain http only for localhost and 127.0.0.1).")
+    })?;
+    if url.fragment().is_some() || !url.username().is_empty() || url.password().is_some() {
+        return Err(FieldError::new(field, "invalid_url", "The URL must not carry a #fragment or credentials."));
+    }
+    Ok(url.to_string())
+}
+
+fn scopes(items: &[String], pairs: &[(String, String)]) -> Result<Vec<String>, FieldError> {
+    let scopes: Vec<String> = scope::normalise_list(items).iter().map(|s| provider::fill(s, pairs)).collect();
+    if scopes.len() > SCOPES_MAX {
+        return Err(FieldError::new("scopes", "too_many", format!("Use at most {SCOPES_MAX} scopes.")));
+    }
+    if let Some(s) = scopes.iter().find(|s| provider::unfilled(s).is_some()) {
+        let p = provider::unfilled(s).map(|p| p.label).unwrap_or_default();
+        return Err(FieldError::new("scopes", "placeholder_unfilled", format!("Fill in {p} used by scope {s}.")));
+    }
+    if scopes.iter().any(|s| s.chars().count() > SCOPE_MAX_CHARS || s.chars().any(|c| c.is_control() || c == '"' || c == '\\')) {
+        return Err(FieldError::new("scopes", "invalid_scope", "A scope is too long or has characters OAuth does not allow."));
+    }
+    Ok(scopes)
+}
+
+/// Whether a change touches what a stored token was issued for: then tokens are stale.
+pub fn credentials_changed(before: &ValidConnection, after: &ValidConnection) -> bool {
+    after.client_secret.is_some()
+        || before.client_id != after.client_id
+        || before.authorization_url != after.authorization_url
+        || before.token_url != after.token_url
+        || before.scopes != after.scopes
+        || before.grant_type != after.grant_type
+        || before.client_auth_method != after.client_auth_method
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn salesforce() -> ConnectionInput {
+        ConnectionInput {
+            provider: "salesforce".into(),
+            name: "CRM".into(),
+            description: "Sales cloud".into(),
+            grant_type: "authorization_code_pkce".into(),
+            client_id: "3MVG9".into(),
+            client_secret: Some("s3cr3t".into()),
+            authorization_url: ProviderKind::Salesforce.provider().authorization_url.into(),
+            token_url: ProviderKind::Salesforce.provider().token_url.into(),
+            scopes: vec!["api, refresh_token offline_access".into()],
+            placeholders: BTreeMap::from([("yourinstance".into(), "acme".into())]),
+            client_auth_method: None,
+            save_credentials: true,
+        }
+    }
+
+    #[test]
+    fn salesforce_with_its_instance_is_valid_and_filled() {
+        let valid = validate(&salesforce(), false).unwrap();
+        assert_eq!(valid.authorization_url, "https://acme.my.salesforce.com/services/oauth2/authorize");
+        assert_eq!(valid.token_url, "https://acme.my.salesforce.com/services/oauth2/token");
+        assert_eq!(valid.scopes, vec!["api", "refresh_token", "offline_access"]);
+        assert_eq!(valid.client_auth_method, ClientAuthMethod::ClientSecretPost);
+        assert_eq!(valid.client_secret.as_deref(), Some("s3cr3t"));
+    }
+
+    #[test]
+    fn an_unfilled_placeholder_points_at_its_url() {
+        let mut input = salesforce();
+        input.placeholders.clear();
+        let error = validate(&input, false).unwrap_err();
+        assert_eq!((error.field.as_str(), error.code.as_str()), ("authorization_url", "placeholder_unfilled"));
+        assert!(error.message.contains("Instance name"));
+    }
+
+    #[test]
+    fn placeholder_values_cannot_inject_a_path() {
+        let mut input = salesforce();
+        input.placeholders.insert("yourinstance".into(), "evil.com/x?".into());
+        assert_eq!(validate(&input, false).unwrap_err().field, "placeholders.yourinstance");
+    }
+
+    #[test]
+    fn sharepoint_scope_placeholder_is_filled() {
+        let p = ProviderKind::Sharepoint.provider();
+        let input = ConnectionInput {
+            provider: "sharepoint".into(),
+            name: "Docs".into(),
+            grant_type: "authorization_code".into(),
+            client_id: "app".into(),
+            client_secret: Some("x".into()),
+            authorization_url: p.authorization_url.into(),
+            token_url: p.token_url.into(),
+            scopes: p.default_scopes.iter().map(|s| s.to_string()).collect(),
+            placeholders: BTreeMap::from([("tenant-id".into(), "contoso".into()), ("domain-name".into(), "contoso.sharepoint.com".into())]),
+            ..Default::default()
+        };
+        let valid = validate(&input, false).unwrap();
+        assert_eq!(valid.scopes[0], "https://contoso.sharepoint.com/AllSites.Manage");
+        let mut missing = input.clone();
+        missing.placeholders.remove("domain-name");
+        assert_eq!(validate(&missing, false).unwrap_err().field, "scopes");
+    }
+
+    #[test]
+    fn google_refuses_pkce() {
+        let p = ProviderKind::GoogleDrive.provider();
+        let mut input = ConnectionInput {
+            provider: "google_drive".into(),
+            name: "Drive".into(),
+            grant_type: "authorization_code_pkce".into(),
+            client_id: "id".into(),
+            client_secret: Some("x".into()),
+            authorization_url: p.authorization_url.into(),
+            token_url: p.token_url.into(),
+            ..Default::default()
+        };
+        let error = validate(&input, false).unwrap_err();
+        assert_eq!((error.field.as_str(), error.code.as_str()), ("grant_type", "pkce_unsupported"));
+        input.grant_type = "authorization_code".into();
+        assert!(validate(&input, false).is_ok());
+    }
+
+    #[test]
+    fn urls_must_be_https_except_on_loopback() {
+        let mut input = salesforce();
+        input.provider = "custom".into();
+        input.token_url = "http://idp.example.com/token".into();
+        assert_eq!(validate(&input, false).unwrap_err().code, "insecure_url");
+        input.token_url = "http://127.0.0.1:9000/token".into();
+        input.authorization_url = "http://localhost:9000/auth".into();
+        assert!(validate(&input, false).is_ok());
+        input.token_url = "not a url".into();
+        assert_eq!(validate(&input, false).unwrap_err().code, "invalid_url");
+        input.token_url = "https://idp.example.com/token#x".into();
+        assert_eq!(validate(&input, false).unwrap_err().code, "invalid_url");
+        input.token_url = "https://user:pw@idp.example.com/token".into();
+        assert_eq!(validate(&input, false).unwrap_err().code, "invalid_url");
+        input.token_url = String::new();
+        assert_eq!(validate(&input, false).unwrap_err(), FieldError::new("token_url", "required", "This URL is required."));
+    }
+
+    #[test]
+    fn client_credentials_ignore_the_authorization_url() {
+        let input = ConnectionInput {
+            provider: "custom".into(),
+            name: "Machine".into(),
+            grant_type: "client_credentials".into(),
+            client_id: "m".into(),
+            client_secret: Some("x".into()),
+            authorization_url: "garbage".into(),
+            token_url: "https://idp.example.com/token".into(),
+            ..Default::default()
+        };
+        assert_eq!(validate(&input, false).unwrap().authorization_url, "");
+    }
+
+    #[test]
+    fn secrets_are_required_unless_pkce_or_on_file() {
+        let mut input = salesforce();
+        input.client_secret = None;
+        assert!(validate(&input, false).is_ok(), "PKCE may be a public client");
+        input.grant_type = "authorization_code".into();
+        assert_eq!(validate(&input, false).unwrap_err().field, "client_secret");
+        assert!(validate(&input, true).is_ok(), "an edit keeps the stored secret");
+        input.client_secret = Some("   ".into());
+        assert_eq!(validate(&input, false).unwrap_err().field, "client_secret");
+        input.client_secret = Some("x".repeat(CLIENT_SECRET_MAX + 1));
+        assert_eq!(validate(&input, false).unwrap_err().code, "too_long");
+    }
+
+    #[test]
+    fn other_fields_are_checked_by_name() {
+        let cases: [(fn(&mut ConnectionInput), &str); 6] = [
+            (|i| i.provider = "dropbox".into(), "provider"),
+            (|i| i.name = " ".into(), "name"),
+            (|i| i.grant_type = "implicit".into(), "grant_type"),
+            (|i| i.client_id = "".into(), "client_id"),
+            (|i| i.client_auth_method = Some("private_key_jwt".into()), "client_auth_method"),
+            (|i| i.scopes = vec!["a\"b".into()], "scopes"),
+        ];
+        for (break_it, field) in cases {
+            let mut input = salesforce();
+            break_it(&mut input);
+            assert_eq!(validate(&input, false).unwrap_err().field, field);
+        }
+        let mut many = salesforce();
+        many.scopes = (0..=SCOPES_MAX).map(|i| format!("s{i}")).collect();
+        assert_eq!(validate(&many, false).unwrap_err().code, "too_many");
+    }
+
+    #[test]
+    fn status_machine() {
+        use ConnectionStatus::*;
+        use StatusEvent::*;
+        assert_eq!(next_status(Draft, Authorized), Ready);
+        assert_eq!(next_status(Ready, RefreshRejected), NeedsReauth);
+        assert_eq!(next_status(NeedsReauth, Authorized), Ready);
+        assert_eq!(next_status(Ready, CredentialsChanged), Draft);
+        assert_eq!(next_status(NeedsReauth, CredentialsChanged), Draft);
+        assert_eq!(next_status(Draft, RefreshRejected), Draft);
+    }
+
+    #[test]
+    fn credential_changes_are_detected() {
+        let before = validate(&salesforce(), false).unwrap();
+        let mut same = before.clone();
+        same.client_secret = None;
+        same.description = "other words".into();
+        same.name = "Renamed".into();
+        assert!(!credentials_changed(&before, &same));
+        let mut scoped = same.clone();
+        scoped.scopes.push("id".into());
+        assert!(credentials_changed(&before, &scoped));
+        let mut new_secret = same.clone();
+        new_secret.client_secret = Some("rotated".into());
+        assert!(credentials_changed(&before, &new_secret));
+    }
+
+    #[test]
+    fn wire_names() {
+        for g in GrantType::ALL {
+            assert_eq!(serde_json::to_string(&g).unwrap(), format!("\"{}\"", g.as_str()));
+            assert_eq!(GrantType::parse(g.as_str()), Some(g));
+        }
+        assert_eq!(ConnectionStatus::parse("needs_reauth"), Some(ConnectionStatus::NeedsReauth));
+        assert_eq!(ClientAuthMethod::parse("client_secret_post"), Some(ClientAuthMethod::ClientSecretPost));
+    }
+}

@@ -1,0 +1,286 @@
+//! The provider catalogue, as data: URL formats with placeholders the wizard asks for, default
+//! scopes, the scope delimiter, PKCE support, extra authorize parameters, the default client
+//! authentication method, and response quirks the token vault must honour.
+
+use serde::{Deserialize, Serialize};
+
+use crate::connection::ClientAuthMethod;
+
+/// Placeholders that may appear in URL formats and default scopes.
+pub const PLACEHOLDERS: [Placeholder; 3] = [
+    Placeholder { token: "<yourinstance>", key: "yourinstance", label: "Instance name", example: "acme" },
+    Placeholder { token: "<tenant-id>", key: "tenant-id", label: "Tenant ID", example: "contoso.onmicrosoft.com" },
+    Placeholder { token: "<domain-name>", key: "domain-name", label: "Domain name", example: "contoso.sharepoint.com" },
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Placeholder {
+    /// As written in a format: `<yourinstance>`.
+    pub token: &'static str,
+    /// The key in a connection's `placeholders` map.
+    pub key: &'static str,
+    pub label: &'static str,
+    pub example: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderKind {
+    Apigee,
+    Genesys,
+    Salesforce,
+    Servicenow,
+    Sharepoint,
+    MicrosoftEntra,
+    GoogleCalendar,
+    GoogleDrive,
+    GoogleSheets,
+    Custom,
+}
+
+/// One catalogue row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Provider {
+    pub kind: ProviderKind,
+    pub name: &'static str,
+    /// Empty for Custom: the person types any URL.
+    pub authorization_url: &'static str,
+    pub token_url: &'static str,
+    pub default_scopes: &'static [&'static str],
+    pub scope_delimiter: &'static str,
+    pub supports_pkce: bool,
+    /// Appended to the authorize URL when missing (`access_type=offline&prompt=consent`).
+    pub extra_authorize_params: &'static [(&'static str, &'static str)],
+    pub default_auth_method: ClientAuthMethod,
+    /// Token responses carry `instance_url` (Salesforce): kept and returned with tokens.
+    pub returns_instance_url: bool,
+    /// Refresh responses omit `refresh_token` (Google): keep the old one.
+    pub refresh_omits_refresh_token: bool,
+}
+
+const GOOGLE_AUTH: &str = "https://accounts.google.com/o/oauth2/v2/auth";
+const GOOGLE_TOKEN: &str = "https://oauth2.googleapis.com/token";
+const GOOGLE_OFFLINE: &[(&str, &str)] = &[("access_type", "offline"), ("prompt", "consent")];
+const MICROSOFT_AUTH: &str = "https://login.microsoftonline.com/<tenant-id>/oauth2/v2.0/authorize";
+const MICROSOFT_TOKEN: &str = "https://login.microsoftonline.com/<tenant-id>/oauth2/v2.0/token";
+
+const fn google(kind: ProviderKind, name: &'static str, scopes: &'static [&'static str]) -> Provider {
+    Provider {
+        kind,
+        name,
+        authorization_url: GOOGLE_AUTH,
+        token_url: GOOGLE_TOKEN,
+        default_scopes: scopes,
+        scope_delimiter: " ",
+        supports_pkce: false,
+        extra_authorize_params: GOOGLE_OFFLINE,
+        default_auth_method: ClientAuthMethod::ClientSecretPost,
+        returns_instance_url: false,
+        refresh_omits_refresh_token: true,
+    }
+}
+
+const fn standard(kind: ProviderKind, name: &'static str, auth: &'static str, token: &'static str) -> Provider {
+    Provider {
+        kind,
+        name,
+        authorization_url: auth,
+        token_url: token,
+        default_scopes: &[],
+        scope_delimiter: " ",
+        supports_pkce: true,
+        extra_authorize_params: &[],
+        default_auth_method: ClientAuthMethod::ClientSecretBasic,
+        returns_instance_url: false,
+        refresh_omits_refresh_token: false,
+    }
+}
+
+pub const CATALOGUE: [Provider; 10] = [
+    Provider {
+        default_scopes: &["https://www.googleapis.com/auth/cloud-platform"],
+        ..google(ProviderKind::Apigee, "Apigee", &[])
+    },
+    standard(
+        ProviderKind::Genesys,
+        "Genesys Cloud",
+        "https://login.<domain-name>/oauth/authorize",
+        "https://login.<domain-name>/oauth/token",
+    ),
+    Provider {
+        default_scopes: &["api", "refresh_token", "offline_access"],
+        default_auth_method: ClientAuthMethod::ClientSecretPost,
+        returns_instance_url: true,
+        ..standard(
+            ProviderKind::Salesforce,
+            "Salesforce",
+            "https://<yourinstance>.my.salesforce.com/services/oauth2/authorize",
+            "https://<yourinstance>.my.salesforce.com/services/oauth2/token",
+        )
+    },
+    Provider {
+        default_auth_method: ClientAuthMethod::ClientSecretPost,
+        ..standard(
+            ProviderKind::Servicenow,
+            "ServiceNow",
+            "https://<yourinstance>.service-now.com/oauth_auth.do",
+            "https://<yourinstance>.service-now.com/oauth_token.do",
+        )
+    },
+    Provider {
+        default_scopes: &["https://<domain-name>/AllSites.Manage", "offline_access", "openid"],
+        default_auth_method: ClientAuthMethod::ClientSecretPost,
+        ..standard(ProviderKind::Sharepoint, "SharePoint", MICROSOFT_AUTH, MICROSOFT_TOKEN)
+    },
+    Provider {
+        default_scopes: &["openid", "offline_access"],
+        default_auth_method: ClientAuthMethod::ClientSecretPost,
+        ..standard(ProviderKind::MicrosoftEntra, "Microsoft Entra", MICROSOFT_AUTH, MICROSOFT_TOKEN)
+    },
+    google(ProviderKind::GoogleCalendar, "Google Calendar", &["https://www.googleapis.com/auth/calendar"]),
+    google(ProviderKind::GoogleDrive, "Google Drive", &["https://www.googleapis.com/auth/drive"]),
+    google(
+        ProviderKind::GoogleSheets,
+        "Google Sheets",
+        &["https://www.googleapis.com/auth/drive", "https://www.googleapis.com/auth/spreadsheets"],
+    ),
+    standard(ProviderKind::Custom, "Custom OAuth 2.0 provider", "", ""),
+];
+
+impl ProviderKind {
+    pub fn provider(self) -> &'static Provider {
+        // The catalogue has one row per kind (a test checks it), so the fallback is never taken.
+        CATALOGUE.iter().find(|p| p.kind == self).unwrap_or(&CATALOGUE[CATALOGUE.len() - 1])
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::Apigee => "apigee",
+            ProviderKind::Genesys => "genesys",
+            ProviderKind::Salesforce => "salesforce",
+            ProviderKind::Servicenow => "servicenow",
+            ProviderKind::Sharepoint => "sharepoint",
+            ProviderKind::MicrosoftEntra => "microsoft_entra",
+            ProviderKind::GoogleCalendar => "google_calendar",
+            ProviderKind::GoogleDrive => "google_drive",
+            ProviderKind::GoogleSheets => "google_sheets",
+            ProviderKind::Custom => "custom",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<ProviderKind> {
+        CATALOGUE.iter().map(|p| p.kind).find(|k| k.as_str() == value)
+    }
+}
+
+impl Provider {
+    /// The placeholders this provider's URL formats and default scopes use, in catalogue order.
+    pub fn placeholders(&self) -> Vec<Placeholder> {
+        let text = format!("{} {} {}", self.authorization_url, self.token_url, self.default_scopes.join(" "));
+        PLACEHOLDERS.into_iter().filter(|p| text.contains(p.token)).collect()
+    }
+}
+
+/// Replace every `<placeholder>` in `format` with its value from `values` (key, value pairs).
+/// Placeholders without a value stay, so validation can point at them.
+pub fn fill(format: &str, values: &[(String, String)]) -> String {
+    let mut out = format.to_string();
+    for placeholder in PLACEHOLDERS {
+        if let Some((_, value)) = values.iter().find(|(k, _)| k == placeholder.key) {
+            let value = value.trim();
+            if !value.is_empty() {
+                out = out.replace(placeholder.token, value);
+            }
+        }
+    }
+    out
+}
+
+/// The first `<placeholder>` still in `text`, if any.
+pub fn unfilled(text: &str) -> Option<&'static Placeholder> {
+    PLACEHOLDERS.iter().find(|p| text.contains(p.token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn one_row_per_kind_and_names_round_trip() {
+        for provider in &CATALOGUE {
+            assert_eq!(provider.kind.provider().name, provider.name);
+            assert_eq!(ProviderKind::parse(provider.kind.as_str()), Some(provider.kind));
+            let json = serde_json::to_string(&provider.kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", provider.kind.as_str()));
+        }
+        assert_eq!(ProviderKind::parse("dropbox"), None);
+    }
+
+    #[test]
+    fn salesforce_fills_its_instance() {
+        let p = ProviderKind::Salesforce.provider();
+        assert_eq!(p.placeholders().iter().map(|p| p.key).collect::<Vec<_>>(), vec!["yourinstance"]);
+        let filled = fill(p.token_url, &values(&[("yourinstance", "acme")]));
+        assert_eq!(filled, "https://acme.my.salesforce.com/services/oauth2/token");
+        assert_eq!(p.default_scopes, &["api", "refresh_token", "offline_access"]);
+        assert!(p.returns_instance_url);
+        assert!(p.supports_pkce);
+    }
+
+    #[test]
+    fn sharepoint_needs_tenant_and_domain() {
+        let p = ProviderKind::Sharepoint.provider();
+        assert_eq!(p.placeholders().iter().map(|p| p.key).collect::<Vec<_>>(), vec!["tenant-id", "domain-name"]);
+        let v = values(&[("tenant-id", "contoso.onmicrosoft.com"), ("domain-name", "contoso.sharepoint.com")]);
+        assert_eq!(
+            fill(p.authorization_url, &v),
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize"
+        );
+        assert_eq!(fill(p.default_scopes[0], &v), "https://contoso.sharepoint.com/AllSites.Manage");
+    }
+
+    #[test]
+    fn every_provider_url_is_complete_once_filled() {
+        let all = values(&[("yourinstance", "acme"), ("tenant-id", "t1"), ("domain-name", "example.com")]);
+        for p in CATALOGUE.iter().filter(|p| p.kind != ProviderKind::Custom) {
+            for format in [p.authorization_url, p.token_url] {
+                let url = fill(format, &all);
+                assert_eq!(unfilled(&url), None, "{}", p.name);
+                assert!(url.starts_with("https://"), "{}", p.name);
+                assert!(url::Url::parse(&url).is_ok(), "{url}");
+            }
+        }
+    }
+
+    #[test]
+    fn blank_values_leave_the_placeholder_for_validation() {
+        let url = fill("https://<yourinstance>.service-now.com/oauth_token.do", &values(&[("yourinstance", "  ")]));
+        assert_eq!(unfilled(&url).map(|p| p.key), Some("yourinstance"));
+    }
+
+    #[test]
+    fn google_family_is_code_only_with_offline_params() {
+        for kind in [ProviderKind::GoogleCalendar, ProviderKind::GoogleDrive, ProviderKind::GoogleSheets, ProviderKind::Apigee] {
+            let p = kind.provider();
+            assert!(!p.supports_pkce, "{}", p.name);
+            assert_eq!(p.extra_authorize_params, &[("access_type", "offline"), ("prompt", "consent")]);
+            assert!(p.refresh_omits_refresh_token);
+        }
+        assert_eq!(
+            ProviderKind::GoogleSheets.provider().default_scopes,
+            &["https://www.googleapis.com/auth/drive", "https://www.googleapis.com/auth/spreadsheets"]
+        );
+        assert_eq!(ProviderKind::Apigee.provider().default_scopes, &["https://www.googleapis.com/auth/cloud-platform"]);
+    }
+
+    #[test]
+    fn genesys_and_servicenow_have_no_default_scopes() {
+        assert!(ProviderKind::Genesys.provider().default_scopes.is_empty());
+        assert!(ProviderKind::Servicenow.provider().default_scopes.is_empty());
+        assert_eq!(ProviderKind::Genesys.provider().placeholders()[0].key, "domain-name");
+    }
+}

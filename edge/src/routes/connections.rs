@@ -1,0 +1,211 @@
+//! `/api/v1/connections`: list (search, provider and status filters, cursor paging), detail,
+//! create, edit, delete, and the invited roles. `connections.view` reads; `connections.manage`
+//! writes. The client secret is sealed before it reaches D1 and never leaves in a response.
+
+use domain::api::{ConnectionView, ListResponse};
+use domain::connection::{self, ConnectionInput, ConnectionStatus, StatusEvent, ValidConnection};
+use domain::error::ErrorCode;
+use domain::permission::SystemRole;
+use serde::Deserialize;
+use serde_json::json;
+use worker::{D1Database, D1PreparedStatement, Env, Request, Response, RouteContext};
+
+use crate::auth::{self, Principal};
+use crate::envelope::{KeyRing, Place};
+use crate::error::{ApiError, ApiResult};
+use crate::store::audit::{self, Event};
+use crate::store::connections::{self as rows, ConnectionRecord, ConnectionRow, ListFilter};
+use crate::store::{self, roles};
+use crate::{clock, crypto, request};
+
+async fn viewer(req: &Request, db: &D1Database) -> ApiResult<Principal> {
+    let principal = auth::require(req, db).await?;
+    if principal.grants.can_view_connections() { Ok(principal) } else { Err(auth::forbidden()) }
+}
+
+async fn manager(req: &Request, db: &D1Database) -> ApiResult<Principal> {
+    let principal = auth::require(req, db).await?;
+    if principal.grants.can_manage_connections() { Ok(principal) } else { Err(auth::forbidden()) }
+}
+
+pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let db = store::database(&ctx.env)?;
+    viewer(&req, &db).await?;
+    let q = request::query(&req, "q")?.unwrap_or_default();
+    let provider = request::query(&req, "provider")?.filter(|p| !p.is_empty());
+    let status = request::query(&req, "status")?.filter(|s| !s.is_empty());
+    if let Some(p) = &provider
+        && domain::provider::ProviderKind::parse(p).is_none()
+    {
+        return Err(ApiError::validation("provider", "unknown provider"));
+    }
+    if let Some(s) = &status
+        && ConnectionStatus::parse(s).is_none()
+    {
+        return Err(ApiError::validation("status", "unknown status"));
+    }
+    let cursor = request::query(&req, "cursor")?.unwrap_or_default();
+    let limit = store::page_limit(request::query(&req, "limit")?.as_deref());
+    let filter = ListFilter { q: &q, provider: provider.as_deref(), status: status.as_deref(), cursor: &cursor, limit };
+    let found = rows::list(&db, &filter).await?;
+    let next_cursor = (found.len() == limit as usize).then(|| found.last().map(|r| r.name_key.clone())).flatten();
+    let items = found.iter().map(ConnectionRow::view).collect::<ApiResult<Vec<ConnectionView>>>()?;
+    Ok(Response::from_json(&ListResponse { items, next_cursor })?)
+}
+
+pub async fn get(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let db = store::database(&ctx.env)?;
+    viewer(&req, &db).await?;
+    Ok(Response::from_json(&find(&db, &ctx).await?.view()?)?)
+}
+
+pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let db = store::database(&ctx.env)?;
+    let me = manager(&req, &db).await?;
+    let input: ConnectionInput = request::json(&mut req, &ctx.env, Some(&me)).await?;
+    let valid = connection::validate(&input, false).map_err(ApiError::from_field)?;
+    let id = crypto::new_id()?;
+    let sealed = seal_secret(&ctx.env, &id, &valid)?;
+    let record = ConnectionRecord {
+        id: &id,
+        valid: &valid,
+        sealed_secret: sealed.as_deref(),
+        status: ConnectionStatus::Draft,
+        tokens_stale: false,
+        now: clock::now(),
+    };
+    db.batch(vec![
+        rows::insert(&db, &record, &me.user_id)?,
+        audit_statement(&db, &me, "connection.create", &id, json!({"name": valid.name, "provider": valid.provider, "grant_type": valid.grant_type}))?,
+    ])
+    .await
+    .map_err(|e| store::unique_or_internal(e, ErrorCode::NameTaken, "name", "a connection with this name exists already"))?;
+    let row = rows::by_id(&db, &id).await?.ok_or_else(|| ApiError::internal("new connection vanished"))?;
+    Ok(Response::from_json(&row.view()?)?.with_status(201))
+}
+
+pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let db = store::database(&ctx.env)?;
+    let me = manager(&req, &db).await?;
+    let patch: serde_json::Value = request::json(&mut req, &ctx.env, Some(&me)).await?;
+    let row = find(&db, &ctx).await?;
+    let before = connection::validate(&input_of(&row), true).map_err(ApiError::from_field)?;
+    let merged = merge(&row, &patch)?;
+    let after = connection::validate(&merged, row.client_secret.is_some()).map_err(ApiError::from_field)?;
+    let changed = connection::credentials_changed(&before, &after);
+    let current = ConnectionStatus::parse(&row.status).unwrap_or(ConnectionStatus::Draft);
+    let status = if changed { connection::next_status(current, StatusEvent::CredentialsChanged) } else { current };
+    let sealed = seal_secret(&ctx.env, &row.id, &after)?;
+    let record = ConnectionRecord {
+        id: &row.id,
+        valid: &after,
+        sealed_secret: sealed.as_deref(),
+        status,
+        tokens_stale: row.tokens_stale != 0 || changed,
+        now: clock::now(),
+    };
+    let fields: Vec<&String> = patch.as_object().map(|o| o.keys().collect()).unwrap_or_default();
+    db.batch(vec![
+        rows::update(&db, &record)?,
+        audit_statement(&db, &me, "connection.update", &row.id, json!({"fields": fields, "credentials_changed": changed}))?,
+    ])
+    .await
+    .map_err(|e| store::unique_or_internal(e, ErrorCode::NameTaken, "name", "a connection with this name exists already"))?;
+    let row = rows::by_id(&db, &row.id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
+    Ok(Response::from_json(&row.view()?)?)
+}
+
+pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let db = store::database(&ctx.env)?;
+    let me = manager(&req, &db).await?;
+    request::check_origin(&req, &ctx.env, Some(&me))?;
+    let row = find(&db, &ctx).await?;
+    // Secrets go with the row (and its invites by cascade) in one batch; audit rows stay.
+    db.batch(vec![
+        rows::delete(&db, &row.id)?,
+        audit_statement(&db, &me, "connection.delete", &row.id, json!({"name": row.name}))?,
+    ])
+    .await?;
+    Ok(Response::empty()?.with_status(204))
+}
+
+#[derive(Deserialize)]
+struct InviteRequest {
+    role_ids: Vec<String>,
+}
+
+/// `PUT /api/v1/connections/{id}/roles`: the custom roles whose members may use it.
+pub async fn set_roles(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let db = store::database(&ctx.env)?;
+    let me = manager(&req, &db).await?;
+    let body: InviteRequest = request::json(&mut req, &ctx.env, Some(&me)).await?;
+    let row = find(&db, &ctx).await?;
+    let role_ids = domain::user::dedup(&body.role_ids);
+    if role_ids.iter().any(|id| SystemRole::from_id(id).is_some()) {
+        return Err(ApiError::validation("role_ids", "only custom roles can be invited"));
+    }
+    let unknown = roles::unknown_ids(&db, &role_ids).await?;
+    if !unknown.is_empty() {
+        return Err(ApiError::validation("role_ids", format!("unknown role ids: {}", unknown.join(", "))));
+    }
+    let mut batch: Vec<D1PreparedStatement> = rows::set_invited_roles(&db, &row.id, &role_ids)?;
+    batch.push(audit_statement(&db, &me, "connection.invite", &row.id, json!({"role_ids": role_ids}))?);
+    db.batch(batch).await?;
+    let row = rows::by_id(&db, &row.id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
+    Ok(Response::from_json(&row.view()?)?)
+}
+
+async fn find(db: &D1Database, ctx: &RouteContext<()>) -> ApiResult<ConnectionRow> {
+    let id = ctx.param("id").map(String::as_str).unwrap_or_default();
+    rows::by_id(db, id).await?.ok_or_else(|| ApiError::not_found("no such connection"))
+}
+
+/// Seal a new secret for this row, if the input carries one.
+fn seal_secret(env: &Env, id: &str, valid: &ValidConnection) -> ApiResult<Option<String>> {
+    let Some(secret) = &valid.client_secret else { return Ok(None) };
+    let ring = KeyRing::from_env(env)?;
+    let place = Place { table: "connections", row: id, column: "client_secret" };
+    Ok(Some(ring.seal(secret, &place, crypto::random_bytes::<12>()?)?))
+}
+
+/// The stored connection as wizard input (without the secret).
+fn input_of(row: &ConnectionRow) -> ConnectionInput {
+    ConnectionInput {
+        provider: row.provider.clone(),
+        name: row.name.clone(),
+        description: row.description.clone(),
+        grant_type: row.grant_type.clone(),
+        client_id: row.client_id.clone(),
+        client_secret: None,
+        authorization_url: row.authorization_url.clone(),
+        token_url: row.token_url.clone(),
+        scopes: row.scopes(),
+        placeholders: row.placeholders(),
+        client_auth_method: Some(row.client_auth_method.clone()),
+        save_credentials: row.save_credentials != 0,
+    }
+}
+
+/// PATCH semantics: the fields present replace the stored ones.
+fn merge(row: &ConnectionRow, patch: &serde_json::Value) -> ApiResult<ConnectionInput> {
+    let serde_json::Value::Object(changes) = patch else {
+        return Err(ApiError::new(ErrorCode::InvalidBody, "send a JSON object of the fields to change"));
+    };
+    let mut base = serde_json::to_value(input_of(row)).map_err(ApiError::internal)?;
+    if let serde_json::Value::Object(fields) = &mut base {
+        for (key, value) in changes {
+            fields.insert(key.clone(), value.clone());
+        }
+    }
+    serde_json::from_value(base).map_err(|e| ApiError::new(ErrorCode::InvalidBody, format!("the body is not a connection change: {e}")))
+}
+
+fn audit_statement(
+    db: &D1Database,
+    me: &Principal,
+    action: &str,
+    id: &str,
+    detail: serde_json::Value,
+) -> ApiResult<D1PreparedStatement> {
+    audit::statement(db, Event { actor: &me.actor(), action, target: Some(("connection", id)), success: true, detail })
+}

@@ -1,0 +1,198 @@
+//! The `connections` table and its invited roles. The client secret column holds an envelope
+//! (`envelope.rs`); this module never sees plaintext.
+
+use std::collections::BTreeMap;
+
+use domain::api::ConnectionView;
+use domain::connection::{ClientAuthMethod, ConnectionStatus, GrantType};
+use domain::provider::ProviderKind;
+use serde::Deserialize;
+use worker::{D1Database, D1PreparedStatement, query};
+
+use super::json_list;
+use crate::error::{ApiError, ApiResult};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConnectionRow {
+    pub id: String,
+    pub provider: String,
+    pub name: String,
+    pub name_key: String,
+    pub description: String,
+    pub grant_type: String,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    pub authorization_url: String,
+    pub token_url: String,
+    pub scopes: String,
+    pub placeholders: String,
+    pub client_auth_method: String,
+    pub save_credentials: i64,
+    pub status: String,
+    pub tokens_stale: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub invited_role_ids: String,
+}
+
+impl ConnectionRow {
+    pub fn scopes(&self) -> Vec<String> {
+        json_list(&self.scopes)
+    }
+
+    pub fn placeholders(&self) -> BTreeMap<String, String> {
+        serde_json::from_str(&self.placeholders).unwrap_or_default()
+    }
+
+    pub fn view(&self) -> ApiResult<ConnectionView> {
+        let corrupt = |what: &str| ApiError::internal(format!("connection {} has an unknown {what}", self.id));
+        let mut invited_role_ids: Vec<String> = json_list(&self.invited_role_ids);
+        invited_role_ids.sort();
+        Ok(ConnectionView {
+            id: self.id.clone(),
+            provider: ProviderKind::parse(&self.provider).ok_or_else(|| corrupt("provider"))?,
+            name: self.name.clone(),
+            description: self.description.clone(),
+            grant_type: GrantType::parse(&self.grant_type).ok_or_else(|| corrupt("grant type"))?,
+            client_id: self.client_id.clone(),
+            client_secret_set: self.client_secret.is_some(),
+            authorization_url: self.authorization_url.clone(),
+            token_url: self.token_url.clone(),
+            scopes: self.scopes(),
+            placeholders: self.placeholders(),
+            client_auth_method: ClientAuthMethod::parse(&self.client_auth_method)
+                .ok_or_else(|| corrupt("client auth method"))?,
+            save_credentials: self.save_credentials != 0,
+            status: ConnectionStatus::parse(&self.status).ok_or_else(|| corrupt("status"))?,
+            tokens_stale: self.tokens_stale != 0,
+            invited_role_ids,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+const SELECT: &str = "SELECT c.id, c.provider, c.name, c.name_key, c.description, c.grant_type, c.client_id,
+    c.client_secret, c.authorization_url, c.token_url, c.scopes, c.placeholders, c.client_auth_method,
+    c.save_credentials, c.status, c.tokens_stale, c.created_at, c.updated_at,
+    (SELECT json_group_array(r.role_id) FROM connection_roles r WHERE r.connection_id = c.id) AS invited_role_ids
+    FROM connections c";
+
+pub async fn by_id(db: &D1Database, id: &str) -> ApiResult<Option<ConnectionRow>> {
+    Ok(query!(db, &format!("{SELECT} WHERE c.id = ?1"), id)?.first::<ConnectionRow>(None).await?)
+}
+
+pub struct ListFilter<'a> {
+    pub q: &'a str,
+    pub provider: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub cursor: &'a str,
+    pub limit: u32,
+}
+
+/// By name key after the cursor; provider and status filters use their indexes.
+pub async fn list(db: &D1Database, filter: &ListFilter<'_>) -> ApiResult<Vec<ConnectionRow>> {
+    let pattern = format!("%{}%", filter.q.trim().to_lowercase());
+    let sql = format!(
+        "{SELECT} WHERE c.name_key > ?1
+           AND (?2 IS NULL OR c.provider = ?2)
+           AND (?3 IS NULL OR c.status = ?3)
+           AND (?4 = '%%' OR c.name_key LIKE ?4 OR lower(c.description) LIKE ?4)
+         ORDER BY c.name_key LIMIT ?5"
+    );
+    Ok(query!(db, &sql, filter.cursor, filter.provider, filter.status, pattern, filter.limit)?
+        .all()
+        .await?
+        .results::<ConnectionRow>()?)
+}
+
+/// Every stored field of a connection, secret already sealed.
+pub struct ConnectionRecord<'a> {
+    pub id: &'a str,
+    pub valid: &'a domain::connection::ValidConnection,
+    /// The envelope to store; `None` keeps what is there (updates) or stores none (creates).
+    pub sealed_secret: Option<&'a str>,
+    pub status: ConnectionStatus,
+    pub tokens_stale: bool,
+    pub now: i64,
+}
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
+}
+
+pub fn insert(db: &D1Database, record: &ConnectionRecord<'_>, created_by: &str) -> ApiResult<D1PreparedStatement> {
+    let v = record.valid;
+    Ok(query!(
+        db,
+        "INSERT INTO connections (id, provider, name, name_key, description, grant_type, client_id, client_secret,
+            authorization_url, token_url, scopes, placeholders, client_auth_method, save_credentials, status,
+            tokens_stale, created_by, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)",
+        record.id,
+        v.provider.as_str(),
+        v.name,
+        domain::validate::name_key(&v.name),
+        v.description,
+        v.grant_type.as_str(),
+        v.client_id,
+        record.sealed_secret,
+        v.authorization_url,
+        v.token_url,
+        json(&v.scopes),
+        json(&v.placeholders),
+        v.client_auth_method.as_str(),
+        i64::from(v.save_credentials),
+        record.status.as_str(),
+        i64::from(record.tokens_stale),
+        created_by,
+        record.now,
+    )?)
+}
+
+pub fn update(db: &D1Database, record: &ConnectionRecord<'_>) -> ApiResult<D1PreparedStatement> {
+    let v = record.valid;
+    Ok(query!(
+        db,
+        "UPDATE connections SET provider = ?2, name = ?3, name_key = ?4, description = ?5, grant_type = ?6,
+            client_id = ?7, client_secret = COALESCE(?8, client_secret), authorization_url = ?9, token_url = ?10,
+            scopes = ?11, placeholders = ?12, client_auth_method = ?13, save_credentials = ?14, status = ?15,
+            tokens_stale = ?16, updated_at = ?17
+         WHERE id = ?1",
+        record.id,
+        v.provider.as_str(),
+        v.name,
+        domain::validate::name_key(&v.name),
+        v.description,
+        v.grant_type.as_str(),
+        v.client_id,
+        record.sealed_secret,
+        v.authorization_url,
+        v.token_url,
+        json(&v.scopes),
+        json(&v.placeholders),
+        v.client_auth_method.as_str(),
+        i64::from(v.save_credentials),
+        record.status.as_str(),
+        i64::from(record.tokens_stale),
+        record.now,
+    )?)
+}
+
+pub fn delete(db: &D1Database, id: &str) -> ApiResult<D1PreparedStatement> {
+    Ok(query!(db, "DELETE FROM connections WHERE id = ?1", id)?)
+}
+
+/// Replace the invited roles (custom roles only; the caller checked).
+pub fn set_invited_roles(db: &D1Database, id: &str, role_ids: &[String]) -> ApiResult<Vec<D1PreparedStatement>> {
+    let mut statements = vec![query!(db, "DELETE FROM connection_roles WHERE connection_id = ?1", id)?];
+    for role_id in role_ids {
+        statements.push(query!(
+            db,
+            "INSERT INTO connection_roles (connection_id, role_id) SELECT ?1, id FROM roles WHERE id = ?2 AND system = 0",
+            id,
+            role_id
+        )?);
+    }
+    Ok(statements)
+}
