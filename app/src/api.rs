@@ -178,7 +178,12 @@ pub async fn invitable_roles() -> Result<Vec<InvitableRole>, ApiError> {
 }
 
 /// Connections filtered and paged as the list page asks.
-pub async fn connections(q: &str, provider: &str, status: &str, cursor: &str) -> Result<ListResponse<ConnectionView>, ApiError> {
+pub async fn connections(
+    q: &str,
+    provider: &str,
+    status: &str,
+    cursor: &str,
+) -> Result<ListResponse<ConnectionView>, ApiError> {
     let mut params = Vec::new();
     for (key, value) in [("q", q.trim()), ("provider", provider), ("status", status), ("cursor", cursor)] {
         if !value.is_empty() {
@@ -207,5 +212,12 @@ pub async fn delete_connection(id: &str) -> Result<(), ApiError> {
 }
 
 pub async fn invite_roles(id: &str, role_ids: Vec<String>) -> Result<ConnectionView, ApiError> {
-    json(send(Request::put(&format!("/api/v1/connections/{id}/roles")), encode(&serde_json::json!({"role_ids": role_ids}))?).await?).await
+    json(
+        send(
+            Request::put(&format!("/api/v1/connections/{id}/roles")),
+            encode(&serde_json::json!({"role_ids": role_ids}))?,
+        )
+        .await?,
+    )
+    .await
 }

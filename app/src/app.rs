@@ -7,9 +7,8 @@ use leptos_router::path;
 use crate::api::{self, ApiError};
 use crate::components::header::Header;
 use crate::pages::{
-    api_keys::ApiKeys, connection_detail::ConnectionDetail, connections::Connections, home::Home,
-    not_found::NotFound, role_editor::RoleEditor, roles::Roles, sign_in::SignIn, users::Users,
-    wizard::ConnectionWizard,
+    api_keys::ApiKeys, connection_detail::ConnectionDetail, connections::Connections, home::Home, not_found::NotFound,
+    role_editor::RoleEditor, roles::Roles, sign_in::SignIn, users::Users, wizard::ConnectionWizard,
 };
 use crate::session::Session;
 use domain::api::ConfigResponse;

@@ -56,7 +56,10 @@ impl Session {
     pub fn can_view_connections(self) -> bool {
         self.state.with(|s| {
             s.as_ref().and_then(|m| m.as_ref()).is_some_and(|m| {
-                m.is_admin || m.permissions.iter().any(|p| matches!(p, Permission::ConnectionsView | Permission::ConnectionsManage))
+                m.is_admin
+                    || m.permissions
+                        .iter()
+                        .any(|p| matches!(p, Permission::ConnectionsView | Permission::ConnectionsManage))
             })
         })
     }

@@ -181,7 +181,11 @@ impl From<&crate::provider::Provider> for ProviderView {
             default_scopes: p.default_scopes.iter().map(|s| s.to_string()).collect(),
             scope_delimiter: p.scope_delimiter.into(),
             supports_pkce: p.supports_pkce,
-            extra_authorize_params: p.extra_authorize_params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            extra_authorize_params: p
+                .extra_authorize_params
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             default_auth_method: p.default_auth_method,
             placeholders: p
                 .placeholders()

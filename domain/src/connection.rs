@@ -65,7 +65,9 @@ impl ClientAuthMethod {
     }
 
     pub fn parse(value: &str) -> Option<ClientAuthMethod> {
-        [ClientAuthMethod::ClientSecretBasic, ClientAuthMethod::ClientSecretPost].into_iter().find(|m| m.as_str() == value)
+        [ClientAuthMethod::ClientSecretBasic, ClientAuthMethod::ClientSecretPost]
+            .into_iter()
+            .find(|m| m.as_str() == value)
     }
 }
 
@@ -279,7 +281,8 @@ fn endpoint(field: &str, value: &str) -> Result<String, FieldError> {
     if let Some(p) = provider::unfilled(value) {
         return Err(FieldError::new(field, "placeholder_unfilled", format!("Fill in {} ({}).", p.label, p.token)));
     }
-    let url = url::Url::parse(value).map_err(|_| FieldError::new(field, "invalid_url", "Enter a full URL (https://…)."))?;
+    let url =
+        url::Url::parse(value).map_err(|_| FieldError::new(field, "invalid_url", "Enter a full URL (https://…)."))?;
     urls::require_secure(&url).map_err(|_| {
         FieldError::new(field, "insecure_url", "Use https (plain http only for localhost and 127.0.0.1).")
     })?;
@@ -298,8 +301,15 @@ fn scopes(items: &[String], pairs: &[(String, String)]) -> Result<Vec<String>, F
         let p = provider::unfilled(s).map(|p| p.label).unwrap_or_default();
         return Err(FieldError::new("scopes", "placeholder_unfilled", format!("Fill in {p} used by scope {s}.")));
     }
-    if scopes.iter().any(|s| s.chars().count() > SCOPE_MAX_CHARS || s.chars().any(|c| c.is_control() || c == '"' || c == '\\')) {
-        return Err(FieldError::new("scopes", "invalid_scope", "A scope is too long or has characters OAuth does not allow."));
+    if scopes
+        .iter()
+        .any(|s| s.chars().count() > SCOPE_MAX_CHARS || s.chars().any(|c| c.is_control() || c == '"' || c == '\\'))
+    {
+        return Err(FieldError::new(
+            "scopes",
+            "invalid_scope",
+            "A scope is too long or has characters OAuth does not allow.",
+        ));
     }
     Ok(scopes)
 }
@@ -374,7 +384,10 @@ mod tests {
             authorization_url: p.authorization_url.into(),
             token_url: p.token_url.into(),
             scopes: p.default_scopes.iter().map(|s| s.to_string()).collect(),
-            placeholders: BTreeMap::from([("tenant-id".into(), "contoso".into()), ("domain-name".into(), "contoso.sharepoint.com".into())]),
+            placeholders: BTreeMap::from([
+                ("tenant-id".into(), "contoso".into()),
+                ("domain-name".into(), "contoso.sharepoint.com".into()),
+            ]),
             ..Default::default()
         };
         let valid = validate(&input, false).unwrap();
@@ -419,7 +432,10 @@ mod tests {
         input.token_url = "https://user:pw@idp.example.com/token".into();
         assert_eq!(validate(&input, false).unwrap_err().code, "invalid_url");
         input.token_url = String::new();
-        assert_eq!(validate(&input, false).unwrap_err(), FieldError::new("token_url", "required", "This URL is required."));
+        assert_eq!(
+            validate(&input, false).unwrap_err(),
+            FieldError::new("token_url", "required", "This URL is required.")
+        );
     }
 
     #[test]

@@ -264,7 +264,9 @@ mod tests {
 
     #[test]
     fn google_family_is_code_only_with_offline_params() {
-        for kind in [ProviderKind::GoogleCalendar, ProviderKind::GoogleDrive, ProviderKind::GoogleSheets, ProviderKind::Apigee] {
+        for kind in
+            [ProviderKind::GoogleCalendar, ProviderKind::GoogleDrive, ProviderKind::GoogleSheets, ProviderKind::Apigee]
+        {
             let p = kind.provider();
             assert!(!p.supports_pkce, "{}", p.name);
             assert_eq!(p.extra_authorize_params, &[("access_type", "offline"), ("prompt", "consent")]);

@@ -42,7 +42,10 @@ mod tests {
     #[test]
     fn urls_as_scopes_survive() {
         let scopes = normalise("https://www.googleapis.com/auth/drive,https://www.googleapis.com/auth/spreadsheets");
-        assert_eq!(join(&scopes, " "), "https://www.googleapis.com/auth/drive https://www.googleapis.com/auth/spreadsheets");
+        assert_eq!(
+            join(&scopes, " "),
+            "https://www.googleapis.com/auth/drive https://www.googleapis.com/auth/spreadsheets"
+        );
     }
 
     #[test]

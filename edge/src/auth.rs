@@ -42,10 +42,6 @@ impl Principal {
     pub fn is_bot(&self) -> bool {
         matches!(self.via, Via::ApiKey { .. })
     }
-
-    pub fn require_admin(&self) -> ApiResult<()> {
-        if self.grants.is_admin { Ok(()) } else { Err(forbidden()) }
-    }
 }
 
 pub fn forbidden() -> ApiError {
@@ -63,6 +59,24 @@ pub fn grants_of(roles_json: &str) -> Grants {
         .map(|r| (r.id, r.permissions.iter().filter_map(|p| Permission::parse(p)).collect()))
         .collect();
     Grants::from_roles(parsed.iter().map(|(id, p)| (id.as_str(), p.as_slice())))
+}
+
+/// The caller, who must be an admin.
+pub async fn require_admin(req: &Request, db: &D1Database) -> ApiResult<Principal> {
+    let principal = require(req, db).await?;
+    if principal.grants.is_admin { Ok(principal) } else { Err(forbidden()) }
+}
+
+/// The caller, who must have `connections.view` (or manage).
+pub async fn require_connection_viewer(req: &Request, db: &D1Database) -> ApiResult<Principal> {
+    let principal = require(req, db).await?;
+    if principal.grants.can_view_connections() { Ok(principal) } else { Err(forbidden()) }
+}
+
+/// The caller, who must have `connections.manage`.
+pub async fn require_connection_manager(req: &Request, db: &D1Database) -> ApiResult<Principal> {
+    let principal = require(req, db).await?;
+    if principal.grants.can_manage_connections() { Ok(principal) } else { Err(forbidden()) }
 }
 
 /// The caller, or `unauthenticated`.

@@ -29,13 +29,22 @@ fn DetailPage() -> impl IntoView {
         async move { api::connection(&id).await }
     });
     let roles = LocalResource::new(move || async move {
-        if Session::get().can_manage_connections() { api::invitable_roles().await.unwrap_or_default() } else { Vec::new() }
+        if Session::get().can_manage_connections() {
+            api::invitable_roles().await.unwrap_or_default()
+        } else {
+            Vec::new()
+        }
     });
     let error = RwSignal::new(None::<String>);
     let navigate = use_navigate();
     let delete = move |_| {
         let confirmed = web_sys::window()
-            .and_then(|w| w.confirm_with_message("Delete this connection? Its secret and tokens are removed; bots using it will fail.").ok())
+            .and_then(|w| {
+                w.confirm_with_message(
+                    "Delete this connection? Its secret and tokens are removed; bots using it will fail.",
+                )
+                .ok()
+            })
             .unwrap_or(false);
         if !confirmed {
             return;
@@ -82,7 +91,7 @@ fn DetailPage() -> impl IntoView {
                             <dt>"Token URL"</dt><dd><code>{c.token_url.clone()}</code></dd>
                             <dt>"Scopes"</dt><dd>{c.scopes.iter().map(|s| view! { <span class="badge">{s.clone()}</span> }).collect_view()}</dd>
                             <dt>"Client authentication"</dt><dd><code>{c.client_auth_method.as_str()}</code></dd>
-                            <dt>"Shared token"</dt><dd>{if c.save_credentials { "Saved from a successful test" } else { "Not kept" }}</dd>
+                            <dt>"Shared token"</dt><dd>{if c.save_credentials { "Kept from a successful test" } else { "Not kept (tests only report)" }}</dd>
                             <dt>"Callback URL"</dt><dd><code>{callback}</code></dd>
                             <dt>"Invited roles"</dt><dd>{if role_names.is_empty() { view! { <span class="muted">"None yet"</span> }.into_any() } else { role_names.into_iter().map(|n| view! { <span class="badge">{n}</span> }).collect_view().into_any() }}</dd>
                             <dt>"Updated"</dt><dd>{timestamp(c.updated_at)}</dd>

@@ -11,7 +11,7 @@ use worker::{Request, Response, RouteContext};
 use crate::error::{ApiError, ApiResult};
 use crate::store::audit::{self, Actor, Event};
 use crate::store::{self, users};
-use crate::{clock, crypto, settings};
+use crate::{crypto, settings};
 
 pub async fn post(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let expected = settings::bootstrap_token(&ctx.env)
@@ -38,14 +38,7 @@ pub async fn post(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response
         role_ids: vec![SystemRole::Admin.id().into(), SystemRole::User.id().into()],
     };
     let new = domain::user::validate_create(&request).map_err(ApiError::from_field)?;
-    let id = crypto::new_id()?;
-    let hash = crypto::hash_password(&request.password)?;
-    let now = clock::now();
-    let mut batch = vec![users::insert(
-        &db,
-        &users::NewUserRow { id: &id, email: &new.email, display_name: &new.display_name, password_hash: &hash, now },
-    )?];
-    batch.extend(users::set_roles(&db, &id, &new.role_ids)?);
+    let (id, mut batch) = super::users::creation(&db, &new, &request.password)?;
     batch.push(audit::statement(
         &db,
         Event {

@@ -10,27 +10,17 @@ use serde::Deserialize;
 use serde_json::json;
 use worker::{D1Database, D1PreparedStatement, Env, Request, Response, RouteContext};
 
-use crate::auth::{self, Principal};
+use crate::auth;
 use crate::envelope::{KeyRing, Place};
 use crate::error::{ApiError, ApiResult};
-use crate::store::audit::{self, Event};
+use crate::store::audit;
 use crate::store::connections::{self as rows, ConnectionRecord, ConnectionRow, ListFilter};
 use crate::store::{self, roles};
 use crate::{clock, crypto, request};
 
-async fn viewer(req: &Request, db: &D1Database) -> ApiResult<Principal> {
-    let principal = auth::require(req, db).await?;
-    if principal.grants.can_view_connections() { Ok(principal) } else { Err(auth::forbidden()) }
-}
-
-async fn manager(req: &Request, db: &D1Database) -> ApiResult<Principal> {
-    let principal = auth::require(req, db).await?;
-    if principal.grants.can_manage_connections() { Ok(principal) } else { Err(auth::forbidden()) }
-}
-
 pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    viewer(&req, &db).await?;
+    auth::require_connection_viewer(&req, &db).await?;
     let q = request::query(&req, "q")?.unwrap_or_default();
     let provider = request::query(&req, "provider")?.filter(|p| !p.is_empty());
     let status = request::query(&req, "status")?.filter(|s| !s.is_empty());
@@ -55,13 +45,13 @@ pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
 
 pub async fn get(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    viewer(&req, &db).await?;
+    auth::require_connection_viewer(&req, &db).await?;
     Ok(Response::from_json(&find(&db, &ctx).await?.view()?)?)
 }
 
 pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = manager(&req, &db).await?;
+    let me = auth::require_connection_manager(&req, &db).await?;
     let input: ConnectionInput = request::json(&mut req, &ctx.env, Some(&me)).await?;
     let valid = connection::validate(&input, false).map_err(ApiError::from_field)?;
     let id = crypto::new_id()?;
@@ -75,18 +65,26 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
         now: clock::now(),
     };
     db.batch(vec![
-        rows::insert(&db, &record, &me.user_id)?,
-        audit_statement(&db, &me, "connection.create", &id, json!({"name": valid.name, "provider": valid.provider, "grant_type": valid.grant_type}))?,
+        rows::save(&db, &record, &me.user_id)?,
+        audit::by(
+            &db,
+            &me,
+            "connection.create",
+            ("connection", &id),
+            json!({"name": valid.name, "provider": valid.provider, "grant_type": valid.grant_type}),
+        )?,
     ])
     .await
-    .map_err(|e| store::unique_or_internal(e, ErrorCode::NameTaken, "name", "a connection with this name exists already"))?;
+    .map_err(|e| {
+        store::unique_or_internal(e, ErrorCode::NameTaken, "name", "a connection with this name exists already")
+    })?;
     let row = rows::by_id(&db, &id).await?.ok_or_else(|| ApiError::internal("new connection vanished"))?;
     Ok(Response::from_json(&row.view()?)?.with_status(201))
 }
 
 pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = manager(&req, &db).await?;
+    let me = auth::require_connection_manager(&req, &db).await?;
     let patch: serde_json::Value = request::json(&mut req, &ctx.env, Some(&me)).await?;
     let row = find(&db, &ctx).await?;
     let before = connection::validate(&input_of(&row), true).map_err(ApiError::from_field)?;
@@ -106,24 +104,32 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     };
     let fields: Vec<&String> = patch.as_object().map(|o| o.keys().collect()).unwrap_or_default();
     db.batch(vec![
-        rows::update(&db, &record)?,
-        audit_statement(&db, &me, "connection.update", &row.id, json!({"fields": fields, "credentials_changed": changed}))?,
+        rows::save(&db, &record, &me.user_id)?,
+        audit::by(
+            &db,
+            &me,
+            "connection.update",
+            ("connection", &row.id),
+            json!({"fields": fields, "credentials_changed": changed}),
+        )?,
     ])
     .await
-    .map_err(|e| store::unique_or_internal(e, ErrorCode::NameTaken, "name", "a connection with this name exists already"))?;
+    .map_err(|e| {
+        store::unique_or_internal(e, ErrorCode::NameTaken, "name", "a connection with this name exists already")
+    })?;
     let row = rows::by_id(&db, &row.id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
     Ok(Response::from_json(&row.view()?)?)
 }
 
 pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = manager(&req, &db).await?;
+    let me = auth::require_connection_manager(&req, &db).await?;
     request::check_origin(&req, &ctx.env, Some(&me))?;
     let row = find(&db, &ctx).await?;
     // Secrets go with the row (and its invites by cascade) in one batch; audit rows stay.
     db.batch(vec![
         rows::delete(&db, &row.id)?,
-        audit_statement(&db, &me, "connection.delete", &row.id, json!({"name": row.name}))?,
+        audit::by(&db, &me, "connection.delete", ("connection", &row.id), json!({"name": row.name}))?,
     ])
     .await?;
     Ok(Response::empty()?.with_status(204))
@@ -137,19 +143,16 @@ struct InviteRequest {
 /// `PUT /api/v1/connections/{id}/roles`: the custom roles whose members may use it.
 pub async fn set_roles(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = manager(&req, &db).await?;
+    let me = auth::require_connection_manager(&req, &db).await?;
     let body: InviteRequest = request::json(&mut req, &ctx.env, Some(&me)).await?;
     let row = find(&db, &ctx).await?;
     let role_ids = domain::user::dedup(&body.role_ids);
     if role_ids.iter().any(|id| SystemRole::from_id(id).is_some()) {
         return Err(ApiError::validation("role_ids", "only custom roles can be invited"));
     }
-    let unknown = roles::unknown_ids(&db, &role_ids).await?;
-    if !unknown.is_empty() {
-        return Err(ApiError::validation("role_ids", format!("unknown role ids: {}", unknown.join(", "))));
-    }
+    roles::require_known(&db, roles::IdTable::Roles, "role_ids", &role_ids).await?;
     let mut batch: Vec<D1PreparedStatement> = rows::set_invited_roles(&db, &row.id, &role_ids)?;
-    batch.push(audit_statement(&db, &me, "connection.invite", &row.id, json!({"role_ids": role_ids}))?);
+    batch.push(audit::by(&db, &me, "connection.invite", ("connection", &row.id), json!({"role_ids": role_ids}))?);
     db.batch(batch).await?;
     let row = rows::by_id(&db, &row.id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
     Ok(Response::from_json(&row.view()?)?)
@@ -197,15 +200,6 @@ fn merge(row: &ConnectionRow, patch: &serde_json::Value) -> ApiResult<Connection
             fields.insert(key.clone(), value.clone());
         }
     }
-    serde_json::from_value(base).map_err(|e| ApiError::new(ErrorCode::InvalidBody, format!("the body is not a connection change: {e}")))
-}
-
-fn audit_statement(
-    db: &D1Database,
-    me: &Principal,
-    action: &str,
-    id: &str,
-    detail: serde_json::Value,
-) -> ApiResult<D1PreparedStatement> {
-    audit::statement(db, Event { actor: &me.actor(), action, target: Some(("connection", id)), success: true, detail })
+    serde_json::from_value(base)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidBody, format!("the body is not a connection change: {e}")))
 }

@@ -7,21 +7,15 @@ use domain::permission::SystemRole;
 use serde_json::json;
 use worker::{D1Database, D1PreparedStatement, Request, Response, RouteContext};
 
-use crate::auth::{self, Principal};
+use crate::auth;
 use crate::error::{ApiError, ApiResult};
-use crate::store::audit::{self, Event};
+use crate::store::audit;
 use crate::store::{self, roles, users};
 use crate::{clock, crypto, request};
 
-async fn admin(req: &Request, db: &D1Database) -> ApiResult<Principal> {
-    let principal = auth::require(req, db).await?;
-    principal.require_admin()?;
-    Ok(principal)
-}
-
 pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    admin(&req, &db).await?;
+    auth::require_admin(&req, &db).await?;
     let q = request::query(&req, "q")?.unwrap_or_default();
     let cursor = request::query(&req, "cursor")?.unwrap_or_default();
     let limit = store::page_limit(request::query(&req, "limit")?.as_deref());
@@ -36,16 +30,16 @@ pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
 
 pub async fn get(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    admin(&req, &db).await?;
+    auth::require_admin(&req, &db).await?;
     Ok(Response::from_json(&find(&db, &ctx).await?.view())?)
 }
 
 pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = admin(&req, &db).await?;
+    let me = auth::require_admin(&req, &db).await?;
     let body: CreateRoleRequest = request::json(&mut req, &ctx.env, Some(&me)).await?;
     let new = domain::role::validate_create(&body).map_err(ApiError::from_field)?;
-    refuse_unknown_users(&db, &new.member_ids).await?;
+    roles::require_known(&db, roles::IdTable::Users, "member_ids", &new.member_ids).await?;
     let id = crypto::new_id()?;
     let now = clock::now();
     let mut batch = vec![roles::insert(
@@ -59,11 +53,11 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
         },
     )?];
     batch.extend(roles::set_members(&db, &id, &new.member_ids)?);
-    batch.push(audit_statement(
+    batch.push(audit::by(
         &db,
         &me,
         "role.create",
-        &id,
+        ("role", &id),
         json!({"name": new.name, "permissions": new.permissions, "member_ids": new.member_ids}),
     )?);
     db.batch(batch).await.map_err(|e| {
@@ -77,7 +71,7 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
 
 pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = admin(&req, &db).await?;
+    let me = auth::require_admin(&req, &db).await?;
     let body: UpdateRoleRequest = request::json(&mut req, &ctx.env, Some(&me)).await?;
     let role = find(&db, &ctx).await?;
     let system = SystemRole::from_id(&role.id);
@@ -86,7 +80,7 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     }
     let change = domain::role::validate_update(&body).map_err(ApiError::from_field)?;
     if let Some(members) = &change.member_ids {
-        refuse_unknown_users(&db, members).await?;
+        roles::require_known(&db, roles::IdTable::Users, "member_ids", members).await?;
         if system == Some(SystemRole::Admin) && !has_active_admin_among(&db, members).await? {
             return Err(ApiError::new(ErrorCode::Conflict, "the Admin role must keep an active member")
                 .with_field("member_ids"));
@@ -109,11 +103,11 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     if batch.is_empty() {
         return Ok(Response::from_json(&role.view())?);
     }
-    batch.push(audit_statement(
+    batch.push(audit::by(
         &db,
         &me,
         "role.update",
-        &role.id,
+        ("role", &role.id),
         json!({"name": change.name, "permissions": change.permissions, "member_ids": change.member_ids}),
     )?);
     db.batch(batch).await.map_err(|e| {
@@ -126,7 +120,7 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
 
 pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = admin(&req, &db).await?;
+    let me = auth::require_admin(&req, &db).await?;
     request::check_origin(&req, &ctx.env, Some(&me))?;
     let role = find(&db, &ctx).await?;
     if SystemRole::from_id(&role.id).is_some() {
@@ -134,7 +128,7 @@ pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> 
     }
     db.batch(vec![
         roles::delete(&db, &role.id)?,
-        audit_statement(&db, &me, "role.delete", &role.id, json!({"name": role.name}))?,
+        audit::by(&db, &me, "role.delete", ("role", &role.id), json!({"name": role.name}))?,
     ])
     .await?;
     Ok(Response::empty()?.with_status(204))
@@ -145,14 +139,6 @@ async fn find(db: &D1Database, ctx: &RouteContext<()>) -> ApiResult<roles::RoleR
     roles::by_id(db, id).await?.ok_or_else(|| ApiError::not_found("no such role"))
 }
 
-async fn refuse_unknown_users(db: &D1Database, ids: &[String]) -> ApiResult<()> {
-    let unknown = roles::unknown_user_ids(db, ids).await?;
-    if !unknown.is_empty() {
-        return Err(ApiError::validation("member_ids", format!("unknown user ids: {}", unknown.join(", "))));
-    }
-    Ok(())
-}
-
 async fn has_active_admin_among(db: &D1Database, ids: &[String]) -> ApiResult<bool> {
     for id in ids {
         if users::by_id(db, id).await?.is_some_and(|u| u.active != 0) {
@@ -160,14 +146,4 @@ async fn has_active_admin_among(db: &D1Database, ids: &[String]) -> ApiResult<bo
         }
     }
     Ok(false)
-}
-
-fn audit_statement(
-    db: &D1Database,
-    me: &Principal,
-    action: &str,
-    role_id: &str,
-    detail: serde_json::Value,
-) -> ApiResult<D1PreparedStatement> {
-    audit::statement(db, Event { actor: &me.actor(), action, target: Some(("role", role_id)), success: true, detail })
 }

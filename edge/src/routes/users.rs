@@ -8,21 +8,15 @@ use domain::permission::SystemRole;
 use serde_json::json;
 use worker::{D1Database, D1PreparedStatement, Request, Response, RouteContext};
 
-use crate::auth::{self, Principal};
+use crate::auth;
 use crate::error::{ApiError, ApiResult};
-use crate::store::audit::{self, Event};
+use crate::store::audit;
 use crate::store::{self, api_keys, roles, sessions, users};
 use crate::{clock, crypto, request};
 
-async fn admin(req: &Request, db: &D1Database) -> ApiResult<Principal> {
-    let principal = auth::require(req, db).await?;
-    principal.require_admin()?;
-    Ok(principal)
-}
-
 pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    admin(&req, &db).await?;
+    auth::require_admin(&req, &db).await?;
     let q = request::query(&req, "q")?.unwrap_or_default();
     let cursor = request::query(&req, "cursor")?.unwrap_or_default();
     let limit = store::page_limit(request::query(&req, "limit")?.as_deref());
@@ -36,30 +30,29 @@ pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
 
 pub async fn get(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    admin(&req, &db).await?;
+    auth::require_admin(&req, &db).await?;
     let user = find(&db, &ctx).await?;
     Ok(Response::from_json(&user.view())?)
 }
 
 pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = admin(&req, &db).await?;
+    let me = auth::require_admin(&req, &db).await?;
     let body: CreateUserRequest = request::json(&mut req, &ctx.env, Some(&me)).await?;
     let mut new = domain::user::validate_create(&body).map_err(ApiError::from_field)?;
     // Everyone is a member of the system User role.
     if !new.role_ids.iter().any(|r| r == SystemRole::User.id()) {
         new.role_ids.push(SystemRole::User.id().into());
     }
-    refuse_unknown_roles(&db, &new.role_ids).await?;
-    let id = crypto::new_id()?;
-    let hash = crypto::hash_password(&body.password)?;
-    let now = clock::now();
-    let mut batch = vec![users::insert(
+    roles::require_known(&db, roles::IdTable::Roles, "role_ids", &new.role_ids).await?;
+    let (id, mut batch) = creation(&db, &new, &body.password)?;
+    batch.push(audit::by(
         &db,
-        &users::NewUserRow { id: &id, email: &new.email, display_name: &new.display_name, password_hash: &hash, now },
-    )?];
-    batch.extend(users::set_roles(&db, &id, &new.role_ids)?);
-    batch.push(audit_statement(&db, &me, "user.create", &id, json!({"email": new.email, "role_ids": new.role_ids}))?);
+        &me,
+        "user.create",
+        ("user", &id),
+        json!({"email": new.email, "role_ids": new.role_ids}),
+    )?);
     db.batch(batch).await.map_err(|e| {
         store::unique_or_internal(e, ErrorCode::Conflict, "email", "a user with this email exists already")
     })?;
@@ -69,12 +62,12 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
 
 pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = admin(&req, &db).await?;
+    let me = auth::require_admin(&req, &db).await?;
     let body: UpdateUserRequest = request::json(&mut req, &ctx.env, Some(&me)).await?;
     let user = find(&db, &ctx).await?;
     let change = domain::user::validate_update(&body, &user.email).map_err(ApiError::from_field)?;
     if let Some(role_ids) = &change.role_ids {
-        refuse_unknown_roles(&db, role_ids).await?;
+        roles::require_known(&db, roles::IdTable::Roles, "role_ids", role_ids).await?;
     }
     let loses_admin = change.active == Some(false)
         || change.role_ids.as_ref().is_some_and(|r| !r.iter().any(|id| id == SystemRole::Admin.id()));
@@ -110,11 +103,11 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     if batch.is_empty() {
         return Ok(Response::from_json(&user.view())?);
     }
-    batch.push(audit_statement(
+    batch.push(audit::by(
         &db,
         &me,
         "user.update",
-        &user.id,
+        ("user", &user.id),
         json!({"changed": changed, "active": change.active, "role_ids": change.role_ids}),
     )?);
     db.batch(batch).await?;
@@ -125,7 +118,7 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
 /// DELETE deactivates: audit rows keep pointing at the person.
 pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = admin(&req, &db).await?;
+    let me = auth::require_admin(&req, &db).await?;
     request::check_origin(&req, &ctx.env, Some(&me))?;
     let user = find(&db, &ctx).await?;
     if user.id == me.user_id {
@@ -136,7 +129,7 @@ pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> 
         return Err(ApiError::new(ErrorCode::Conflict, "the last active admin must stay an active admin"));
     }
     let mut batch = set_active(&db, &user.id, false, clock::now())?;
-    batch.push(audit_statement(&db, &me, "user.deactivate", &user.id, json!({}))?);
+    batch.push(audit::by(&db, &me, "user.deactivate", ("user", &user.id), json!({}))?);
     db.batch(batch).await?;
     Ok(Response::empty()?.with_status(204))
 }
@@ -156,20 +149,21 @@ async fn find(db: &D1Database, ctx: &RouteContext<()>) -> ApiResult<users::UserR
     users::by_id(db, id).await?.ok_or_else(|| ApiError::not_found("no such user"))
 }
 
-async fn refuse_unknown_roles(db: &D1Database, role_ids: &[String]) -> ApiResult<()> {
-    let unknown = roles::unknown_ids(db, role_ids).await?;
-    if !unknown.is_empty() {
-        return Err(ApiError::validation("role_ids", format!("unknown role ids: {}", unknown.join(", "))));
-    }
-    Ok(())
-}
-
-fn audit_statement(
+/// The statements that create a validated user with a hashed password, and the new id.
+pub fn creation(
     db: &D1Database,
-    me: &Principal,
-    action: &str,
-    user_id: &str,
-    detail: serde_json::Value,
-) -> ApiResult<D1PreparedStatement> {
-    audit::statement(db, Event { actor: &me.actor(), action, target: Some(("user", user_id)), success: true, detail })
+    new: &domain::user::NewUser,
+    password: &str,
+) -> ApiResult<(String, Vec<D1PreparedStatement>)> {
+    let id = crypto::new_id()?;
+    let hash = crypto::hash_password(password)?;
+    let row = users::NewUserRow {
+        id: &id,
+        email: &new.email,
+        display_name: &new.display_name,
+        password_hash: &hash,
+        now: clock::now(),
+    };
+    let batch = users::create(db, &row, &new.role_ids)?;
+    Ok((id, batch))
 }

@@ -77,3 +77,14 @@ pub async fn record(db: &D1Database, event: Event<'_>) -> ApiResult<()> {
     statement(db, event)?.run().await?;
     Ok(())
 }
+
+/// The usual event: this caller did `action` to `target` successfully.
+pub fn by(
+    db: &D1Database,
+    principal: &crate::auth::Principal,
+    action: &str,
+    target: (&str, &str),
+    detail: serde_json::Value,
+) -> ApiResult<D1PreparedStatement> {
+    statement(db, Event { actor: &principal.actor(), action, target: Some(target), success: true, detail })
+}

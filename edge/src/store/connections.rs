@@ -121,14 +121,24 @@ fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
-pub fn insert(db: &D1Database, record: &ConnectionRecord<'_>, created_by: &str) -> ApiResult<D1PreparedStatement> {
+/// Insert a new connection or update an existing one with the same id: one statement, so the
+/// column list is written once. An update keeps `created_by`/`created_at`, and keeps the stored
+/// secret when `sealed_secret` is `None`.
+pub fn save(db: &D1Database, record: &ConnectionRecord<'_>, created_by: &str) -> ApiResult<D1PreparedStatement> {
     let v = record.valid;
     Ok(query!(
         db,
         "INSERT INTO connections (id, provider, name, name_key, description, grant_type, client_id, client_secret,
             authorization_url, token_url, scopes, placeholders, client_auth_method, save_credentials, status,
             tokens_stale, created_by, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)
+         ON CONFLICT (id) DO UPDATE SET provider = excluded.provider, name = excluded.name,
+            name_key = excluded.name_key, description = excluded.description, grant_type = excluded.grant_type,
+            client_id = excluded.client_id, client_secret = COALESCE(excluded.client_secret, connections.client_secret),
+            authorization_url = excluded.authorization_url, token_url = excluded.token_url, scopes = excluded.scopes,
+            placeholders = excluded.placeholders, client_auth_method = excluded.client_auth_method,
+            save_credentials = excluded.save_credentials, status = excluded.status,
+            tokens_stale = excluded.tokens_stale, updated_at = excluded.updated_at",
         record.id,
         v.provider.as_str(),
         v.name,
@@ -146,35 +156,6 @@ pub fn insert(db: &D1Database, record: &ConnectionRecord<'_>, created_by: &str) 
         record.status.as_str(),
         i64::from(record.tokens_stale),
         created_by,
-        record.now,
-    )?)
-}
-
-pub fn update(db: &D1Database, record: &ConnectionRecord<'_>) -> ApiResult<D1PreparedStatement> {
-    let v = record.valid;
-    Ok(query!(
-        db,
-        "UPDATE connections SET provider = ?2, name = ?3, name_key = ?4, description = ?5, grant_type = ?6,
-            client_id = ?7, client_secret = COALESCE(?8, client_secret), authorization_url = ?9, token_url = ?10,
-            scopes = ?11, placeholders = ?12, client_auth_method = ?13, save_credentials = ?14, status = ?15,
-            tokens_stale = ?16, updated_at = ?17
-         WHERE id = ?1",
-        record.id,
-        v.provider.as_str(),
-        v.name,
-        domain::validate::name_key(&v.name),
-        v.description,
-        v.grant_type.as_str(),
-        v.client_id,
-        record.sealed_secret,
-        v.authorization_url,
-        v.token_url,
-        json(&v.scopes),
-        json(&v.placeholders),
-        v.client_auth_method.as_str(),
-        i64::from(v.save_credentials),
-        record.status.as_str(),
-        i64::from(record.tokens_stale),
         record.now,
     )?)
 }

@@ -53,36 +53,32 @@ pub async fn list(db: &D1Database, q: &str, cursor: &str, limit: u32) -> ApiResu
     Ok(query!(db, &sql, cursor, pattern, limit)?.all().await?.results::<RoleRow>()?)
 }
 
-/// Ids among `ids` that are not roles: the caller refuses them.
-pub async fn unknown_ids(db: &D1Database, ids: &[String]) -> ApiResult<Vec<String>> {
-    let known: Vec<String> = query!(
-        db,
-        "SELECT value AS id FROM json_each(?1) WHERE value IN (SELECT id FROM roles)",
-        serde_json::to_string(ids).unwrap_or_default()
-    )?
-    .all()
-    .await?
-    .results::<IdRow>()?
-    .into_iter()
-    .map(|r| r.id)
-    .collect();
+/// A table whose ids requests refer to.
+#[derive(Clone, Copy)]
+pub enum IdTable {
+    Roles,
+    Users,
+}
+
+/// Ids among `ids` that have no row in `table`: the caller refuses them.
+pub async fn unknown_ids(db: &D1Database, table: IdTable, ids: &[String]) -> ApiResult<Vec<String>> {
+    let sql = match table {
+        IdTable::Roles => "SELECT value AS id FROM json_each(?1) WHERE value IN (SELECT id FROM roles)",
+        IdTable::Users => "SELECT value AS id FROM json_each(?1) WHERE value IN (SELECT id FROM users)",
+    };
+    let ids_json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    let known: Vec<String> =
+        query!(db, sql, ids_json)?.all().await?.results::<IdRow>()?.into_iter().map(|r| r.id).collect();
     Ok(ids.iter().filter(|id| !known.contains(id)).cloned().collect())
 }
 
-/// Ids among `ids` that are not users.
-pub async fn unknown_user_ids(db: &D1Database, ids: &[String]) -> ApiResult<Vec<String>> {
-    let known: Vec<String> = query!(
-        db,
-        "SELECT value AS id FROM json_each(?1) WHERE value IN (SELECT id FROM users)",
-        serde_json::to_string(ids).unwrap_or_default()
-    )?
-    .all()
-    .await?
-    .results::<IdRow>()?
-    .into_iter()
-    .map(|r| r.id)
-    .collect();
-    Ok(ids.iter().filter(|id| !known.contains(id)).cloned().collect())
+/// Refuse a request naming ids that do not exist, as `validation_failed` on `field`.
+pub async fn require_known(db: &D1Database, table: IdTable, field: &str, ids: &[String]) -> ApiResult<()> {
+    let unknown = unknown_ids(db, table, ids).await?;
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(crate::error::ApiError::validation(field, format!("unknown ids: {}", unknown.join(", "))))
 }
 
 #[derive(Deserialize)]

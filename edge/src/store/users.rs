@@ -90,7 +90,7 @@ pub struct NewUserRow<'a> {
     pub now: i64,
 }
 
-pub fn insert(db: &D1Database, user: &NewUserRow<'_>) -> ApiResult<D1PreparedStatement> {
+fn insert(db: &D1Database, user: &NewUserRow<'_>) -> ApiResult<D1PreparedStatement> {
     Ok(query!(
         db,
         "INSERT INTO users (id, email, display_name, password_hash, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
@@ -100,6 +100,13 @@ pub fn insert(db: &D1Database, user: &NewUserRow<'_>) -> ApiResult<D1PreparedSta
         user.password_hash,
         user.now,
     )?)
+}
+
+/// A new user with their roles: the statements to batch (with an audit row by the caller).
+pub fn create(db: &D1Database, user: &NewUserRow<'_>, role_ids: &[String]) -> ApiResult<Vec<D1PreparedStatement>> {
+    let mut statements = vec![insert(db, user)?];
+    statements.extend(set_roles(db, user.id, role_ids)?);
+    Ok(statements)
 }
 
 /// Replace a user's role memberships: one delete, then one insert per role (existing roles only).

@@ -13,7 +13,8 @@ use crate::components::field::TextField;
 pub fn SettingsStep(providers: Signal<Vec<ProviderView>>) -> impl IntoView {
     let state = expect_context::<WizardState>();
     let config = expect_context::<ConfigResource>();
-    let callback = Signal::derive(move || config.get().and_then(Result::ok).map(|c| c.callback_url).unwrap_or_default());
+    let callback =
+        Signal::derive(move || config.get().and_then(Result::ok).map(|c| c.callback_url).unwrap_or_default());
     let choose = move |ev| {
         let kind = event_target_value(&ev);
         state.touch("provider");
