@@ -235,3 +235,63 @@ pub struct InvitableRole {
     pub description: String,
     pub member_count: usize,
 }
+
+/// `POST /api/v1/connections/{id}/authorize`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuthorizeRequest {
+    /// `test`, `shared` or `user`.
+    pub purpose: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorizeResponse {
+    pub authorize_url: String,
+}
+
+/// `POST /api/v1/connections/{id}/token`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenRequest {
+    pub token_type: String,
+    #[serde(default)]
+    pub min_valid_seconds: Option<i64>,
+    #[serde(default)]
+    pub force_refresh: bool,
+}
+
+/// The only response that carries an access token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: String,
+    /// Seconds since the epoch; `null` when the provider gave no expiry and none is assumed.
+    pub expires_at: Option<i64>,
+    pub scope: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_url: Option<String>,
+}
+
+/// `POST /api/v1/connections/{id}/test` (client credentials) and callback outcomes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestResponse {
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// A token's state as people see it: never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenStatusView {
+    /// `valid`, `expired`, `needs_reauth`.
+    pub status: String,
+    pub expires_at: Option<i64>,
+    pub last_refresh_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub updated_at: i64,
+}
+
+/// `GET /api/v1/me/connections`: a connection I may use, with my token's state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyConnectionView {
+    pub connection: ConnectionView,
+    pub my_token: Option<TokenStatusView>,
+    pub shared_token: Option<TokenStatusView>,
+}

@@ -12,6 +12,7 @@ pub mod provider;
 pub mod role;
 pub mod scope;
 pub mod session;
+pub mod token;
 pub mod url;
 pub mod user;
 pub mod validate;

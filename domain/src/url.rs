@@ -44,6 +44,17 @@ pub fn require_secure(url: &Url) -> Result<(), UrlError> {
     }
 }
 
+/// RFC 9207: the `iss` a provider sends back must name the issuer we talk to. Without a stored
+/// issuer identifier, the token endpoint must live under it: same origin, and the token URL's
+/// path starts with the issuer's path.
+pub fn issuer_matches(iss: &str, token_url: &str) -> bool {
+    let (Ok(iss), Ok(token)) = (Url::parse(iss), Url::parse(token_url)) else { return false };
+    let base = iss.path().trim_end_matches('/');
+    iss.origin() == token.origin()
+        && iss.query().is_none()
+        && (token.path() == base || token.path().starts_with(&format!("{base}/")))
+}
+
 fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
@@ -81,6 +92,20 @@ mod tests {
         assert_eq!(public_origin(Some("http://10.0.0.1/"), "https://a.example/"), Err(UrlError::InsecureScheme));
         assert!(public_origin(None, "http://localhost:3000/").is_ok());
         assert!(public_origin(None, "http://[::1]:3000/").is_ok());
+    }
+
+    #[test]
+    fn issuers_must_own_the_token_endpoint() {
+        assert!(issuer_matches("http://127.0.0.1:9000", "http://127.0.0.1:9000/token"));
+        assert!(issuer_matches(
+            "https://login.example.com/tenant/v2.0/",
+            "https://login.example.com/tenant/v2.0/token"
+        ));
+        assert!(!issuer_matches("https://evil.example.com", "https://login.example.com/token"));
+        assert!(!issuer_matches("http://127.0.0.1:9001", "http://127.0.0.1:9000/token"));
+        assert!(!issuer_matches("https://login.example.com/other", "https://login.example.com/tenant/token"));
+        assert!(!issuer_matches("https://login.example.com/ten", "https://login.example.com/tenant/token"));
+        assert!(!issuer_matches("garbage", "https://login.example.com/token"));
     }
 
     #[test]

@@ -43,6 +43,10 @@ impl ApiError {
         ApiError { body: ErrorResponse::new(ErrorCode::ValidationFailed, error.message).with_field(error.field) }
     }
 
+    pub fn message(&self) -> &str {
+        &self.body.error.message
+    }
+
     pub fn code(&self) -> ErrorCode {
         self.body.error.code
     }

@@ -3,6 +3,7 @@
 
 mod auth;
 mod clock;
+mod cron;
 mod crypto;
 mod envelope;
 mod error;
@@ -12,10 +13,19 @@ mod router;
 mod routes;
 mod settings;
 mod store;
+mod vault;
 
-use worker::{Context, Env, Request, Response, Result, event};
+use worker::{Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent, event};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     router::handle(req, env).await
+}
+
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    match cron::refresh_expiring(&env).await {
+        Ok(n) => worker::console_log!("cron: renewed {n} tokens"),
+        Err(e) => worker::console_error!("cron failed: {:?}", e.code()),
+    }
 }

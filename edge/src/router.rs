@@ -7,7 +7,8 @@ use worker::{Env, Request, Response, RouteContext, Router};
 
 use crate::error::{ApiError, ApiResult};
 use crate::routes::{
-    api_keys, bootstrap, config, connections, diagnostics, health, invitable_roles, providers, roles, session, users,
+    api_keys, bootstrap, config, connections, diagnostics, health, invitable_roles, oauth, providers, roles, session,
+    tokens, users,
 };
 
 pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
@@ -40,6 +41,12 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
         .patch_async("/api/v1/connections/:id", api(connections::update))
         .delete_async("/api/v1/connections/:id", api(connections::delete))
         .put_async("/api/v1/connections/:id/roles", api(connections::set_roles))
+        .post_async("/api/v1/connections/:id/authorize", api(oauth::authorize))
+        .post_async("/api/v1/connections/:id/test", api(tokens::test))
+        .post_async("/api/v1/connections/:id/token", api(tokens::issue))
+        .delete_async("/api/v1/connections/:id/tokens/me", api(tokens::forget_mine))
+        .get_async("/api/v1/me/connections", api(tokens::mine))
+        .get_async("/oauth/callback", api(oauth::callback))
         .or_else_any_method_async("/api/*rest", api(not_found))
         .or_else_any_method_async("/oauth/*rest", api(not_found))
         .run(req, env)

@@ -30,3 +30,18 @@ pub fn bootstrap_token(env: &Env) -> Option<String> {
         .or_else(|| env.var("BOOTSTRAP_TOKEN").ok().map(|v| v.to_string()))
         .filter(|t| t.len() >= 16)
 }
+
+/// Validity assumed for a token response without `expires_in` (`DEFAULT_TOKEN_TTL_SECONDS`).
+pub fn default_token_ttl(env: &Env) -> i64 {
+    env.var("DEFAULT_TOKEN_TTL_SECONDS")
+        .ok()
+        .and_then(|v| v.to_string().parse().ok())
+        .filter(|s: &i64| *s > 0)
+        .unwrap_or(domain::token::DEFAULT_TTL_SECONDS)
+}
+
+/// Deadline of one provider call: `PROVIDER_TIMEOUT_MS`, default 10 s.
+pub fn provider_timeout(env: &Env) -> std::time::Duration {
+    let ms = env.var("PROVIDER_TIMEOUT_MS").ok().and_then(|v| v.to_string().parse::<u64>().ok()).filter(|m| *m > 0);
+    ms.map_or(crate::oauth::http::DEFAULT_TIMEOUT, std::time::Duration::from_millis)
+}

@@ -52,9 +52,12 @@ export function clientRegistrations(redirectUris) {
  * @param {number} [options.port] 0 picks a free port
  * @param {string[]} options.redirectUris the product's callback URL(s)
  * @param {number} [options.accessTokenTtl] seconds; short values exercise refresh
- * @returns {Promise<{issuer: string, port: number, provider: Provider, counts: Record<string, number>, close: () => Promise<void>}>}
+ * @returns {Promise<{issuer: string, port: number, provider: Provider, counts: Record<string, number>,
+ *   settings: {accessTokenTtl: number}, close: () => Promise<void>}>}
  */
 export async function startIdp({ port = 0, redirectUris, accessTokenTtl = 3600 } = {}) {
+  // Tests may shorten token lifetimes at run time (refresh storms need expired tokens).
+  const settings = { accessTokenTtl };
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: 'test-key', use: 'sig', alg: 'RS256' };
 
@@ -95,8 +98,8 @@ export async function startIdp({ port = 0, redirectUris, accessTokenTtl = 3600 }
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     rotateRefreshToken: (ctx) => ctx.oidc.client.clientId === 'rotating-client',
     ttl: {
-      AccessToken: accessTokenTtl,
-      ClientCredentials: accessTokenTtl,
+      AccessToken: () => settings.accessTokenTtl,
+      ClientCredentials: () => settings.accessTokenTtl,
       AuthorizationCode: 60,
       RefreshToken: 14 * 24 * 3600,
       Grant: 14 * 24 * 3600,
@@ -129,6 +132,7 @@ export async function startIdp({ port = 0, redirectUris, accessTokenTtl = 3600 }
     port: actualPort,
     provider,
     counts,
+    settings,
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }),
   };
 }

@@ -27,6 +27,7 @@ pub async fn send(request: HttpRequest) -> Result<HttpResponse, HttpError> {
     send_with_timeout(request, DEFAULT_TIMEOUT).await
 }
 
+/// The same with a chosen deadline (the OAuth client passes `PROVIDER_TIMEOUT_MS`).
 pub async fn send_with_timeout(request: HttpRequest, timeout: Duration) -> Result<HttpResponse, HttpError> {
     let outbound = to_worker_request(&request)?;
     let controller = AbortController::default();

@@ -52,7 +52,7 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
         audit::statement(
             &db,
             Event {
-                actor: &me.actor(),
+                actor: me.actor(),
                 action: "api_key.create",
                 target: Some(("api_key", &id)),
                 success: true,
@@ -79,7 +79,7 @@ pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> 
         audit::statement(
             &db,
             Event {
-                actor: &me.actor(),
+                actor: me.actor(),
                 action: "api_key.revoke",
                 target: Some(("api_key", id)),
                 success: true,

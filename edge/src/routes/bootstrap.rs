@@ -42,7 +42,7 @@ pub async fn post(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response
     batch.push(audit::statement(
         &db,
         Event {
-            actor: &Actor::system(),
+            actor: Actor::system(),
             action: "user.bootstrap_admin",
             target: Some(("user", &id)),
             success: true,

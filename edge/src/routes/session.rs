@@ -43,7 +43,7 @@ pub async fn post(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response
             audit::statement(
                 &db,
                 Event {
-                    actor: &Actor::anonymous(),
+                    actor: Actor::anonymous(),
                     action: "session.sign_in",
                     target: Some(("user", &user.id)),
                     success: false,
@@ -67,7 +67,7 @@ pub async fn post(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response
         audit::statement(
             &db,
             Event {
-                actor: &Actor { kind: audit::ActorKind::User, id: Some(user.id.clone()) },
+                actor: Actor { kind: audit::ActorKind::User, id: Some(user.id.clone()) },
                 action: "session.sign_in",
                 target: Some(("user", &user.id)),
                 success: true,
@@ -87,7 +87,7 @@ async fn audit_failure(db: &D1Database, email: &str, reason: &str, user_id: Opti
     audit::record(
         db,
         Event {
-            actor: &Actor::anonymous(),
+            actor: Actor::anonymous(),
             action: "session.sign_in",
             target: user_id.map(|id| ("user", id)),
             success: false,
@@ -113,7 +113,7 @@ pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> 
             audit::statement(
                 &db,
                 Event {
-                    actor: &Actor { kind: audit::ActorKind::User, id: Some(user_id.clone()) },
+                    actor: Actor { kind: audit::ActorKind::User, id: Some(user_id.clone()) },
                     action: "session.sign_out",
                     target: Some(("user", user_id)),
                     success: true,

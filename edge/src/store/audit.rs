@@ -45,7 +45,7 @@ impl Actor {
 }
 
 pub struct Event<'a> {
-    pub actor: &'a Actor,
+    pub actor: Actor,
     pub action: &'a str,
     pub target: Option<(&'a str, &'a str)>,
     pub success: bool,
@@ -78,6 +78,16 @@ pub async fn record(db: &D1Database, event: Event<'_>) -> ApiResult<()> {
     Ok(())
 }
 
+/// The usual event as a value, to record on its own.
+pub fn by_event<'a>(
+    principal: &crate::auth::Principal,
+    action: &'a str,
+    target: (&'a str, &'a str),
+    detail: serde_json::Value,
+) -> Event<'a> {
+    Event { actor: principal.actor(), action, target: Some(target), success: true, detail }
+}
+
 /// The usual event: this caller did `action` to `target` successfully.
 pub fn by(
     db: &D1Database,
@@ -86,5 +96,5 @@ pub fn by(
     target: (&str, &str),
     detail: serde_json::Value,
 ) -> ApiResult<D1PreparedStatement> {
-    statement(db, Event { actor: &principal.actor(), action, target: Some(target), success: true, detail })
+    statement(db, by_event(principal, action, target, detail))
 }

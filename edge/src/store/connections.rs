@@ -177,3 +177,34 @@ pub fn set_invited_roles(db: &D1Database, id: &str, role_ids: &[String]) -> ApiR
     }
     Ok(statements)
 }
+
+pub fn set_status(db: &D1Database, id: &str, status: ConnectionStatus, now: i64) -> ApiResult<D1PreparedStatement> {
+    Ok(query!(db, "UPDATE connections SET status = ?2, updated_at = ?3 WHERE id = ?1", id, status.as_str(), now)?)
+}
+
+/// After a successful consent: ready, and the shared token is fresh again when `shared`.
+pub fn mark_authorized(db: &D1Database, id: &str, shared: bool, now: i64) -> ApiResult<D1PreparedStatement> {
+    Ok(query!(
+        db,
+        "UPDATE connections SET status = 'ready', tokens_stale = CASE WHEN ?2 THEN 0 ELSE tokens_stale END, updated_at = ?3
+         WHERE id = ?1",
+        id,
+        shared,
+        now
+    )?)
+}
+
+/// Connections the user may use: those inviting a role the user is a member of.
+pub async fn usable_by(db: &D1Database, user_id: &str) -> ApiResult<Vec<ConnectionRow>> {
+    Ok(query!(
+        db,
+        &format!(
+            "{SELECT} WHERE c.id IN (SELECT cr.connection_id FROM connection_roles cr
+               JOIN role_members m ON m.role_id = cr.role_id WHERE m.user_id = ?1) ORDER BY c.name_key"
+        ),
+        user_id
+    )?
+    .all()
+    .await?
+    .results::<ConnectionRow>()?)
+}

@@ -1,11 +1,14 @@
 //! D1 access: one struct per table group, each owning the binding. SQL lives here and nowhere
 //! else; rules live in `domain`.
 
+pub mod access;
 pub mod api_keys;
 pub mod audit;
 pub mod connections;
 pub mod roles;
 pub mod sessions;
+pub mod tokens;
+pub mod transactions;
 pub mod users;
 
 use worker::{D1Database, Env};

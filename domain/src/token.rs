@@ -1,0 +1,148 @@
+//! Token decisions for the vault (DESIGN.md §5), as functions of `now`: when to refresh, how
+//! long a token without `expires_in` lives, which provider errors mean what, how to back off.
+
+use serde::{Deserialize, Serialize};
+
+/// Shared (one per connection) or user-specific (one per connection and person).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    Shared,
+    User,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Shared => "shared",
+            TokenKind::User => "user",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<TokenKind> {
+        [TokenKind::Shared, TokenKind::User].into_iter().find(|k| k.as_str() == value)
+    }
+}
+
+/// The vault and the `tokens` row of one token: `<connection>:shared` or `<connection>:user:<user>`.
+pub fn token_id(connection_id: &str, kind: TokenKind, user_id: Option<&str>) -> String {
+    match (kind, user_id) {
+        (TokenKind::User, Some(user)) => format!("{connection_id}:user:{user}"),
+        _ => format!("{connection_id}:shared"),
+    }
+}
+
+/// Callers get a token valid for at least this long unless they ask otherwise.
+pub const DEFAULT_MIN_VALID_SECONDS: i64 = 60;
+/// A caller may not ask for more than this (a token rarely lives longer).
+pub const MAX_MIN_VALID_SECONDS: i64 = 3600;
+/// Validity assumed for a token response without `expires_in`.
+pub const DEFAULT_TTL_SECONDS: i64 = 3600;
+/// Provider calls per refresh before giving up.
+pub const MAX_ATTEMPTS: u32 = 3;
+
+/// Whether a token expiring at `expires_at` must be refreshed to be valid for `min_valid` more
+/// seconds. A token without a known expiry is refreshed only on request (`force_refresh`).
+pub fn needs_refresh(expires_at: Option<i64>, now: i64, min_valid: i64) -> bool {
+    expires_at.is_some_and(|at| at - now < min_valid)
+}
+
+/// Whether the token can still be used at all (the last good token while a refresh fails).
+pub fn still_valid(expires_at: Option<i64>, now: i64) -> bool {
+    expires_at.is_none_or(|at| at > now)
+}
+
+pub fn expires_at(now: i64, expires_in: Option<u64>, default_ttl: i64) -> i64 {
+    now + expires_in.map_or(default_ttl, |s| i64::try_from(s).unwrap_or(i64::MAX / 2))
+}
+
+/// Clamp a caller's `min_valid_seconds`.
+pub fn min_valid(requested: Option<i64>) -> i64 {
+    requested.unwrap_or(DEFAULT_MIN_VALID_SECONDS).clamp(0, MAX_MIN_VALID_SECONDS)
+}
+
+/// What a failed token request means for the product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The grant is gone (revoked, expired, rotated away): a person must consent again.
+    ReauthRequired,
+    /// The provider refuses our client or request: retrying will not help.
+    Rejected,
+    /// Worth another try: the provider is down, slow, or answered garbage.
+    Retryable,
+}
+
+/// Classify an OAuth error code from a token endpoint (RFC 6749 §5.2).
+pub fn classify(error_code: &str) -> FailureKind {
+    match error_code {
+        "invalid_grant" => FailureKind::ReauthRequired,
+        "server_error" | "temporarily_unavailable" => FailureKind::Retryable,
+        _ => FailureKind::Rejected,
+    }
+}
+
+/// Milliseconds to wait before attempt `attempt` (1-based; the first has none).
+pub fn backoff_ms(attempt: u32) -> u64 {
+    match attempt {
+        0 | 1 => 0,
+        n => 200u64.saturating_mul(1u64 << (n - 2).min(6)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000;
+
+    #[test]
+    fn ids_name_the_token() {
+        assert_eq!(token_id("c1", TokenKind::Shared, None), "c1:shared");
+        assert_eq!(token_id("c1", TokenKind::Shared, Some("u1")), "c1:shared");
+        assert_eq!(token_id("c1", TokenKind::User, Some("u1")), "c1:user:u1");
+    }
+
+    #[test]
+    fn refresh_happens_inside_the_window_only() {
+        assert!(!needs_refresh(Some(NOW + 600), NOW, 60));
+        assert!(needs_refresh(Some(NOW + 59), NOW, 60));
+        assert!(needs_refresh(Some(NOW - 1), NOW, 0));
+        assert!(!needs_refresh(None, NOW, 3600), "unknown expiry: only on force_refresh");
+    }
+
+    #[test]
+    fn last_good_token_is_valid_until_it_expires() {
+        assert!(still_valid(Some(NOW + 1), NOW));
+        assert!(!still_valid(Some(NOW), NOW));
+        assert!(still_valid(None, NOW));
+    }
+
+    #[test]
+    fn missing_expires_in_uses_the_default() {
+        assert_eq!(expires_at(NOW, Some(120), 3600), NOW + 120);
+        assert_eq!(expires_at(NOW, None, 3600), NOW + 3600);
+    }
+
+    #[test]
+    fn min_valid_is_clamped() {
+        assert_eq!(min_valid(None), 60);
+        assert_eq!(min_valid(Some(-5)), 0);
+        assert_eq!(min_valid(Some(10_000)), 3600);
+    }
+
+    #[test]
+    fn errors_are_classified() {
+        assert_eq!(classify("invalid_grant"), FailureKind::ReauthRequired);
+        assert_eq!(classify("temporarily_unavailable"), FailureKind::Retryable);
+        assert_eq!(classify("server_error"), FailureKind::Retryable);
+        for code in ["invalid_client", "unauthorized_client", "invalid_scope", "unsupported_grant_type", "whatever"] {
+            assert_eq!(classify(code), FailureKind::Rejected, "{code}");
+        }
+    }
+
+    #[test]
+    fn backoff_grows() {
+        assert_eq!((backoff_ms(1), backoff_ms(2), backoff_ms(3), backoff_ms(4)), (0, 200, 400, 800));
+        assert!(backoff_ms(100) <= 200 * 64);
+    }
+}

@@ -1,0 +1,35 @@
+//! The scheduled refresher: every few minutes, tokens that expire within 15 minutes are renewed
+//! through their vaults (so the single-flight rule holds for the cron too).
+
+use domain::token::TokenKind;
+use worker::Env;
+
+use crate::error::ApiResult;
+use crate::store::{self, tokens};
+use crate::{clock, vault};
+
+/// Renew tokens expiring within this many seconds.
+pub const WINDOW_SECONDS: i64 = 15 * 60;
+
+pub async fn refresh_expiring(env: &Env) -> ApiResult<usize> {
+    let db = store::database(env)?;
+    let due = tokens::expiring(&db, clock::now(), WINDOW_SECONDS).await?;
+    let mut renewed = 0;
+    for row in &due {
+        let Some(kind) = TokenKind::parse(&row.kind) else { continue };
+        let ask = vault::VaultRequest {
+            connection_id: row.connection_id.clone(),
+            kind,
+            user_id: row.user_id.clone(),
+            min_valid_seconds: WINDOW_SECONDS,
+            force_refresh: false,
+        };
+        // One failure must not stop the others; the vault records it on the token.
+        match vault::ask(env, &ask).await {
+            Ok(r) if r.status_code() == 200 => renewed += 1,
+            Ok(r) => worker::console_warn!("cron: token {} not renewed (HTTP {})", row.id, r.status_code()),
+            Err(e) => worker::console_warn!("cron: token {} not renewed: {e}", row.id),
+        }
+    }
+    Ok(renewed)
+}

@@ -1,0 +1,226 @@
+//! The consent flow: `POST /api/v1/connections/{id}/authorize` starts it (a single-use D1
+//! transaction, PKCE when the grant uses it) and `GET /oauth/callback` finishes it: the
+//! transaction is consumed atomically, must belong to this browser session, the `iss` must match,
+//! the code is exchanged, and the tokens are sealed into D1 (`shared` and `user`; `test` only
+//! reports). The callback always answers with the small popup page.
+
+use domain::api::{AuthorizeRequest, AuthorizeResponse};
+use domain::error::ErrorCode;
+use domain::token::{self, TokenKind};
+use oauth2::PkceCodeChallenge;
+use serde_json::json;
+use worker::{Request, Response, RouteContext};
+
+use crate::auth::{self, Via};
+use crate::envelope::{KeyRing, Place};
+use crate::error::{ApiError, ApiResult};
+use crate::oauth::callback_page::{self, Outcome};
+use crate::oauth::client;
+use crate::oauth::connection::{TokenSlot, grant_of, provider_config, seal, sealed_row};
+use crate::store::audit::{self, Actor, ActorKind, Event};
+use crate::store::{self, access, connections, tokens, transactions};
+use crate::{clock, crypto, request, settings, vault};
+
+/// How long a started consent may take.
+const TRANSACTION_SECONDS: i64 = 600;
+
+pub async fn authorize(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let db = store::database(&ctx.env)?;
+    let me = auth::require(&req, &db).await?;
+    let Via::Session { id_hash: session_hash } = &me.via else {
+        return Err(ApiError::new(ErrorCode::Forbidden, "consent runs in a browser session, not with an API key"));
+    };
+    let body: AuthorizeRequest = request::json(&mut req, &ctx.env, Some(&me)).await?;
+    let id = ctx.param("id").map(String::as_str).unwrap_or_default();
+    let row = connections::by_id(&db, id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
+    match body.purpose.as_str() {
+        "test" | "shared" if me.grants.can_manage_connections() => {}
+        "user" if access::is_invited_member(&db, &row.id, &me.user_id).await? => {}
+        "test" | "shared" | "user" => return Err(auth::forbidden()),
+        _ => return Err(ApiError::validation("purpose", "purpose is test, shared or user")),
+    }
+    let grant = grant_of(&row)?;
+    if !grant.uses_consent() {
+        return Err(ApiError::validation("grant_type", "client-credentials connections are tested with POST …/test"));
+    }
+    let ring = KeyRing::from_env(&ctx.env)?;
+    let config = provider_config(&row, &ring, &ctx.env)?;
+    let state = domain::api_key::hex(&crypto::random_bytes::<32>()?);
+    let state_hash = crypto::sha256_hex(state.as_bytes());
+    let (challenge, sealed_verifier) = if grant == domain::connection::GrantType::AuthorizationCodePkce {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let place = Place { table: "oauth_transactions", row: &state_hash, column: "pkce_verifier" };
+        (Some(challenge), Some(ring.seal(verifier.secret(), &place, crypto::random_bytes::<12>()?)?))
+    } else {
+        (None, None)
+    };
+    let origin = url::Url::parse(&settings::public_origin(&ctx.env, &req)?).map_err(ApiError::internal)?;
+    let redirect_uri = domain::url::callback_url(&origin).to_string();
+    let authorize_url = client::authorize_url(&config, &redirect_uri, &state, challenge)
+        .map_err(|f| ApiError::new(ErrorCode::ProviderError, f.message().to_string()))?;
+    let now = clock::now();
+    transactions::insert(
+        &db,
+        &transactions::NewTransaction {
+            state_hash: &state_hash,
+            connection_id: &row.id,
+            user_id: &me.user_id,
+            session_hash,
+            purpose: &body.purpose,
+            pkce_verifier: sealed_verifier.as_deref(),
+            redirect_uri: &redirect_uri,
+            expires_at: now + TRANSACTION_SECONDS,
+            now,
+        },
+    )
+    .await?;
+    audit::record(
+        &db,
+        audit::by_event(&me, "authorize.start", ("connection", &row.id), json!({"purpose": body.purpose})),
+    )
+    .await?;
+    Ok(Response::from_json(&AuthorizeResponse { authorize_url })?)
+}
+
+pub async fn callback(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let outcome = match finish(&req, &ctx).await {
+        Ok(outcome) => outcome,
+        Err(failure) => Outcome {
+            source: "edge-oauth",
+            ok: false,
+            purpose: None,
+            connection_id: None,
+            code: Some(failure.code().as_str().to_string()),
+            message: failure.message().to_string(),
+        },
+    };
+    callback_page::render(&outcome)
+}
+
+/// Record a failed finish and refuse with `code`.
+async fn fail(
+    db: &worker::D1Database,
+    tx: &transactions::TransactionRow,
+    code: ErrorCode,
+    message: String,
+) -> ApiResult<Outcome> {
+    audit::record(
+        db,
+        Event {
+            actor: Actor { kind: ActorKind::User, id: Some(tx.user_id.clone()) },
+            action: "authorize.finish",
+            target: Some(("connection", &tx.connection_id)),
+            success: false,
+            detail: json!({"purpose": tx.purpose, "code": code.as_str(), "message": message}),
+        },
+    )
+    .await?;
+    Err(ApiError::new(code, message))
+}
+
+fn refused(message: &str) -> ApiError {
+    ApiError::new(ErrorCode::StateInvalid, message)
+}
+
+async fn finish(req: &Request, ctx: &RouteContext<()>) -> ApiResult<Outcome> {
+    let query = |name: &str| request::query(req, name).ok().flatten().filter(|v| !v.is_empty());
+    let state =
+        query("state").ok_or_else(|| refused("the provider's answer has no state: start again from the product"))?;
+    let db = store::database(&ctx.env)?;
+    let tx = transactions::consume(&db, &crypto::sha256_hex(state.as_bytes()))
+        .await?
+        .ok_or_else(|| refused("this sign-in link is unknown or was used already: start again from the product"))?;
+    let now = clock::now();
+    if tx.expires_at < now {
+        return Err(refused("this sign-in took too long and expired: start again"));
+    }
+    let session = auth::session_id(req)?.map(|s| crypto::sha256_hex(s.as_bytes()));
+    if session.as_deref() != Some(tx.session_hash.as_str()) {
+        return Err(refused("this sign-in was started in another browser session"));
+    }
+    let actor = Actor { kind: ActorKind::User, id: Some(tx.user_id.clone()) };
+    if let Some(error) = query("error") {
+        let message = match error.as_str() {
+            "access_denied" => "consent was declined at the provider".to_string(),
+            other => format!(
+                "the provider answered {other}{}",
+                query("error_description").map(|d| format!(": {d}")).unwrap_or_default()
+            ),
+        };
+        return fail(&db, &tx, ErrorCode::ProviderError, message).await;
+    }
+    let row = connections::by_id(&db, &tx.connection_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("the connection was deleted"))?;
+    if let Some(iss) = query("iss")
+        && !domain::url::issuer_matches(&iss, &row.token_url)
+    {
+        return fail(
+            &db,
+            &tx,
+            ErrorCode::StateInvalid,
+            "the answer names another issuer than this connection's provider".into(),
+        )
+        .await;
+    }
+    let Some(code) = query("code") else {
+        return fail(&db, &tx, ErrorCode::StateInvalid, "the provider's answer has no code".into()).await;
+    };
+    let ring = KeyRing::from_env(&ctx.env)?;
+    let verifier = match &tx.pkce_verifier {
+        Some(sealed) => Some(
+            ring.open(sealed, &Place { table: "oauth_transactions", row: &tx.state_hash, column: "pkce_verifier" })?,
+        ),
+        None => None,
+    };
+    let config = provider_config(&row, &ring, &ctx.env)?;
+    let set = match client::exchange_code(&config, &tx.redirect_uri, &code, verifier).await {
+        Ok(set) => set,
+        Err(client::ProviderFailure::Unavailable(m)) => return fail(&db, &tx, ErrorCode::ProviderUnavailable, m).await,
+        Err(f) => {
+            return fail(&db, &tx, ErrorCode::ProviderError, format!("the code exchange failed: {}", f.message()))
+                .await;
+        }
+    };
+    let kind = match tx.purpose.as_str() {
+        "shared" => Some(TokenKind::Shared),
+        "user" => Some(TokenKind::User),
+        _ => None,
+    };
+    let mut batch = vec![connections::mark_authorized(&db, &row.id, kind == Some(TokenKind::Shared), now)?];
+    let token_id = kind.map(|k| token::token_id(&row.id, k, Some(&tx.user_id)));
+    if let (Some(kind), Some(token_id)) = (kind, &token_id) {
+        let sealed = seal(&ring, token_id, &set)?;
+        let expires_at = Some(token::expires_at(now, set.expires_in, settings::default_token_ttl(&ctx.env)));
+        let user_id = (kind == TokenKind::User).then_some(tx.user_id.as_str());
+        let slot = TokenSlot { id: token_id, connection_id: &row.id, kind, user_id };
+        batch.push(tokens::save(&db, &sealed_row(&slot, &set, &sealed, expires_at, false))?);
+    }
+    batch.push(audit::statement(
+        &db,
+        Event {
+            actor: actor.clone(),
+            action: "authorize.finish",
+            target: Some(("connection", &row.id)),
+            success: true,
+            detail: json!({"purpose": tx.purpose, "scope": set.scope}),
+        },
+    )?);
+    db.batch(batch).await?;
+    if let Some(token_id) = &token_id {
+        vault::reset(&ctx.env, token_id).await?;
+    }
+    let message = match tx.purpose.as_str() {
+        "test" => format!("The test of {} succeeded: the provider issued a token (not kept).", row.name),
+        "shared" => format!("{} is connected: the shared token is saved.", row.name),
+        _ => format!("Your token for {} is saved.", row.name),
+    };
+    Ok(Outcome {
+        source: "edge-oauth",
+        ok: true,
+        purpose: Some(tx.purpose),
+        connection_id: Some(row.id),
+        code: None,
+        message,
+    })
+}

@@ -1,0 +1,130 @@
+//! The `tokens` table: the vault's source of truth. Token columns hold envelopes only.
+
+use serde::Deserialize;
+use worker::{D1Database, D1PreparedStatement, query};
+
+use crate::error::ApiResult;
+use domain::api::TokenStatusView;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenRow {
+    pub id: String,
+    pub connection_id: String,
+    pub kind: String,
+    pub user_id: Option<String>,
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    pub token_type: String,
+    pub scope: Option<String>,
+    pub instance_url: Option<String>,
+    pub expires_at: Option<i64>,
+    pub status: String,
+    pub last_refresh_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub updated_at: i64,
+}
+
+impl TokenRow {
+    pub fn status_view(&self, now: i64) -> TokenStatusView {
+        let status = if self.status == "needs_reauth" {
+            "needs_reauth"
+        } else if domain::token::still_valid(self.expires_at, now) {
+            "valid"
+        } else {
+            "expired"
+        };
+        TokenStatusView {
+            status: status.into(),
+            expires_at: self.expires_at,
+            last_refresh_at: self.last_refresh_at,
+            last_error: self.last_error.clone(),
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+const SELECT: &str = "SELECT id, connection_id, kind, user_id, access_token, refresh_token, token_type, scope,
+    instance_url, expires_at, status, last_refresh_at, last_error, updated_at FROM tokens";
+
+pub async fn by_id(db: &D1Database, id: &str) -> ApiResult<Option<TokenRow>> {
+    Ok(query!(db, &format!("{SELECT} WHERE id = ?1"), id)?.first::<TokenRow>(None).await?)
+}
+
+/// Sealed values of a token set, ready to store.
+pub struct SealedToken<'a> {
+    pub id: &'a str,
+    pub connection_id: &'a str,
+    pub kind: &'a str,
+    pub user_id: Option<&'a str>,
+    pub access_token: &'a str,
+    /// `None` keeps the stored refresh token (providers that do not rotate omit it).
+    pub refresh_token: Option<&'a str>,
+    pub token_type: &'a str,
+    pub scope: Option<&'a str>,
+    pub instance_url: Option<&'a str>,
+    pub expires_at: Option<i64>,
+    pub refreshed: bool,
+    pub now: i64,
+}
+
+pub fn save(db: &D1Database, t: &SealedToken<'_>) -> ApiResult<D1PreparedStatement> {
+    Ok(query!(
+        db,
+        "INSERT INTO tokens (id, connection_id, kind, user_id, access_token, refresh_token, token_type, scope,
+            instance_url, expires_at, status, last_refresh_at, last_error, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'valid', ?11, NULL, ?12, ?12)
+         ON CONFLICT (id) DO UPDATE SET access_token = excluded.access_token,
+            refresh_token = COALESCE(excluded.refresh_token, tokens.refresh_token),
+            token_type = excluded.token_type, scope = COALESCE(excluded.scope, tokens.scope),
+            instance_url = COALESCE(excluded.instance_url, tokens.instance_url), expires_at = excluded.expires_at,
+            status = 'valid', last_refresh_at = COALESCE(excluded.last_refresh_at, tokens.last_refresh_at),
+            last_error = NULL, updated_at = excluded.updated_at",
+        t.id,
+        t.connection_id,
+        t.kind,
+        t.user_id,
+        t.access_token,
+        t.refresh_token,
+        t.token_type,
+        t.scope,
+        t.instance_url,
+        t.expires_at,
+        t.refreshed.then_some(t.now),
+        t.now,
+    )?)
+}
+
+/// A refresh failed: remember why, and whether the grant is gone.
+pub fn record_failure(
+    db: &D1Database,
+    id: &str,
+    needs_reauth: bool,
+    error: &str,
+    now: i64,
+) -> ApiResult<D1PreparedStatement> {
+    Ok(query!(
+        db,
+        "UPDATE tokens SET status = CASE WHEN ?2 THEN 'needs_reauth' ELSE status END, last_error = ?3, updated_at = ?4
+         WHERE id = ?1",
+        id,
+        needs_reauth,
+        error,
+        now
+    )?)
+}
+
+pub fn delete(db: &D1Database, id: &str) -> ApiResult<D1PreparedStatement> {
+    Ok(query!(db, "DELETE FROM tokens WHERE id = ?1", id)?)
+}
+
+/// Ids of tokens with a refresh token that expire within `window` seconds (for the cron).
+pub async fn expiring(db: &D1Database, now: i64, window: i64) -> ApiResult<Vec<TokenRow>> {
+    Ok(query!(
+        db,
+        &format!("{SELECT} WHERE status = 'valid' AND expires_at IS NOT NULL AND expires_at < ?1 AND refresh_token IS NOT NULL LIMIT 200"),
+        now + window
+    )?
+    .all()
+    .await?
+    .results::<TokenRow>()?)
+}

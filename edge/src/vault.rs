@@ -1,0 +1,293 @@
+//! The TokenVault Durable Object: one per token (`<connection>:shared` or
+//! `<connection>:user:<user>`). It serves a valid token from memory and, when the token is
+//! expired or inside the caller's `min_valid_seconds`, performs exactly one refresh however many
+//! callers wait: they all await the same shared future. A rotated refresh token is written to D1
+//! before anyone receives the new access token; a failed refresh keeps the last good token.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use domain::connection::{ConnectionStatus, GrantType, StatusEvent, next_status};
+use domain::error::{ErrorCode, ErrorResponse};
+use domain::token::{self, TokenKind};
+use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
+use serde::{Deserialize, Serialize};
+use worker::{DurableObject, Env, Request, Response, State, durable_object};
+
+use crate::envelope::KeyRing;
+use crate::error::ApiError;
+use crate::oauth::client::{self, ProviderFailure};
+use crate::oauth::connection::{TokenSlot, grant_of, open_token, provider_config, seal, sealed_row};
+use crate::store::{self, connections, tokens};
+use crate::{clock, settings};
+use domain::api::TokenResponse;
+
+/// What the worker asks of a vault.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VaultRequest {
+    pub connection_id: String,
+    pub kind: TokenKind,
+    pub user_id: Option<String>,
+    pub min_valid_seconds: i64,
+    pub force_refresh: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Cached {
+    access_token: String,
+    refresh_token: Option<String>,
+    token_type: String,
+    scope: Option<String>,
+    instance_url: Option<String>,
+    expires_at: Option<i64>,
+    needs_reauth: bool,
+}
+
+impl Cached {
+    fn response(&self) -> TokenResponse {
+        TokenResponse {
+            access_token: self.access_token.clone(),
+            token_type: self.token_type.clone(),
+            expires_at: self.expires_at,
+            scope: self.scope.clone(),
+            instance_url: self.instance_url.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum VaultFailure {
+    NoToken,
+    Reauth(String),
+    Rejected(String),
+    Unavailable(String),
+    Internal(String),
+}
+
+impl From<ApiError> for VaultFailure {
+    fn from(e: ApiError) -> Self {
+        VaultFailure::Internal(format!("{:?}", e.code()))
+    }
+}
+
+impl VaultFailure {
+    fn error(&self) -> ErrorResponse {
+        match self {
+            VaultFailure::NoToken => {
+                ErrorResponse::new(ErrorCode::NoToken, "no token is saved for this connection yet")
+            }
+            VaultFailure::Reauth(_) => ErrorResponse::new(
+                ErrorCode::ReauthRequired,
+                "the provider no longer accepts the saved grant: authorize the connection again",
+            ),
+            VaultFailure::Rejected(m) => {
+                ErrorResponse::new(ErrorCode::ProviderError, format!("the provider refused: {m}"))
+            }
+            VaultFailure::Unavailable(_) => ErrorResponse::new(
+                ErrorCode::ProviderUnavailable,
+                "the provider did not answer usefully; try again later",
+            ),
+            VaultFailure::Internal(_) => ErrorResponse::new(ErrorCode::Internal, "something went wrong on our side"),
+        }
+    }
+}
+
+type Renewal = Shared<LocalBoxFuture<'static, Result<Cached, VaultFailure>>>;
+
+#[durable_object]
+pub struct TokenVault {
+    env: Env,
+    /// Shared with the renewal future, which stores the fresh token before anyone wakes.
+    cached: Rc<RefCell<Option<Cached>>>,
+    renewal: Rc<RefCell<Option<Renewal>>>,
+}
+
+impl DurableObject for TokenVault {
+    fn new(_state: State, env: Env) -> Self {
+        TokenVault { env, cached: Rc::new(RefCell::new(None)), renewal: Rc::new(RefCell::new(None)) }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        if req.path() == "/reset" {
+            // A new consent, a forgotten token, an edit or a delete: reload from D1 next time.
+            self.cached.replace(None);
+            return Response::empty();
+        }
+        let ask: VaultRequest = req.json().await?;
+        match self.token(&ask).await {
+            Ok(cached) => Response::from_json(&cached.response()),
+            Err(failure) => {
+                if let VaultFailure::Internal(detail) | VaultFailure::Unavailable(detail) = &failure {
+                    worker::console_error!("vault {}: {detail}", ask.connection_id);
+                }
+                let body = failure.error();
+                Ok(Response::from_json(&body)?.with_status(body.error.code.status()))
+            }
+        }
+    }
+}
+
+impl TokenVault {
+    async fn token(&self, ask: &VaultRequest) -> Result<Cached, VaultFailure> {
+        let now = clock::now();
+        let in_memory = self.cached.borrow().clone();
+        let current = match in_memory {
+            Some(c) => Some(c),
+            None => {
+                let loaded = load(&self.env, ask).await?;
+                // Another caller may have loaded or renewed while we waited on D1: memory wins.
+                let mut slot = self.cached.borrow_mut();
+                if slot.is_none() {
+                    *slot = loaded;
+                }
+                slot.clone()
+            }
+        };
+        if let Some(c) = &current {
+            if c.needs_reauth {
+                return Err(VaultFailure::Reauth("stored token needs re-authorization".into()));
+            }
+            if !ask.force_refresh && !token::needs_refresh(c.expires_at, now, ask.min_valid_seconds) {
+                return Ok(c.clone());
+            }
+        }
+        match self.renew(ask, current.clone()).await {
+            Ok(fresh) => Ok(fresh),
+            Err(VaultFailure::Reauth(m)) => {
+                if let Some(c) = current {
+                    self.cached.replace(Some(Cached { needs_reauth: true, ..c }));
+                }
+                Err(VaultFailure::Reauth(m))
+            }
+            // The last good token is still served while it is valid.
+            Err(VaultFailure::Unavailable(m)) => match current {
+                Some(c) if token::still_valid(c.expires_at, now) => Ok(c),
+                _ => Err(VaultFailure::Unavailable(m)),
+            },
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Join the refresh in flight, or start it: one provider call for every waiting caller.
+    async fn renew(&self, ask: &VaultRequest, current: Option<Cached>) -> Result<Cached, VaultFailure> {
+        let existing = self.renewal.borrow().clone();
+        let renewal = match existing {
+            Some(r) => r,
+            None => {
+                let env = self.env.clone();
+                let ask = ask.clone();
+                let slot = self.renewal.clone();
+                let cache = self.cached.clone();
+                let future = async move {
+                    let result = refresh(env, ask, current).await;
+                    // The fresh token is in memory before the renewal is over, so a caller that
+                    // arrives after it finds the token valid and starts no second refresh.
+                    if let Ok(fresh) = &result {
+                        cache.replace(Some(fresh.clone()));
+                    }
+                    slot.replace(None);
+                    result
+                }
+                .boxed_local()
+                .shared();
+                self.renewal.replace(Some(future.clone()));
+                future
+            }
+        };
+        renewal.await
+    }
+}
+
+/// The stored token, opened; `None` when there is none (a client-credentials token is fetched).
+async fn load(env: &Env, ask: &VaultRequest) -> Result<Option<Cached>, VaultFailure> {
+    let db = store::database(env)?;
+    let id = token::token_id(&ask.connection_id, ask.kind, ask.user_id.as_deref());
+    let Some(row) = tokens::by_id(&db, &id).await? else { return Ok(None) };
+    let ring = KeyRing::from_env(env)?;
+    let open = open_token(&row, &ring)?;
+    Ok(Some(Cached {
+        access_token: open.access_token,
+        refresh_token: open.refresh_token,
+        token_type: row.token_type,
+        scope: row.scope,
+        instance_url: row.instance_url,
+        expires_at: row.expires_at,
+        needs_reauth: row.status == "needs_reauth",
+    }))
+}
+
+/// One refresh (or client-credentials fetch) with the provider; the new tokens reach D1 before
+/// this returns.
+async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result<Cached, VaultFailure> {
+    let db = store::database(&env)?;
+    let ring = KeyRing::from_env(&env)?;
+    let Some(connection) = connections::by_id(&db, &ask.connection_id).await? else {
+        return Err(VaultFailure::NoToken);
+    };
+    let config = provider_config(&connection, &ring, &env)?;
+    let grant = grant_of(&connection)?;
+    let id = token::token_id(&ask.connection_id, ask.kind, ask.user_id.as_deref());
+    let outcome = if grant == GrantType::ClientCredentials {
+        client::client_credentials(&config).await
+    } else {
+        let Some(refresh_token) = current.as_ref().and_then(|c| c.refresh_token.clone()) else {
+            return match current {
+                None => Err(VaultFailure::NoToken),
+                Some(_) => Err(VaultFailure::Reauth("no refresh token was issued".into())),
+            };
+        };
+        client::refresh(&config, &refresh_token).await
+    };
+    let now = clock::now();
+    match outcome {
+        Ok(set) => {
+            let expires_at = Some(token::expires_at(now, set.expires_in, settings::default_token_ttl(&env)));
+            let sealed = seal(&ring, &id, &set)?;
+            let row =
+                sealed_row(&id, &ask.connection_id, ask.kind, ask.user_id.as_deref(), &set, &sealed, expires_at, true);
+            tokens::save(&db, &row)?.run().await.map_err(|e| VaultFailure::Internal(e.to_string()))?;
+            Ok(Cached {
+                access_token: set.access_token,
+                // Providers that do not rotate omit the refresh token: keep the one we have.
+                refresh_token: set.refresh_token.or_else(|| current.and_then(|c| c.refresh_token)),
+                token_type: set.token_type,
+                scope: set.scope,
+                instance_url: set.instance_url,
+                expires_at,
+                needs_reauth: false,
+            })
+        }
+        Err(failure) => {
+            let reauth = matches!(failure, ProviderFailure::ReauthRequired(_));
+            let mut batch = vec![tokens::record_failure(&db, &id, reauth, failure.message(), now)?];
+            if reauth && ask.kind == TokenKind::Shared {
+                let status = ConnectionStatus::parse(&connection.status).unwrap_or(ConnectionStatus::Draft);
+                let next = next_status(status, StatusEvent::RefreshRejected);
+                batch.push(connections::set_status(&db, &connection.id, next, now)?);
+            }
+            db.batch(batch).await.map_err(|e| VaultFailure::Internal(e.to_string()))?;
+            Err(match failure {
+                ProviderFailure::ReauthRequired(m) => VaultFailure::Reauth(m),
+                ProviderFailure::Rejected(m) => VaultFailure::Rejected(m),
+                ProviderFailure::Unavailable(m) => VaultFailure::Unavailable(m),
+            })
+        }
+    }
+}
+
+/// Ask a vault for its token (the token API) or tell it to forget its cache.
+pub async fn ask(env: &Env, request: &VaultRequest) -> worker::Result<Response> {
+    let id = token::token_id(&request.connection_id, request.kind, request.user_id.as_deref());
+    let stub = env.durable_object("TOKEN_VAULT")?.get_by_name(&id)?;
+    let mut init = worker::RequestInit::new();
+    init.with_method(worker::Method::Post).with_body(Some(serde_json::to_string(request)?.into()));
+    stub.fetch_with_request(Request::new_with_init("https://vault/token", &init)?).await
+}
+
+pub async fn reset(env: &Env, token_id: &str) -> worker::Result<()> {
+    let stub = env.durable_object("TOKEN_VAULT")?.get_by_name(token_id)?;
+    let mut init = worker::RequestInit::new();
+    init.with_method(worker::Method::Post);
+    stub.fetch_with_request(Request::new_with_init("https://vault/reset", &init)?).await?;
+    Ok(())
+}
