@@ -469,7 +469,8 @@ mod tests {
 
     #[test]
     fn other_fields_are_checked_by_name() {
-        let cases: [(fn(&mut ConnectionInput), &str); 6] = [
+        type Breakage = fn(&mut ConnectionInput);
+        let cases: [(Breakage, &str); 6] = [
             (|i| i.provider = "dropbox".into(), "provider"),
             (|i| i.name = " ".into(), "name"),
             (|i| i.grant_type = "implicit".into(), "grant_type"),

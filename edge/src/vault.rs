@@ -243,8 +243,13 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
         Ok(set) => {
             let expires_at = Some(token::expires_at(now, set.expires_in, settings::default_token_ttl(&env)));
             let sealed = seal(&ring, &id, &set)?;
-            let row =
-                sealed_row(&id, &ask.connection_id, ask.kind, ask.user_id.as_deref(), &set, &sealed, expires_at, true);
+            let slot = TokenSlot {
+                id: &id,
+                connection_id: &ask.connection_id,
+                kind: ask.kind,
+                user_id: ask.user_id.as_deref(),
+            };
+            let row = sealed_row(&slot, &set, &sealed, expires_at, true);
             tokens::save(&db, &row)?.run().await.map_err(|e| VaultFailure::Internal(e.to_string()))?;
             Ok(Cached {
                 access_token: set.access_token,
