@@ -2,9 +2,10 @@
 //! Same origin, so the session cookie and `Origin` header go along by themselves.
 
 use domain::api::{
-    ApiKeyView, ConfigResponse, ConnectionView, CreateApiKeyRequest, CreateApiKeyResponse, CreateRoleRequest,
-    CreateUserRequest, InvitableRole, ListResponse, MeResponse, ProviderView, RoleView, SignInRequest,
-    UpdateRoleRequest, UpdateUserRequest, UserView,
+    ApiKeyView, AuthorizeRequest, AuthorizeResponse, ConfigResponse, ConnectionView, CreateApiKeyRequest,
+    CreateApiKeyResponse, CreateRoleRequest, CreateUserRequest, InvitableRole, ListResponse, MeResponse,
+    MyConnectionView, ProviderView, RoleView, SignInRequest, TestResponse, UpdateRoleRequest, UpdateUserRequest,
+    UserView,
 };
 use domain::connection::ConnectionInput;
 use domain::error::{ErrorBody, ErrorCode, ErrorResponse};
@@ -220,4 +221,22 @@ pub async fn invite_roles(id: &str, role_ids: Vec<String>) -> Result<ConnectionV
         .await?,
     )
     .await
+}
+
+/// Start a consent; the URL goes into the popup.
+pub async fn authorize(id: &str, purpose: &str) -> Result<AuthorizeResponse, ApiError> {
+    post(&format!("/api/v1/connections/{id}/authorize"), &AuthorizeRequest { purpose: purpose.into() }).await
+}
+
+/// Client credentials: fetch a token now and report.
+pub async fn test_connection(id: &str) -> Result<TestResponse, ApiError> {
+    json(send(Request::post(&format!("/api/v1/connections/{id}/test")), None).await?).await
+}
+
+pub async fn my_connections() -> Result<Vec<MyConnectionView>, ApiError> {
+    get::<ListResponse<MyConnectionView>>("/api/v1/me/connections").await.map(|l| l.items)
+}
+
+pub async fn forget_my_token(id: &str) -> Result<(), ApiError> {
+    delete(&format!("/api/v1/connections/{id}/tokens/me")).await
 }

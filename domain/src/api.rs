@@ -223,6 +223,8 @@ pub struct ConnectionView {
     /// Credentials changed since the stored tokens were issued.
     pub tokens_stale: bool,
     pub invited_role_ids: Vec<String>,
+    /// The shared token's state, when one is saved (never the token).
+    pub shared_token: Option<TokenStatusView>,
     pub created_at: i64,
     pub updated_at: i64,
 }

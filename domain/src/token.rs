@@ -52,6 +52,17 @@ pub fn still_valid(expires_at: Option<i64>, now: i64) -> bool {
     expires_at.is_none_or(|at| at > now)
 }
 
+/// How a stored token's state reads to people: `needs_reauth`, `valid` or `expired`.
+pub fn display_status(stored: &str, expires_at: Option<i64>, now: i64) -> &'static str {
+    if stored == "needs_reauth" {
+        "needs_reauth"
+    } else if still_valid(expires_at, now) {
+        "valid"
+    } else {
+        "expired"
+    }
+}
+
 pub fn expires_at(now: i64, expires_in: Option<u64>, default_ttl: i64) -> i64 {
     now + expires_in.map_or(default_ttl, |s| i64::try_from(s).unwrap_or(i64::MAX / 2))
 }
@@ -115,6 +126,13 @@ mod tests {
         assert!(still_valid(Some(NOW + 1), NOW));
         assert!(!still_valid(Some(NOW), NOW));
         assert!(still_valid(None, NOW));
+    }
+
+    #[test]
+    fn display_status_reads_expiry() {
+        assert_eq!(display_status("valid", Some(NOW + 10), NOW), "valid");
+        assert_eq!(display_status("valid", Some(NOW - 10), NOW), "expired");
+        assert_eq!(display_status("needs_reauth", Some(NOW + 10), NOW), "needs_reauth");
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub fn Header() -> impl IntoView {
                     <A href="/admin/roles">"Roles"</A>
                 </Show>
                 <Show when=move || session.signed_in()>
+                    <A href="/my-connections">"My connections"</A>
                     <A href="/api-keys">"API keys"</A>
                 </Show>
             </nav>

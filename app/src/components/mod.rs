@@ -1,5 +1,6 @@
 //! Widgets shared by several pages.
 
+pub mod consent;
 pub mod copy_field;
 pub mod field;
 pub mod field_errors;
@@ -7,4 +8,5 @@ pub mod header;
 pub mod multi_select;
 pub mod require_sign_in;
 pub mod status_badge;
+pub mod token_status;
 pub mod user_form;

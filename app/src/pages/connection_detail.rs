@@ -8,8 +8,10 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api;
 use crate::app::ConfigResource;
+use crate::components::consent::{ConsentOutcome, start_consent};
 use crate::components::require_sign_in::RequireSignIn;
 use crate::components::status_badge::StatusBadge;
+use crate::components::token_status::TokenStatus;
 use crate::format::timestamp;
 use crate::session::Session;
 
@@ -36,6 +38,18 @@ fn DetailPage() -> impl IntoView {
         }
     });
     let error = RwSignal::new(None::<String>);
+    let notice = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let done = Callback::new(move |o: ConsentOutcome| {
+        busy.set(false);
+        if o.ok {
+            notice.set(Some(o.message));
+            error.set(None);
+        } else {
+            error.set(Some(o.message));
+        }
+        connection.refetch();
+    });
     let navigate = use_navigate();
     let delete = move |_| {
         let confirmed = web_sys::window()
@@ -68,6 +82,24 @@ fn DetailPage() -> impl IntoView {
                 }).collect();
                 let callback = config.get().and_then(Result::ok).map(|c| c.callback_url).unwrap_or_default();
                 let delete = delete.clone();
+                let consent_grant = c.grant_type.uses_consent();
+                let id_for_auth = c.id.clone();
+                let authorize_shared = move |_| {
+                    busy.set(true);
+                    notice.set(None);
+                    if consent_grant {
+                        start_consent(id_for_auth.clone(), "shared", done);
+                    } else {
+                        let id = id_for_auth.clone();
+                        spawn_local(async move {
+                            let outcome = match api::test_connection(&id).await {
+                                Ok(t) => ConsentOutcome { ok: t.ok, purpose: None, code: None, message: t.detail },
+                                Err(e) => ConsentOutcome { ok: false, purpose: None, code: None, message: e.message() },
+                            };
+                            done.run(outcome);
+                        });
+                    }
+                };
                 view! {
                     <section class="page-head">
                         <h1>{c.name.clone()}" "<StatusBadge status=c.status /></h1>
@@ -78,7 +110,8 @@ fn DetailPage() -> impl IntoView {
                             </div>
                         </Show>
                     </section>
-                    {move || error.get().map(|e| view! { <p class="form-error">{e}</p> })}
+                    {move || error.get().map(|e| view! { <p class="form-error" data-testid="detail-error">{e}</p> })}
+                    {move || notice.get().map(|n| view! { <p class="notice success" data-testid="detail-notice">{n}</p> })}
                     {c.tokens_stale.then(|| view! { <p class="notice">"Credentials changed since the stored tokens were issued: test the connection again."</p> })}
                     <section class="card">
                         <p class="lead">{c.description.clone()}</p>
@@ -91,7 +124,19 @@ fn DetailPage() -> impl IntoView {
                             <dt>"Token URL"</dt><dd><code>{c.token_url.clone()}</code></dd>
                             <dt>"Scopes"</dt><dd>{c.scopes.iter().map(|s| view! { <span class="badge">{s.clone()}</span> }).collect_view()}</dd>
                             <dt>"Client authentication"</dt><dd><code>{c.client_auth_method.as_str()}</code></dd>
-                            <dt>"Shared token"</dt><dd>{if c.save_credentials { "Kept from a successful test" } else { "Not kept (tests only report)" }}</dd>
+                            <dt>"Shared token"</dt>
+                            <dd>
+                                {if consent_grant {
+                                    view! { <TokenStatus token=c.shared_token.clone() testid="shared-token" /> }.into_any()
+                                } else {
+                                    view! { <span class="muted">"Fetched with client credentials when a bot asks"</span> }.into_any()
+                                }}
+                                <Show when=move || session.can_manage_connections()>
+                                    <button type="button" class="secondary small" id="authorize-shared" disabled=move || busy.get() on:click=authorize_shared.clone()>
+                                        {if consent_grant { "Authorize shared token" } else { "Test connection" }}
+                                    </button>
+                                </Show>
+                            </dd>
                             <dt>"Callback URL"</dt><dd><code>{callback}</code></dd>
                             <dt>"Invited roles"</dt><dd>{if role_names.is_empty() { view! { <span class="muted">"None yet"</span> }.into_any() } else { role_names.into_iter().map(|n| view! { <span class="badge">{n}</span> }).collect_view().into_any() }}</dd>
                             <dt>"Updated"</dt><dd>{timestamp(c.updated_at)}</dd>

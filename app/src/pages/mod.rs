@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod connection_detail;
 pub mod connections;
 pub mod home;
+pub mod my_connections;
 pub mod not_found;
 pub mod role_editor;
 pub mod roles;

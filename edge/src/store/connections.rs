@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use domain::api::ConnectionView;
+use domain::api::{ConnectionView, TokenStatusView};
 use domain::connection::{ClientAuthMethod, ConnectionStatus, GrantType};
 use domain::provider::ProviderKind;
 use serde::Deserialize;
@@ -33,6 +33,17 @@ pub struct ConnectionRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub invited_role_ids: String,
+    /// JSON of the shared token's state columns, when one is saved.
+    pub shared_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SharedTokenState {
+    status: String,
+    expires_at: Option<i64>,
+    last_refresh_at: Option<i64>,
+    last_error: Option<String>,
+    updated_at: i64,
 }
 
 impl ConnectionRow {
@@ -66,6 +77,20 @@ impl ConnectionRow {
             status: ConnectionStatus::parse(&self.status).ok_or_else(|| corrupt("status"))?,
             tokens_stale: self.tokens_stale != 0,
             invited_role_ids,
+            shared_token: self
+                .shared_token
+                .as_deref()
+                .and_then(|j| serde_json::from_str::<SharedTokenState>(j).ok())
+                .map(|t| {
+                    let now = crate::clock::now();
+                    TokenStatusView {
+                        status: domain::token::display_status(&t.status, t.expires_at, now).into(),
+                        expires_at: t.expires_at,
+                        last_refresh_at: t.last_refresh_at,
+                        last_error: t.last_error,
+                        updated_at: t.updated_at,
+                    }
+                }),
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -75,7 +100,9 @@ impl ConnectionRow {
 const SELECT: &str = "SELECT c.id, c.provider, c.name, c.name_key, c.description, c.grant_type, c.client_id,
     c.client_secret, c.authorization_url, c.token_url, c.scopes, c.placeholders, c.client_auth_method,
     c.save_credentials, c.status, c.tokens_stale, c.created_at, c.updated_at,
-    (SELECT json_group_array(r.role_id) FROM connection_roles r WHERE r.connection_id = c.id) AS invited_role_ids
+    (SELECT json_group_array(r.role_id) FROM connection_roles r WHERE r.connection_id = c.id) AS invited_role_ids,
+    (SELECT json_object('status', t.status, 'expires_at', t.expires_at, 'last_refresh_at', t.last_refresh_at,
+        'last_error', t.last_error, 'updated_at', t.updated_at) FROM tokens t WHERE t.id = c.id || ':shared') AS shared_token
     FROM connections c";
 
 pub async fn by_id(db: &D1Database, id: &str) -> ApiResult<Option<ConnectionRow>> {

@@ -26,15 +26,8 @@ pub struct TokenRow {
 
 impl TokenRow {
     pub fn status_view(&self, now: i64) -> TokenStatusView {
-        let status = if self.status == "needs_reauth" {
-            "needs_reauth"
-        } else if domain::token::still_valid(self.expires_at, now) {
-            "valid"
-        } else {
-            "expired"
-        };
         TokenStatusView {
-            status: status.into(),
+            status: domain::token::display_status(&self.status, self.expires_at, now).into(),
             expires_at: self.expires_at,
             last_refresh_at: self.last_refresh_at,
             last_error: self.last_error.clone(),

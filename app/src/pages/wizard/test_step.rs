@@ -1,33 +1,43 @@
-//! Step 3, Test connection and save credentials: the "Save login credentials" choice and
-//! "Save changes and test connection". Saving works now; the consent test itself arrives with
-//! the OAuth engine, and the step says so instead of pretending.
+//! Step 3, Test connection and save credentials: "Save changes and test connection" saves the
+//! connection, then runs the real consent in a popup (or, for client credentials, fetches a token
+//! now) and shows what the provider said. With "Save login credentials" the token becomes the
+//! connection's shared token. The secret never has to be typed again after a test.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::save::save;
 use super::state::WizardState;
+use crate::api;
+use crate::components::consent::{ConsentOutcome, start_consent_after};
 
 #[component]
 pub fn TestStep() -> impl IntoView {
     let state = expect_context::<WizardState>();
     let outcome = RwSignal::new(None::<Result<String, String>>);
     let busy = RwSignal::new(false);
+    let report = Callback::new(move |o: ConsentOutcome| {
+        busy.set(false);
+        outcome.set(Some(if o.ok { Ok(o.message) } else { Err(o.message) }));
+    });
     let save_and_test = move |_| {
         busy.set(true);
         outcome.set(None);
-        spawn_local(async move {
-            let result = save(state).await;
-            busy.set(false);
-            outcome.set(Some(match result {
-                Ok(view) => Ok(format!(
-                    "Saved \u{201c}{}\u{201d}. The secret is stored encrypted and never has to be typed again. \
-                     Testing through the provider's consent page is not available yet: it arrives with the OAuth engine.",
-                    view.name
-                )),
-                Err(message) => Err(message),
-            }));
-        });
+        if state.grant().uses_consent() {
+            let purpose = if state.save_credentials.get_untracked() { "shared" } else { "test" };
+            start_consent_after(async move { save(state).await.map(|view| (view.id, purpose)) }, report);
+        } else {
+            spawn_local(async move {
+                let result = match save(state).await {
+                    Ok(view) => api::test_connection(&view.id).await.map_err(|e| e.message()),
+                    Err(message) => Err(message),
+                };
+                report.run(match result {
+                    Ok(test) => ConsentOutcome { ok: test.ok, purpose: None, code: None, message: test.detail },
+                    Err(message) => ConsentOutcome { ok: false, purpose: None, code: None, message },
+                });
+            });
+        }
     };
     view! {
         <label class="choice checkbox">
@@ -35,13 +45,18 @@ pub fn TestStep() -> impl IntoView {
             <span class="choice-label">"Save login credentials"</span>
             <span class="choice-detail">"Keep the token from a successful test as this connection's shared token."</span>
         </label>
+        <p class="hint">{move || if state.grant().uses_consent() {
+            "The provider's consent page opens in a window; sign in there and approve."
+        } else {
+            "A client-credentials token is fetched from the token URL now."
+        }}</p>
         <div class="actions">
             <button type="button" id="save-and-test" disabled=move || busy.get() on:click=save_and_test>
-                {move || if busy.get() { "Saving…" } else { "Save changes and test connection" }}
+                {move || if busy.get() { "Testing…" } else { "Save changes and test connection" }}
             </button>
         </div>
         {move || outcome.get().map(|o| match o {
-            Ok(message) => view! { <p class="notice" role="status" data-testid="test-outcome">{message}</p> }.into_any(),
+            Ok(message) => view! { <p class="notice success" role="status" data-testid="test-outcome">{message}</p> }.into_any(),
             Err(message) => view! { <p class="form-error" role="alert" data-testid="test-outcome">{message}</p> }.into_any(),
         })}
     }
