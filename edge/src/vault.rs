@@ -44,6 +44,18 @@ struct Cached {
 }
 
 impl Cached {
+    fn empty() -> Cached {
+        Cached {
+            access_token: String::new(),
+            refresh_token: None,
+            token_type: String::new(),
+            scope: None,
+            instance_url: None,
+            expires_at: None,
+            needs_reauth: false,
+        }
+    }
+
     fn response(&self) -> TokenResponse {
         TokenResponse {
             access_token: self.access_token.clone(),
@@ -251,13 +263,15 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
             };
             let row = sealed_row(&slot, &set, &sealed, expires_at, true);
             tokens::save(&db, &row)?.run().await.map_err(|e| VaultFailure::Internal(e.to_string()))?;
+            // What the answer leaves out stays as it was, as in D1 (COALESCE): providers that
+            // do not rotate omit the refresh token, Salesforce sends instance_url only at consent.
+            let before = current.unwrap_or_else(Cached::empty);
             Ok(Cached {
                 access_token: set.access_token,
-                // Providers that do not rotate omit the refresh token: keep the one we have.
-                refresh_token: set.refresh_token.or_else(|| current.and_then(|c| c.refresh_token)),
+                refresh_token: set.refresh_token.or(before.refresh_token),
                 token_type: set.token_type,
-                scope: set.scope,
-                instance_url: set.instance_url,
+                scope: set.scope.or(before.scope),
+                instance_url: set.instance_url.or(before.instance_url),
                 expires_at,
                 needs_reauth: false,
             })

@@ -23,7 +23,7 @@ describe('OAuth engine', () => {
   const secrets = ['basic-client-secret', 'post-client-secret', 'rotating-client-secret', 'machine-client-secret', 'machine-post-client-secret'];
 
   before(async () => {
-    stack = await startStack({ vars: { BOOTSTRAP_TOKEN, PROVIDER_TIMEOUT_MS: '800' } });
+    stack = await startStack({ vars: { BOOTSTRAP_TOKEN, PROVIDER_TIMEOUT_MS: '2500' } });
     admin = await bootstrapAdmin(stack.baseUrl);
     const adminId = (await admin.get('/api/v1/session')).body.user.id;
     const m = await createUser(admin, { name: 'member' });
@@ -182,6 +182,21 @@ describe('OAuth engine', () => {
     proxy.state.mode = 'pass';
   });
 
+  test('response quirks: instance_url is kept and returned; no expires_in means the default lifetime', async () => {
+    const c = await connection({ name: 'Quirky', grant_type: 'client_credentials', client_id: 'machine-client', client_secret: 'machine-client-secret', token_url: `${proxy.url}/token`, scopes: ['api'] });
+    proxy.state.mode = 'instance_url';
+    const salesforceLike = await token(memberBot, c.id, { token_type: 'shared' });
+    assert.equal(salesforceLike.status, 200, salesforceLike.text);
+    assert.equal(salesforceLike.body.instance_url, 'https://acme.my.salesforce.com');
+    proxy.state.mode = 'no_expiry';
+    const started = Math.floor(Date.now() / 1000);
+    const undated = await token(memberBot, c.id, { token_type: 'shared', force_refresh: true });
+    assert.equal(undated.status, 200, undated.text);
+    assert.ok(Math.abs(undated.body.expires_at - (started + 3600)) <= 5, `default 3600 s: ${undated.body.expires_at - started}`);
+    assert.equal(undated.body.instance_url, 'https://acme.my.salesforce.com', 'kept from the earlier answer');
+    proxy.state.mode = 'pass';
+  });
+
   test('invalid_grant after the grant is revoked: reauth_required and needs_reauth', async () => {
     const c = await connection({ name: 'Revoked' });
     assert.equal((await authorize(admin, c.id, 'shared')).ok, true);
@@ -215,6 +230,27 @@ describe('OAuth engine', () => {
     assert.deepEqual([...new Set(statuses)], [200], JSON.stringify(answers.find((a) => a.status !== 200)?.body));
     assert.equal(new Set(answers.map((a) => a.body.access_token)).size, 1, 'everyone got the same fresh token');
     assert.equal(stack.idp.counts.refresh_token - before, 1, 'exactly one refresh');
+  });
+
+  test('the cron refreshes tokens that expire within 15 minutes, and only those', async () => {
+    stack.idp.settings.accessTokenTtl = 600;
+    const soon = await connection({ name: 'Expiring soon' });
+    assert.equal((await authorize(admin, soon.id, 'shared')).ok, true);
+    stack.idp.settings.accessTokenTtl = 3600;
+    const later = await connection({ name: 'Expiring later' });
+    assert.equal((await authorize(admin, later.id, 'shared')).ok, true);
+    const before = stack.idp.counts.refresh_token ?? 0;
+    // The scheduled handler calls the same function; wrangler 4.86 cannot deliver a scheduled
+    // event to a Rust worker locally (DataCloneError on ScheduledController).
+    const cron = await fetch(`${stack.baseUrl}/api/v1/_test/cron`, { method: 'POST' });
+    assert.equal(cron.status, 200, await cron.clone().text());
+    assert.ok((await cron.json()).renewed >= 1);
+    const rows = await sql(stack.worker, `SELECT id, last_refresh_at, expires_at FROM tokens WHERE id IN ('${soon.id}:shared', '${later.id}:shared') ORDER BY id`);
+    const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
+    assert.ok(byId[`${soon.id}:shared`].last_refresh_at > 0, 'the expiring token was renewed');
+    assert.ok(byId[`${soon.id}:shared`].expires_at > Date.now() / 1000 + 3000, 'now valid for the full hour');
+    assert.equal(byId[`${later.id}:shared`].last_refresh_at, null, 'the fresh one was left alone');
+    assert.ok(stack.idp.counts.refresh_token - before >= 1);
   });
 
   test('provider faults: bounded retries, the right code, the last good token while valid', async () => {

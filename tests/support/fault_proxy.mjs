@@ -27,16 +27,19 @@ export async function startFaultProxy(target) {
         hanging.add(res);
         return;
       default: {
-        // 'pass' forwards; 'omit_refresh' forwards and drops refresh_token from the answer.
+        // 'pass' forwards; the reshaping modes forward and edit the answer.
         const upstream = await fetch(`${target}${req.url}`, {
           method: req.method,
           headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k))),
           body: req.method === 'GET' ? undefined : body,
         });
         let answer = Buffer.from(await upstream.arrayBuffer());
-        if (state.mode === 'omit_refresh' && upstream.ok) {
+        // Reshape successful answers like real providers do.
+        if (upstream.ok && ['omit_refresh', 'instance_url', 'no_expiry'].includes(state.mode)) {
           const json = JSON.parse(answer.toString());
-          delete json.refresh_token;
+          if (state.mode === 'omit_refresh') delete json.refresh_token;
+          if (state.mode === 'instance_url') json.instance_url = 'https://acme.my.salesforce.com';
+          if (state.mode === 'no_expiry') delete json.expires_in;
           answer = Buffer.from(JSON.stringify(json));
         }
         res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });

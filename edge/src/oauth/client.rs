@@ -144,18 +144,36 @@ pub async fn exchange_code(
 }
 
 /// Refresh, with bounded retries and backoff for what is worth retrying.
+///
+/// A retry after a timeout is ambiguous: the provider may have processed the lost attempt and
+/// rotated the refresh token, so the retry's `invalid_grant` can be our own doing. That case is
+/// reported as unavailable (the last good token stays in use) instead of demanding a new consent;
+/// the next refresh tells which it was.
 pub async fn refresh(config: &ProviderConfig, refresh_token: &str) -> Result<TokenSet, ProviderFailure> {
     let client = client_base(config)?;
     let token = RefreshToken::new(refresh_token.to_string());
-    with_retries(|| async {
+    let lost_attempt = std::cell::Cell::new(false);
+    let result = with_retries(|| async {
         client
             .exchange_refresh_token(&token)
             .request_async(&|r| http::send_with_timeout(r, config.timeout))
             .await
             .map(token_set)
-            .map_err(|e| failure(&e))
+            .map_err(|e| {
+                let f = failure(&e);
+                if matches!(f, ProviderFailure::Unavailable(_)) {
+                    lost_attempt.set(true);
+                }
+                f
+            })
     })
-    .await
+    .await;
+    match result {
+        Err(ProviderFailure::ReauthRequired(m)) if lost_attempt.get() => Err(ProviderFailure::Unavailable(format!(
+            "{m} (after an attempt whose answer was lost; the grant may have been rotated by it)"
+        ))),
+        other => other,
+    }
 }
 
 /// A client-credentials token, with bounded retries.

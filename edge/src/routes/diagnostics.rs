@@ -26,3 +26,14 @@ pub async fn discovery(req: Request, ctx: RouteContext<()>) -> ApiResult<Respons
         token_endpoint: document.token_endpoint,
     })?)
 }
+
+/// `POST /api/v1/_test/cron`: run the scheduled refresher now. wrangler 4.86's
+/// `/cdn-cgi/handler/scheduled` cannot reach a Rust worker (the runtime fails to clone the
+/// `ScheduledController` into the worker-build entrypoint), so tests reach the same function here.
+pub async fn cron(_req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    if !settings::test_routes_enabled(&ctx.env) {
+        return Err(ApiError::not_found("no such endpoint"));
+    }
+    let renewed = crate::cron::refresh_expiring(&ctx.env).await?;
+    Ok(Response::from_json(&serde_json::json!({ "renewed": renewed }))?)
+}
