@@ -297,3 +297,42 @@ pub struct MyConnectionView {
     pub my_token: Option<TokenStatusView>,
     pub shared_token: Option<TokenStatusView>,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationView {
+    pub id: String,
+    pub kind: crate::notification::NotificationKind,
+    pub connection_id: Option<String>,
+    pub title: String,
+    pub body: String,
+    pub created_at: i64,
+    pub read: bool,
+}
+
+/// `GET /api/v1/notifications`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationsResponse {
+    pub items: Vec<NotificationView>,
+    pub unread: i64,
+    pub next_cursor: Option<String>,
+}
+
+/// `GET/PUT /api/v1/me/subscriptions`: the kinds I am notified of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriptionsBody {
+    pub subscribed: Vec<crate::notification::NotificationKind>,
+}
+
+/// `GET /api/v1/audit`: one event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEventView {
+    pub id: String,
+    pub at: i64,
+    pub actor_kind: String,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub target_kind: Option<String>,
+    pub target_id: Option<String>,
+    pub outcome: String,
+    pub detail: serde_json::Value,
+}

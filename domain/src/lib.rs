@@ -7,6 +7,7 @@ pub mod api;
 pub mod api_key;
 pub mod connection;
 pub mod error;
+pub mod notification;
 pub mod permission;
 pub mod provider;
 pub mod role;

@@ -7,8 +7,8 @@ use worker::{Env, Request, Response, RouteContext, Router};
 
 use crate::error::{ApiError, ApiResult};
 use crate::routes::{
-    api_keys, bootstrap, config, connections, diagnostics, health, invitable_roles, oauth, providers, roles, session,
-    tokens, users,
+    api_keys, audit, bootstrap, config, connections, diagnostics, health, invitable_roles, notifications, oauth,
+    providers, roles, session, tokens, users,
 };
 
 pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
@@ -48,6 +48,11 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
         .delete_async("/api/v1/connections/:id/tokens/me", api(tokens::forget_mine))
         .get_async("/api/v1/me/connections", api(tokens::mine))
         .get_async("/oauth/callback", api(oauth::callback))
+        .get_async("/api/v1/notifications", api(notifications::list))
+        .post_async("/api/v1/notifications/:id/read", api(notifications::mark_read))
+        .get_async("/api/v1/me/subscriptions", api(notifications::subscriptions))
+        .put_async("/api/v1/me/subscriptions", api(notifications::set_subscriptions))
+        .get_async("/api/v1/audit", api(audit::list))
         .or_else_any_method_async("/api/*rest", api(not_found))
         .or_else_any_method_async("/oauth/*rest", api(not_found))
         .run(req, env)

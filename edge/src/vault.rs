@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use domain::connection::{ConnectionStatus, GrantType, StatusEvent, next_status};
 use domain::error::{ErrorCode, ErrorResponse};
+use domain::notification::NotificationKind;
 use domain::token::{self, TokenKind};
 use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use serde::{Deserialize, Serialize};
@@ -18,7 +19,7 @@ use crate::envelope::KeyRing;
 use crate::error::ApiError;
 use crate::oauth::client::{self, ProviderFailure};
 use crate::oauth::connection::{TokenSlot, grant_of, open_token, provider_config, seal, sealed_row};
-use crate::store::{self, connections, tokens};
+use crate::store::{self, connections, notifications, tokens};
 use crate::{clock, settings};
 use domain::api::TokenResponse;
 
@@ -284,6 +285,21 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
                 let next = next_status(status, StatusEvent::RefreshRejected);
                 batch.push(connections::set_status(&db, &connection.id, next, now)?);
             }
+            // Tell people, in the same batch: a gone grant or a refusal needs someone to act; an
+            // unavailable provider is transient and stays quiet.
+            let kind = match failure {
+                ProviderFailure::ReauthRequired(_) => Some(NotificationKind::ConnectionNeedsReauth),
+                ProviderFailure::Rejected(_) => Some(NotificationKind::TokenRefreshFailed),
+                ProviderFailure::Unavailable(_) => None,
+            };
+            if let Some(kind) = kind {
+                batch.push(match ask.user_id.as_deref() {
+                    Some(owner) if ask.kind == TokenKind::User => {
+                        notifications::to_user(&db, kind, &connection.id, &connection.name, owner)?
+                    }
+                    _ => notifications::to_managers(&db, kind, &connection.id, &connection.name)?,
+                });
+            }
             db.batch(batch).await.map_err(|e| VaultFailure::Internal(e.to_string()))?;
             Err(match failure {
                 ProviderFailure::ReauthRequired(m) => VaultFailure::Reauth(m),
@@ -308,5 +324,15 @@ pub async fn reset(env: &Env, token_id: &str) -> worker::Result<()> {
     let mut init = worker::RequestInit::new();
     init.with_method(worker::Method::Post);
     stub.fetch_with_request(Request::new_with_init("https://vault/reset", &init)?).await?;
+    Ok(())
+}
+
+/// After a change that may cut someone's access (invites, memberships, deactivation): delete the
+/// user tokens of people who lost it, and empty those vaults. Access itself is checked on every
+/// token call, so this is about not keeping tokens nobody may use.
+pub async fn forget_revoked(env: &Env, db: &worker::D1Database) -> crate::error::ApiResult<()> {
+    for id in store::access::sweep_user_tokens(db).await? {
+        reset(env, &id).await?;
+    }
     Ok(())
 }

@@ -5,6 +5,7 @@
 use domain::api::{ConnectionView, ListResponse};
 use domain::connection::{self, ConnectionInput, ConnectionStatus, StatusEvent, ValidConnection};
 use domain::error::ErrorCode;
+use domain::notification::NotificationKind;
 use domain::permission::SystemRole;
 use serde::Deserialize;
 use serde_json::json;
@@ -15,8 +16,8 @@ use crate::envelope::{KeyRing, Place};
 use crate::error::{ApiError, ApiResult};
 use crate::store::audit;
 use crate::store::connections::{self as rows, ConnectionRecord, ConnectionRow, ListFilter};
-use crate::store::{self, roles};
-use crate::{clock, crypto, request};
+use crate::store::{self, notifications, roles};
+use crate::{clock, crypto, request, vault};
 
 pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
@@ -128,6 +129,7 @@ pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> 
     let row = find(&db, &ctx).await?;
     // Secrets go with the row (and its invites by cascade) in one batch; audit rows stay.
     db.batch(vec![
+        notifications::to_users_of(&db, NotificationKind::ConnectionDeleted, &row.id, &row.name)?,
         rows::delete(&db, &row.id)?,
         audit::by(&db, &me, "connection.delete", ("connection", &row.id), json!({"name": row.name}))?,
     ])
@@ -151,9 +153,14 @@ pub async fn set_roles(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Res
         return Err(ApiError::validation("role_ids", "only custom roles can be invited"));
     }
     roles::require_known(&db, roles::IdTable::Roles, "role_ids", &role_ids).await?;
-    let mut batch: Vec<D1PreparedStatement> = rows::set_invited_roles(&db, &row.id, &role_ids)?;
+    // Newly reached members are notified in the same batch, before the invites change.
+    let role_ids_json = serde_json::to_string(&role_ids).map_err(ApiError::internal)?;
+    let mut batch: Vec<D1PreparedStatement> =
+        vec![notifications::shared_with_new_members(&db, &row.id, &row.name, &role_ids_json)?];
+    batch.extend(rows::set_invited_roles(&db, &row.id, &role_ids)?);
     batch.push(audit::by(&db, &me, "connection.invite", ("connection", &row.id), json!({"role_ids": role_ids}))?);
     db.batch(batch).await?;
+    vault::forget_revoked(&ctx.env, &db).await?;
     let row = rows::by_id(&db, &row.id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
     Ok(Response::from_json(&row.view()?)?)
 }

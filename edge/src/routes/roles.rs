@@ -11,7 +11,7 @@ use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::store::audit;
 use crate::store::{self, roles, users};
-use crate::{clock, crypto, request};
+use crate::{clock, crypto, request, vault};
 
 pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
@@ -113,6 +113,7 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     db.batch(batch).await.map_err(|e| {
         store::unique_or_internal(e, ErrorCode::NameTaken, "name", "a role with this name exists already")
     })?;
+    vault::forget_revoked(&ctx.env, &db).await?;
     Ok(Response::from_json(
         &roles::by_id(&db, &role.id).await?.ok_or_else(|| ApiError::not_found("no such role"))?.view(),
     )?)
@@ -131,6 +132,7 @@ pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> 
         audit::by(&db, &me, "role.delete", ("role", &role.id), json!({"name": role.name}))?,
     ])
     .await?;
+    vault::forget_revoked(&ctx.env, &db).await?;
     Ok(Response::empty()?.with_status(204))
 }
 

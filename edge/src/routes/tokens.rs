@@ -28,6 +28,16 @@ pub async fn issue(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respons
     let id = ctx.param("id").map(String::as_str).unwrap_or_default();
     let row = connections::by_id(&db, id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
     if !access::is_invited_member(&db, &row.id, &me.user_id).await? {
+        // Refusals are audited too: a bot that lost access shows up here.
+        let detail = json!({"token_type": kind, "status": 403});
+        let event = Event {
+            actor: me.actor(),
+            action: "token.issue",
+            target: Some(("connection", &row.id)),
+            success: false,
+            detail,
+        };
+        audit::record(&db, event).await?;
         return Err(ApiError::new(
             ErrorCode::Forbidden,
             "only members of the roles invited to this connection may use it",

@@ -12,7 +12,7 @@ use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::store::audit;
 use crate::store::{self, api_keys, roles, sessions, users};
-use crate::{clock, crypto, request};
+use crate::{clock, crypto, request, vault};
 
 pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
@@ -111,6 +111,7 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
         json!({"changed": changed, "active": change.active, "role_ids": change.role_ids}),
     )?);
     db.batch(batch).await?;
+    vault::forget_revoked(&ctx.env, &db).await?;
     let user = users::by_id(&db, &user.id).await?.ok_or_else(|| ApiError::not_found("no such user"))?;
     Ok(Response::from_json(&user.view())?)
 }
@@ -131,6 +132,7 @@ pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> 
     let mut batch = set_active(&db, &user.id, false, clock::now())?;
     batch.push(audit::by(&db, &me, "user.deactivate", ("user", &user.id), json!({}))?);
     db.batch(batch).await?;
+    vault::forget_revoked(&ctx.env, &db).await?;
     Ok(Response::empty()?.with_status(204))
 }
 

@@ -16,3 +16,24 @@ pub async fn is_invited_member(db: &D1Database, connection_id: &str, user_id: &s
     .await?;
     Ok(found.is_some())
 }
+
+/// Delete user tokens whose owners may no longer use their connection (role or member removed,
+/// person deactivated) and return their ids, so their vaults can be told.
+pub async fn sweep_user_tokens(db: &D1Database) -> ApiResult<Vec<String>> {
+    #[derive(serde::Deserialize)]
+    struct Id {
+        id: String,
+    }
+    let rows = db
+        .prepare(
+            "DELETE FROM tokens WHERE kind = 'user' AND NOT EXISTS (
+                SELECT 1 FROM connection_roles cr JOIN role_members m ON m.role_id = cr.role_id
+                JOIN users u ON u.id = m.user_id AND u.active = 1
+                WHERE cr.connection_id = tokens.connection_id AND m.user_id = tokens.user_id)
+             RETURNING id",
+        )
+        .all()
+        .await?
+        .results::<Id>()?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}

@@ -4,7 +4,9 @@
 pub mod access;
 pub mod api_keys;
 pub mod audit;
+pub mod audit_log;
 pub mod connections;
+pub mod notifications;
 pub mod roles;
 pub mod sessions;
 pub mod tokens;

@@ -1,0 +1,89 @@
+//! Notification kinds people can subscribe to, and their wording.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// A connection was shared with one of my roles.
+    ConnectionShared,
+    /// A connection (its shared token, or my token) needs a new consent.
+    ConnectionNeedsReauth,
+    /// A connection I could use was deleted.
+    ConnectionDeleted,
+    /// A refresh of my token (or a shared token I manage) was refused by the provider.
+    TokenRefreshFailed,
+}
+
+impl NotificationKind {
+    pub const ALL: [NotificationKind; 4] = [
+        NotificationKind::ConnectionShared,
+        NotificationKind::ConnectionNeedsReauth,
+        NotificationKind::ConnectionDeleted,
+        NotificationKind::TokenRefreshFailed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::ConnectionShared => "connection_shared",
+            NotificationKind::ConnectionNeedsReauth => "connection_needs_reauth",
+            NotificationKind::ConnectionDeleted => "connection_deleted",
+            NotificationKind::TokenRefreshFailed => "token_refresh_failed",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<NotificationKind> {
+        NotificationKind::ALL.into_iter().find(|k| k.as_str() == value)
+    }
+
+    /// The subscription checkbox label.
+    pub fn label(self) -> &'static str {
+        match self {
+            NotificationKind::ConnectionShared => "A connection is shared with me",
+            NotificationKind::ConnectionNeedsReauth => "A connection needs re-authorization",
+            NotificationKind::ConnectionDeleted => "A connection I use is deleted",
+            NotificationKind::TokenRefreshFailed => "A token refresh fails",
+        }
+    }
+
+    /// The notification's title for a connection name.
+    pub fn title(self, connection: &str) -> String {
+        match self {
+            NotificationKind::ConnectionShared => format!("{connection} was shared with you"),
+            NotificationKind::ConnectionNeedsReauth => format!("{connection} needs re-authorization"),
+            NotificationKind::ConnectionDeleted => format!("{connection} was deleted"),
+            NotificationKind::TokenRefreshFailed => format!("A token refresh for {connection} failed"),
+        }
+    }
+
+    pub fn body(self) -> &'static str {
+        match self {
+            NotificationKind::ConnectionShared => {
+                "You may use it now. Authorize your own token under My connections if a bot acts as you."
+            }
+            NotificationKind::ConnectionNeedsReauth => {
+                "The provider no longer accepts the saved grant. Authorize it again to keep bots working."
+            }
+            NotificationKind::ConnectionDeleted => "Bots that used it will fail until they use another connection.",
+            NotificationKind::TokenRefreshFailed => {
+                "The provider refused the refresh; bots get an error until it is fixed."
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_and_read_well() {
+        for kind in NotificationKind::ALL {
+            assert_eq!(NotificationKind::parse(kind.as_str()), Some(kind));
+            assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{}\"", kind.as_str()));
+            assert!(kind.title("CRM").contains("CRM"));
+            assert!(!kind.body().is_empty());
+        }
+        assert_eq!(NotificationKind::parse("spam"), None);
+    }
+}

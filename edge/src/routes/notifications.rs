@@ -1,0 +1,60 @@
+//! `GET /api/v1/notifications`, `POST /api/v1/notifications/{id}/read`,
+//! `GET/PUT /api/v1/me/subscriptions`: my feed and the kinds I want in it.
+
+use domain::api::{NotificationsResponse, SubscriptionsBody};
+use domain::notification::NotificationKind;
+use serde_json::json;
+use worker::{Request, Response, RouteContext};
+
+use crate::error::{ApiError, ApiResult};
+use crate::store::{self, audit, notifications};
+use crate::{auth, clock, request};
+
+pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let db = store::database(&ctx.env)?;
+    let me = auth::require(&req, &db).await?;
+    let limit = store::page_limit(request::query(&req, "limit")?.as_deref());
+    let cursor = request::query(&req, "cursor")?.filter(|c| !c.is_empty());
+    let items = notifications::list(&db, &me.user_id, cursor.as_deref(), limit).await?;
+    let next_cursor = (items.len() == limit as usize).then(|| items.last().map(|n| n.id.clone())).flatten();
+    let unread = notifications::unread(&db, &me.user_id).await?;
+    Ok(Response::from_json(&NotificationsResponse { items, unread, next_cursor })?)
+}
+
+pub async fn mark_read(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let db = store::database(&ctx.env)?;
+    let me = auth::require(&req, &db).await?;
+    request::check_origin(&req, &ctx.env, Some(&me))?;
+    let id = ctx.param("id").map(String::as_str).unwrap_or_default();
+    if !notifications::mark_read(&db, &me.user_id, id, clock::now()).await? {
+        return Err(ApiError::not_found("no such notification"));
+    }
+    Ok(Response::empty()?.with_status(204))
+}
+
+pub async fn subscriptions(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let db = store::database(&ctx.env)?;
+    let me = auth::require(&req, &db).await?;
+    let opted_out = notifications::opt_outs(&db, &me.user_id).await?;
+    let subscribed = NotificationKind::ALL.into_iter().filter(|k| !opted_out.contains(k)).collect();
+    Ok(Response::from_json(&SubscriptionsBody { subscribed })?)
+}
+
+pub async fn set_subscriptions(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    let db = store::database(&ctx.env)?;
+    let me = auth::require(&req, &db).await?;
+    let body: SubscriptionsBody = request::json(&mut req, &ctx.env, Some(&me)).await?;
+    let opted_out: Vec<NotificationKind> =
+        NotificationKind::ALL.into_iter().filter(|k| !body.subscribed.contains(k)).collect();
+    let mut batch = notifications::set_opt_outs(&db, &me.user_id, &opted_out)?;
+    batch.push(audit::by(
+        &db,
+        &me,
+        "subscriptions.update",
+        ("user", &me.user_id),
+        json!({"subscribed": body.subscribed}),
+    )?);
+    db.batch(batch).await?;
+    let subscribed = NotificationKind::ALL.into_iter().filter(|k| !opted_out.contains(k)).collect();
+    Ok(Response::from_json(&SubscriptionsBody { subscribed })?)
+}

@@ -1,0 +1,71 @@
+//! Reading the audit log: filters by actor, action, target and time, newest first, cursor paged.
+
+use domain::api::AuditEventView;
+use serde::Deserialize;
+use worker::{D1Database, query};
+
+use crate::error::ApiResult;
+
+pub struct AuditFilter<'a> {
+    pub actor: Option<&'a str>,
+    /// An exact action, or a prefix ending in `.` (`connection.`).
+    pub action: Option<&'a str>,
+    pub target: Option<&'a str>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+    pub cursor: Option<&'a str>,
+    pub limit: u32,
+}
+
+#[derive(Deserialize)]
+struct Row {
+    id: String,
+    at: i64,
+    actor_kind: String,
+    actor_id: Option<String>,
+    action: String,
+    target_kind: Option<String>,
+    target_id: Option<String>,
+    outcome: String,
+    detail: String,
+}
+
+pub async fn list(db: &D1Database, f: &AuditFilter<'_>) -> ApiResult<Vec<AuditEventView>> {
+    let action_prefix = f.action.filter(|a| a.ends_with('.')).map(|a| format!("{a}%"));
+    let action_exact = f.action.filter(|a| !a.ends_with('.'));
+    let rows = query!(
+        db,
+        "SELECT id, at, actor_kind, actor_id, action, target_kind, target_id, outcome, detail FROM audit_events
+         WHERE (?1 IS NULL OR actor_id = ?1)
+           AND (?2 IS NULL OR action = ?2) AND (?3 IS NULL OR action LIKE ?3)
+           AND (?4 IS NULL OR target_id = ?4)
+           AND (?5 IS NULL OR at >= ?5) AND (?6 IS NULL OR at <= ?6)
+           AND (?7 IS NULL OR id < ?7)
+         ORDER BY id DESC LIMIT ?8",
+        f.actor,
+        action_exact,
+        action_prefix,
+        f.target,
+        f.since,
+        f.until,
+        f.cursor,
+        f.limit
+    )?
+    .all()
+    .await?
+    .results::<Row>()?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AuditEventView {
+            id: r.id,
+            at: r.at,
+            actor_kind: r.actor_kind,
+            actor_id: r.actor_id,
+            action: r.action,
+            target_kind: r.target_kind,
+            target_id: r.target_id,
+            outcome: r.outcome,
+            detail: serde_json::from_str(&r.detail).unwrap_or(serde_json::Value::Null),
+        })
+        .collect())
+}
