@@ -2,10 +2,10 @@
 //! Same origin, so the session cookie and `Origin` header go along by themselves.
 
 use domain::api::{
-    ApiKeyView, AuthorizeRequest, AuthorizeResponse, ConfigResponse, ConnectionView, CreateApiKeyRequest,
-    CreateApiKeyResponse, CreateRoleRequest, CreateUserRequest, InvitableRole, ListResponse, MeResponse,
-    MyConnectionView, ProviderView, RoleView, SignInRequest, TestResponse, UpdateRoleRequest, UpdateUserRequest,
-    UserView,
+    ApiKeyView, AuditEventView, AuthorizeRequest, AuthorizeResponse, ConfigResponse, ConnectionView,
+    CreateApiKeyRequest, CreateApiKeyResponse, CreateRoleRequest, CreateUserRequest, InvitableRole, ListResponse,
+    MeResponse, MyConnectionView, NotificationsResponse, ProviderView, RoleView, SignInRequest, SubscriptionsBody,
+    TestResponse, UpdateRoleRequest, UpdateUserRequest, UserView,
 };
 use domain::connection::ConnectionInput;
 use domain::error::{ErrorBody, ErrorCode, ErrorResponse};
@@ -239,4 +239,35 @@ pub async fn my_connections() -> Result<Vec<MyConnectionView>, ApiError> {
 
 pub async fn forget_my_token(id: &str) -> Result<(), ApiError> {
     delete(&format!("/api/v1/connections/{id}/tokens/me")).await
+}
+
+pub async fn notifications(cursor: &str) -> Result<NotificationsResponse, ApiError> {
+    let query = if cursor.is_empty() { String::new() } else { format!("?cursor={}", js_sys_encode(cursor)) };
+    get(&format!("/api/v1/notifications{query}")).await
+}
+
+pub async fn mark_read(id: &str) -> Result<(), ApiError> {
+    send(Request::post(&format!("/api/v1/notifications/{id}/read")), None).await.map(|_| ())
+}
+
+pub async fn subscriptions() -> Result<SubscriptionsBody, ApiError> {
+    get("/api/v1/me/subscriptions").await
+}
+
+pub async fn set_subscriptions(body: &SubscriptionsBody) -> Result<SubscriptionsBody, ApiError> {
+    json(send(Request::put("/api/v1/me/subscriptions"), encode(body)?).await?).await
+}
+
+/// The audit log with filters (`actor`, `action`, `target`, `since`, `until` as given).
+pub async fn audit(filters: &[(&str, String)], cursor: &str) -> Result<ListResponse<AuditEventView>, ApiError> {
+    let mut params: Vec<String> = filters
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| format!("{k}={}", js_sys_encode(v.trim())))
+        .collect();
+    if !cursor.is_empty() {
+        params.push(format!("cursor={}", js_sys_encode(cursor)));
+    }
+    let query = if params.is_empty() { String::new() } else { format!("?{}", params.join("&")) };
+    get(&format!("/api/v1/audit{query}")).await
 }

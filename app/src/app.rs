@@ -7,9 +7,9 @@ use leptos_router::path;
 use crate::api::{self, ApiError};
 use crate::components::header::Header;
 use crate::pages::{
-    api_keys::ApiKeys, connection_detail::ConnectionDetail, connections::Connections, home::Home,
-    my_connections::MyConnections, not_found::NotFound, role_editor::RoleEditor, roles::Roles, sign_in::SignIn,
-    users::Users, wizard::ConnectionWizard,
+    api_keys::ApiKeys, audit::Audit, connection_detail::ConnectionDetail, connections::Connections, home::Home,
+    my_connections::MyConnections, not_found::NotFound, notifications::Notifications, role_editor::RoleEditor,
+    roles::Roles, sign_in::SignIn, users::Users, wizard::ConnectionWizard,
 };
 use crate::session::Session;
 use domain::api::ConfigResponse;
@@ -33,6 +33,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/roles") view=Roles />
                     <Route path=path!("/admin/roles/:id") view=RoleEditor />
                     <Route path=path!("/api-keys") view=ApiKeys />
+                    <Route path=path!("/notifications") view=Notifications />
+                    <Route path=path!("/admin/audit") view=Audit />
                     <Route path=path!("/connections") view=Connections />
                     <Route path=path!("/my-connections") view=MyConnections />
                     <Route path=path!("/connections/new") view=ConnectionWizard />

@@ -12,11 +12,13 @@ use crate::api;
 pub struct Session {
     /// `None` until the first answer arrives.
     state: RwSignal<Option<Option<MeResponse>>>,
+    /// Unread notifications, for the header badge.
+    pub unread: RwSignal<i64>,
 }
 
 impl Session {
     pub fn provide() -> Session {
-        let session = Session { state: RwSignal::new(None) };
+        let session = Session { state: RwSignal::new(None), unread: RwSignal::new(0) };
         provide_context(session);
         session.reload();
         session
@@ -29,12 +31,31 @@ impl Session {
     pub fn reload(self) {
         spawn_local(async move {
             // A transport failure counts as signed out: the sign-in page says more when tried.
-            self.state.set(Some(api::me().await.ok().flatten()));
+            let me = api::me().await.ok().flatten();
+            let signed_in = me.is_some();
+            self.state.set(Some(me));
+            if signed_in {
+                self.refresh_unread();
+            }
         });
     }
 
     pub fn set(self, me: Option<MeResponse>) {
+        let signed_in = me.is_some();
         self.state.set(Some(me));
+        if signed_in {
+            self.refresh_unread();
+        } else {
+            self.unread.set(0);
+        }
+    }
+
+    pub fn refresh_unread(self) {
+        spawn_local(async move {
+            if let Ok(feed) = api::notifications("").await {
+                self.unread.set(feed.unread);
+            }
+        });
     }
 
     pub fn loaded(self) -> bool {

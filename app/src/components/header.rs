@@ -38,6 +38,7 @@ pub fn Header() -> impl IntoView {
                 <Show when=move || session.is_admin()>
                     <A href="/admin/users">"Users"</A>
                     <A href="/admin/roles">"Roles"</A>
+                    <A href="/admin/audit">"Audit log"</A>
                 </Show>
                 <Show when=move || session.signed_in()>
                     <A href="/my-connections">"My connections"</A>
@@ -49,6 +50,12 @@ pub fn Header() -> impl IntoView {
                     when=move || session.signed_in()
                     fallback=|| view! { <A href="/sign-in">"Sign in"</A> }
                 >
+                    <A href="/notifications" attr:class="bell" attr:aria-label="Notifications">
+                        "Notifications"
+                        <Show when=move || { session.unread.get() > 0 }>
+                            <span class="unread" data-testid="unread-badge">{move || session.unread.get()}</span>
+                        </Show>
+                    </A>
                     <span class="who" data-testid="signed-in-as">
                         {move || session.me().map(|m| m.user.display_name).unwrap_or_default()}
                     </span>

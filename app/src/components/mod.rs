@@ -5,6 +5,7 @@ pub mod copy_field;
 pub mod field;
 pub mod field_errors;
 pub mod header;
+pub mod invite_editor;
 pub mod multi_select;
 pub mod require_sign_in;
 pub mod status_badge;

@@ -9,6 +9,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use crate::api;
 use crate::app::ConfigResource;
 use crate::components::consent::{ConsentOutcome, start_consent};
+use crate::components::invite_editor::InviteEditor;
 use crate::components::require_sign_in::RequireSignIn;
 use crate::components::status_badge::StatusBadge;
 use crate::components::token_status::TokenStatus;
@@ -82,6 +83,7 @@ fn DetailPage() -> impl IntoView {
                 }).collect();
                 let callback = config.get().and_then(Result::ok).map(|c| c.callback_url).unwrap_or_default();
                 let delete = delete.clone();
+                let (editor_id, editor_invited) = (c.id.clone(), c.invited_role_ids.clone());
                 let consent_grant = c.grant_type.uses_consent();
                 let id_for_auth = c.id.clone();
                 let authorize_shared = move |_| {
@@ -142,6 +144,9 @@ fn DetailPage() -> impl IntoView {
                             <dt>"Updated"</dt><dd>{timestamp(c.updated_at)}</dd>
                         </dl>
                     </section>
+                    {session.can_manage_connections().then(|| view! {
+                        <InviteEditor connection_id=editor_id invited=editor_invited on_saved=Callback::new(move |()| connection.refetch()) />
+                    })}
                 }.into_any()
             }
         }}

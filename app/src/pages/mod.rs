@@ -1,11 +1,13 @@
 //! One file per page.
 
 pub mod api_keys;
+pub mod audit;
 pub mod connection_detail;
 pub mod connections;
 pub mod home;
 pub mod my_connections;
 pub mod not_found;
+pub mod notifications;
 pub mod role_editor;
 pub mod roles;
 pub mod sign_in;
