@@ -41,3 +41,18 @@ pub async fn json<T: DeserializeOwned>(req: &mut Request, env: &Env, principal: 
 pub fn query(req: &Request, name: &str) -> ApiResult<Option<String>> {
     Ok(req.url()?.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned()))
 }
+
+/// `?q=&cursor=&limit=` of every list endpoint.
+pub struct ListParams {
+    pub q: String,
+    pub cursor: String,
+    pub limit: u32,
+}
+
+pub fn list_params(req: &Request) -> ApiResult<ListParams> {
+    Ok(ListParams {
+        q: query(req, "q")?.unwrap_or_default().trim().to_string(),
+        cursor: query(req, "cursor")?.unwrap_or_default(),
+        limit: crate::store::page_limit(query(req, "limit")?.as_deref()),
+    })
+}

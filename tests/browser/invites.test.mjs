@@ -3,17 +3,10 @@
 // finds the invite in the audit log.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, newCheckedPage, screenshot } from '../support/browser.mjs';
+import { launchBrowser, newCheckedPage, screenshot, signIn } from '../support/browser.mjs';
 import { ADMIN, BOOTSTRAP_TOKEN, bootstrapAdmin, createRole, createUser } from '../support/people.mjs';
 import { startStack } from '../support/stack.mjs';
 
-async function signIn(page, baseUrl, email, password) {
-  await page.goto(`${baseUrl}/sign-in`);
-  await page.locator('#email').fill(email);
-  await page.locator('#password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('[data-testid=signed-in-as]').waitFor();
-}
 
 describe('invites and notifications in Chromium', () => {
   let stack;

@@ -3,17 +3,10 @@
 // create an API key shown once.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, newCheckedPage, screenshot } from '../support/browser.mjs';
+import { launchBrowser, newCheckedPage, screenshot, signIn } from '../support/browser.mjs';
 import { ADMIN, BOOTSTRAP_TOKEN, bootstrapAdmin } from '../support/people.mjs';
 import { startWorker } from '../support/worker.mjs';
 
-async function signIn(page, baseUrl, email, password) {
-  await page.goto(`${baseUrl}/sign-in`);
-  await page.locator('#email').fill(email);
-  await page.locator('#password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('[data-testid=signed-in-as]').waitFor();
-}
 
 describe('people and roles in Chromium', () => {
   let worker;

@@ -3,7 +3,7 @@
 // Google without PKCE, invites, and the connection's page and list afterwards.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, newCheckedPage, screenshot } from '../support/browser.mjs';
+import { launchBrowser, newCheckedPage, screenshot, signIn } from '../support/browser.mjs';
 import { ADMIN, BOOTSTRAP_TOKEN, bootstrapAdmin, createRole } from '../support/people.mjs';
 import { startIdp } from '../idp/provider.mjs';
 import { startWorker } from '../support/worker.mjs';
@@ -23,11 +23,7 @@ describe('connection wizard in Chromium', () => {
     await createRole(admin, { name: 'Finance bots', permissions: [] });
     browser = await launchBrowser();
     ({ page, context, problems } = await newCheckedPage(browser, { allowStatuses: [401] }));
-    await page.goto(`${worker.baseUrl}/sign-in`);
-    await page.locator('#email').fill(ADMIN.email);
-    await page.locator('#password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('[data-testid=signed-in-as]').waitFor();
+    await signIn(page, worker.baseUrl, ADMIN.email, ADMIN.password);
   });
   after(async () => {
     await context?.close();

@@ -41,3 +41,12 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** Sign in through the real sign-in page and wait for the header to show the person. */
+export async function signIn(page, baseUrl, email, password) {
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.locator('#email').fill(email);
+  await page.locator('#password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('[data-testid=signed-in-as]').waitFor();
+}

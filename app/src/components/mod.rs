@@ -7,6 +7,7 @@ pub mod field_errors;
 pub mod header;
 pub mod invite_editor;
 pub mod multi_select;
+pub mod paged;
 pub mod require_sign_in;
 pub mod status_badge;
 pub mod token_status;

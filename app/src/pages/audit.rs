@@ -3,9 +3,9 @@
 
 use domain::api::AuditEventView;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::api;
+use crate::components::paged::Paged;
 use crate::components::require_sign_in::RequireSignIn;
 use crate::format::timestamp;
 
@@ -21,9 +21,8 @@ fn AuditPage() -> impl IntoView {
     let target = RwSignal::new(String::new());
     let since = RwSignal::new(String::new());
     let until = RwSignal::new(String::new());
-    let items = RwSignal::new(Vec::<AuditEventView>::new());
-    let next = RwSignal::new(None::<String>);
-    let error = RwSignal::new(None::<String>);
+    let paged = Paged::<AuditEventView>::new();
+    let (items, next, error) = (paged.items, paged.next, paged.error);
     // Dates from the date inputs become epoch seconds (UTC midnight; `until` is inclusive).
     let epoch = |date: String, end: bool| -> String {
         if date.is_empty() {
@@ -40,20 +39,7 @@ fn AuditPage() -> impl IntoView {
             ("since", epoch(since.get_untracked(), false)),
             ("until", epoch(until.get_untracked(), true)),
         ];
-        spawn_local(async move {
-            match api::audit(&filters, cursor.as_deref().unwrap_or_default()).await {
-                Ok(page) => {
-                    if cursor.is_some() {
-                        items.update(|i| i.extend(page.items));
-                    } else {
-                        items.set(page.items);
-                    }
-                    next.set(page.next_cursor);
-                    error.set(None);
-                }
-                Err(e) => error.set(Some(e.message())),
-            }
-        });
+        paged.load(cursor, move |c| async move { api::audit(&filters, &c).await });
     };
     load(None);
     let field = |label: &'static str, signal: RwSignal<String>, kind: &'static str, placeholder: &'static str| {

@@ -2,10 +2,10 @@
 
 use domain::api::ConnectionView;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::components::A;
 
 use crate::api;
+use crate::components::paged::Paged;
 use crate::components::require_sign_in::RequireSignIn;
 use crate::components::status_badge::StatusBadge;
 use crate::session::Session;
@@ -21,9 +21,8 @@ fn ConnectionsPage() -> impl IntoView {
     let q = RwSignal::new(String::new());
     let provider = RwSignal::new(String::new());
     let status = RwSignal::new(String::new());
-    let items = RwSignal::new(Vec::<ConnectionView>::new());
-    let next = RwSignal::new(None::<String>);
-    let error = RwSignal::new(None::<String>);
+    let paged = Paged::<ConnectionView>::new();
+    let (items, next, error) = (paged.items, paged.next, paged.error);
     let providers = LocalResource::new(api::providers);
     let provider_name = move |kind: &str| {
         providers
@@ -36,20 +35,7 @@ fn ConnectionsPage() -> impl IntoView {
     // The first page again whenever a filter changes; "Load more" appends.
     let load = move |cursor: Option<String>| {
         let (q, p, s) = (q.get_untracked(), provider.get_untracked(), status.get_untracked());
-        spawn_local(async move {
-            match api::connections(&q, &p, &s, cursor.as_deref().unwrap_or_default()).await {
-                Ok(page) => {
-                    if cursor.is_some() {
-                        items.update(|i| i.extend(page.items));
-                    } else {
-                        items.set(page.items);
-                    }
-                    next.set(page.next_cursor);
-                    error.set(None);
-                }
-                Err(e) => error.set(Some(e.message())),
-            }
-        });
+        paged.load(cursor, move |c| async move { api::connections(&q, &p, &s, &c).await });
     };
     Effect::new(move |_| {
         q.track();

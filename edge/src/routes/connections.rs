@@ -22,7 +22,7 @@ use crate::{clock, crypto, request, vault};
 pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     auth::require_connection_viewer(&req, &db).await?;
-    let q = request::query(&req, "q")?.unwrap_or_default();
+    let request::ListParams { q, cursor, limit } = request::list_params(&req)?;
     let provider = request::query(&req, "provider")?.filter(|p| !p.is_empty());
     let status = request::query(&req, "status")?.filter(|s| !s.is_empty());
     if let Some(p) = &provider
@@ -35,8 +35,6 @@ pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     {
         return Err(ApiError::validation("status", "unknown status"));
     }
-    let cursor = request::query(&req, "cursor")?.unwrap_or_default();
-    let limit = store::page_limit(request::query(&req, "limit")?.as_deref());
     let filter = ListFilter { q: &q, provider: provider.as_deref(), status: status.as_deref(), cursor: &cursor, limit };
     let found = rows::list(&db, &filter).await?;
     let next_cursor = (found.len() == limit as usize).then(|| found.last().map(|r| r.name_key.clone())).flatten();

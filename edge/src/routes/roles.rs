@@ -16,10 +16,8 @@ use crate::{clock, crypto, request, vault};
 pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     auth::require_admin(&req, &db).await?;
-    let q = request::query(&req, "q")?.unwrap_or_default();
-    let cursor = request::query(&req, "cursor")?.unwrap_or_default();
-    let limit = store::page_limit(request::query(&req, "limit")?.as_deref());
-    let rows = roles::list(&db, q.trim(), &cursor, limit).await?;
+    let request::ListParams { q, cursor, limit } = request::list_params(&req)?;
+    let rows = roles::list(&db, &q, &cursor, limit).await?;
     let next_cursor =
         (rows.len() == limit as usize).then(|| rows.last().map(|r| domain::validate::name_key(&r.name))).flatten();
     Ok(Response::from_json(&ListResponse {
