@@ -24,12 +24,21 @@ pub fn ensure_build_tools() -> Result<()> {
 
 /// What the browser tests need on top: Debian's Chromium (never a downloaded browser).
 pub fn ensure_test_tools() -> Result<()> {
-    if Path::new(CHROMIUM).exists() {
+    ensure_debian_package(CHROMIUM, "chromium")
+}
+
+/// What `cargo xtask bench` needs on top: wrk, a real load generator.
+pub fn ensure_bench_tools() -> Result<()> {
+    ensure_debian_package("/usr/bin/wrk", "wrk")
+}
+
+fn ensure_debian_package(binary: &str, package: &str) -> Result<()> {
+    if Path::new(binary).exists() {
         return Ok(());
     }
-    eprintln!("xtask: installing Debian's chromium for the browser tests");
+    eprintln!("xtask: installing Debian's {package}");
     process::run(Command::new("apt-get").arg("update"))?;
-    process::run(Command::new("apt-get").args(["install", "-y", "--no-install-recommends", "chromium"]))?;
+    process::run(Command::new("apt-get").args(["install", "-y", "--no-install-recommends", package]))?;
     Ok(())
 }
 

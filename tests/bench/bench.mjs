@@ -1,0 +1,173 @@
+// `cargo xtask bench`: figures, not assertions. Starts wrangler dev with fresh state and the test
+// IdP, seeds data, measures with wrk (a real load generator), prints a table and writes
+// target/bench.json. Every latency is also given as a ratio to /api/v1/health measured in the
+// same run, because this machine is shared and noisy.
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { authorize } from '../support/consent.mjs';
+import { customInput } from '../support/connections.mjs';
+import { BOOTSTRAP_TOKEN, ADMIN, bootstrapAdmin, createKey, createRole, createUser } from '../support/people.mjs';
+import { ROOT, TARGET, nodeBin } from '../support/paths.mjs';
+import { startStack } from '../support/stack.mjs';
+import { wranglerEnv } from '../support/worker.mjs';
+
+const run = promisify(execFile);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+
+/** wrk for `seconds` at `connections`; returns requests/s and p50/p99 in ms. */
+async function wrk(url, connections, { script } = {}) {
+  const args = ['-t', String(Math.min(2, connections)), '-c', String(connections), '-d', `${SECONDS}s`, '--latency'];
+  if (script) args.push('-s', script);
+  const { stdout } = await run('wrk', [...args, url], { maxBuffer: 8 * 1024 * 1024 });
+  const rps = Number(stdout.match(/Requests\/sec:\s+([\d.]+)/)[1]);
+  const ms = (label) => {
+    const m = stdout.match(new RegExp(`\\s${label}%\\s+([\\d.]+)(us|ms|s)`));
+    const value = Number(m[1]);
+    return m[2] === 'us' ? value / 1000 : m[2] === 's' ? value * 1000 : value;
+  };
+  const non2xx = Number(stdout.match(/Non-2xx or 3xx responses:\s+(\d+)/)?.[1] ?? 0);
+  return { rps, p50: ms(50), p99: ms(99), non2xx };
+}
+
+function luaPost(file, body, headers) {
+  const lines = ['wrk.method = "POST"', `wrk.body = ${JSON.stringify(body)}`, 'wrk.headers["Content-Type"] = "application/json"'];
+  for (const [k, v] of Object.entries(headers)) lines.push(`wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`);
+  fs.writeFileSync(file, lines.join('\n'));
+  return file;
+}
+
+function luaGet(file, headers) {
+  const lines = Object.entries(headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`);
+  fs.writeFileSync(file, lines.join('\n'));
+  return file;
+}
+
+const sizes = (bytes) => ({ raw: bytes.length, gzip: zlib.gzipSync(bytes, { level: 9 }).length, brotli: zlib.brotliCompressSync(bytes).length });
+
+async function main() {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+  const stack = await startStack({ vars: { BOOTSTRAP_TOKEN, PROVIDER_TIMEOUT_MS: '5000' } });
+  const results = { when: new Date().toISOString(), seconds_per_run: SECONDS };
+  try {
+    const admin = await bootstrapAdmin(stack.baseUrl);
+    const member = await createUser(admin, { name: 'bench' });
+    const role = await createRole(admin, { name: 'Bench bots', memberIds: [member.user.id] });
+    const { key } = await createKey(member.client, 'bench bot');
+
+    // 1. Token API vs /health, cached client-credentials token, bot key.
+    const cc = await admin.post('/api/v1/connections', customInput(stack.idp, {
+      name: 'Bench machine', grant_type: 'client_credentials', client_id: 'machine-client', client_secret: 'machine-client-secret', scopes: ['api'],
+    }));
+    await admin.put(`/api/v1/connections/${cc.body.id}/roles`, { role_ids: [role.id] });
+    const warm = await fetch(`${stack.baseUrl}/api/v1/connections/${cc.body.id}/token`, {
+      method: 'POST', headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' }, body: '{"token_type":"shared"}',
+    });
+    if (warm.status !== 200) throw new Error(`token API not ready: ${warm.status} ${await warm.text()}`);
+    const tokenScript = luaPost(path.join(scratch, 'token.lua'), '{"token_type":"shared"}', { Authorization: `Bearer ${key.secret}` });
+    results.token_api = {};
+    for (const c of [1, 8, 32]) {
+      const health = await wrk(`${stack.baseUrl}/api/v1/health`, c);
+      const token = await wrk(`${stack.baseUrl}/api/v1/connections/${cc.body.id}/token`, c, { script: tokenScript });
+      results.token_api[c] = { health, token, throughput_ratio: token.rps / health.rps };
+    }
+
+    // 2. Refresh storm: 200 concurrent calls on an expired token.
+    stack.idp.settings.accessTokenTtl = 2;
+    const code = await admin.post('/api/v1/connections', customInput(stack.idp, { name: 'Bench storm' }));
+    await admin.put(`/api/v1/connections/${code.body.id}/roles`, { role_ids: [role.id, (await createRole(admin, { name: 'Storm admins', memberIds: [(await admin.get('/api/v1/session')).body.user.id] })).id] });
+    const consent = await authorize(admin, code.body.id, 'shared');
+    if (!consent.ok) throw new Error(`consent failed: ${consent.message}`);
+    stack.idp.settings.accessTokenTtl = 3600;
+    await new Promise((r) => setTimeout(r, 2500));
+    const before = stack.idp.counts.refresh_token ?? 0;
+    const started = performance.now();
+    const storm = await Promise.all(Array.from({ length: 200 }, () => fetch(`${stack.baseUrl}/api/v1/connections/${code.body.id}/token`, {
+      method: 'POST', headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' }, body: '{"token_type":"shared","min_valid_seconds":30}',
+    }).then((r) => r.status)));
+    results.refresh_storm = {
+      calls: 200,
+      succeeded: storm.filter((s) => s === 200).length,
+      upstream_refreshes: (stack.idp.counts.refresh_token ?? 0) - before,
+      wall_ms: Math.round(performance.now() - started),
+    };
+
+    // 3. Lists at 10,000 connections (seeded straight into D1; secrets are not needed to list).
+    const rows = [];
+    for (let i = 0; i < 10_000; i += 1) {
+      const name = `Seeded ${String(i).padStart(5, '0')}`;
+      const provider = i % 3 === 0 ? 'salesforce' : 'custom';
+      rows.push(`('seed${i}','${provider}','${name}','${name.toLowerCase()}','','client_credentials','id${i}',NULL,'','https://idp.example.com/token','[]','{}','client_secret_basic',0,'draft',0,NULL,0,0)`);
+    }
+    const seed = path.join(scratch, 'seed.sql');
+    const chunks = [];
+    for (let i = 0; i < rows.length; i += 500) chunks.push(`INSERT INTO connections (id, provider, name, name_key, description, grant_type, client_id, client_secret, authorization_url, token_url, scopes, placeholders, client_auth_method, save_credentials, status, tokens_stale, created_by, created_at, updated_at) VALUES ${rows.slice(i, i + 500).join(',')};`);
+    fs.writeFileSync(seed, chunks.join('\n'));
+    await run(nodeBin('wrangler'), ['d1', 'execute', 'DB', '--local', '--persist-to', stack.worker.persistTo, '--file', seed], { cwd: ROOT, env: wranglerEnv(), maxBuffer: 64 * 1024 * 1024 });
+    const cookie = [...admin.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const listScript = luaGet(path.join(scratch, 'list.lua'), { Cookie: cookie });
+    const health8 = await wrk(`${stack.baseUrl}/api/v1/health`, 8);
+    const first = await wrk(`${stack.baseUrl}/api/v1/connections`, 8, { script: listScript });
+    const filtered = await wrk(`${stack.baseUrl}/api/v1/connections?provider=salesforce&status=draft&cursor=seeded%2005000`, 8, { script: listScript });
+    results.list_10k = { health: health8, first_page: first, filtered_page: filtered, first_page_p50_ratio: first.p50 / health8.p50, filtered_page_p50_ratio: filtered.p50 / health8.p50 };
+
+    // 4. Weights: the SPA as shipped and the worker bundle as wrangler would upload it.
+    const dist = path.join(ROOT, 'dist');
+    const spa = {};
+    for (const [kind, ext] of [['wasm', '.wasm'], ['js', '.js'], ['css', '.css']]) {
+      const file = fs.readdirSync(dist).find((f) => f.endsWith(ext));
+      spa[kind] = sizes(fs.readFileSync(path.join(dist, file)));
+    }
+    spa.total = Object.fromEntries(['raw', 'gzip', 'brotli'].map((k) => [k, spa.wasm[k] + spa.js[k] + spa.css[k]]));
+    const outdir = path.join(scratch, 'deploy');
+    await run(nodeBin('wrangler'), ['deploy', '--dry-run', '--outdir', outdir], { cwd: ROOT, env: wranglerEnv(), maxBuffer: 64 * 1024 * 1024 });
+    const bundle = Buffer.concat(fs.readdirSync(outdir).filter((f) => /\.(js|mjs|wasm)$/.test(f)).map((f) => fs.readFileSync(path.join(outdir, f))));
+    results.weights = { spa, worker_bundle: sizes(bundle) };
+
+    // 5. Sign-in cost: one argon2id verification dominates a sign-in; health is the floor.
+    const times = [];
+    for (let i = 0; i < 10; i += 1) {
+      const t = performance.now();
+      const r = await fetch(`${stack.baseUrl}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin: stack.baseUrl }, body: JSON.stringify(ADMIN) });
+      await r.text();
+      times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    results.sign_in = { median_ms: times[5], health_p50_ms: health8.p50 };
+  } finally {
+    await stack.stop();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+
+  fs.mkdirSync(TARGET, { recursive: true });
+  fs.writeFileSync(path.join(TARGET, 'bench.json'), JSON.stringify(results, null, 2));
+  print(results);
+}
+
+function print(r) {
+  const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
+  const line = (cells) => console.log(`| ${cells.join(' | ')} |`);
+  console.log(`\nToken API vs /health (wrk, ${r.seconds_per_run} s per run)`);
+  line(['conc.', 'health req/s', 'health p50/p99 ms', 'token req/s', 'token p50/p99 ms', 'token/health', 'non-2xx']);
+  line(['---', '---', '---', '---', '---', '---', '---']);
+  for (const [c, x] of Object.entries(r.token_api)) {
+    line([c, x.health.rps.toFixed(0), `${x.health.p50.toFixed(1)} / ${x.health.p99.toFixed(1)}`, x.token.rps.toFixed(0), `${x.token.p50.toFixed(1)} / ${x.token.p99.toFixed(1)}`, x.throughput_ratio.toFixed(2), x.token.non2xx]);
+  }
+  const s = r.refresh_storm;
+  console.log(`\nRefresh storm: ${s.succeeded}/${s.calls} succeeded, ${s.upstream_refreshes} upstream refresh(es), ${s.wall_ms} ms`);
+  const l = r.list_10k;
+  console.log(`\nList at 10,000 connections (c=8): health p50 ${l.health.p50.toFixed(1)} ms; first page p50 ${l.first_page.p50.toFixed(1)} ms (${l.first_page_p50_ratio.toFixed(2)}× health); filtered page p50 ${l.filtered_page.p50.toFixed(1)} ms (${l.filtered_page_p50_ratio.toFixed(2)}× health)`);
+  const w = r.weights;
+  console.log('\nWeights');
+  line(['asset', 'raw', 'gzip', 'brotli']);
+  line(['---', '---', '---', '---']);
+  for (const k of ['wasm', 'js', 'css', 'total']) line([`SPA ${k}`, kb(w.spa[k].raw), kb(w.spa[k].gzip), kb(w.spa[k].brotli)]);
+  line(['worker bundle', kb(w.worker_bundle.raw), kb(w.worker_bundle.gzip), kb(w.worker_bundle.brotli)]);
+  console.log(`\nSign-in (argon2id m=19 MiB t=2 p=1): median ${r.sign_in.median_ms.toFixed(0)} ms per request, health p50 ${r.sign_in.health_p50_ms.toFixed(1)} ms\n`);
+  console.log('Written: target/bench.json');
+}
+
+await main();
