@@ -3,7 +3,7 @@
 // and a member authorizes their own token under My connections.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, newCheckedPage, screenshot, signIn } from '../support/browser.mjs';
+import { launchBrowser, newCheckedPage, screenshot, signIn, wizardToTestStep } from '../support/browser.mjs';
 import { Client } from '../support/http.mjs';
 import { ADMIN, BOOTSTRAP_TOKEN, bootstrapAdmin, createRole, createUser } from '../support/people.mjs';
 import { startStack } from '../support/stack.mjs';
@@ -30,16 +30,7 @@ describe('consent in Chromium', () => {
   test('wizard step 3 runs the consent in a popup and saves the shared token', async () => {
     const { page, context, problems } = await newCheckedPage(browser);
     await signIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
-    await page.goto(`${stack.baseUrl}/connections/new`);
-    await page.locator('#provider').selectOption('custom');
-    await page.locator('#connection-name').fill('Local IdP');
-    await page.locator('#next').click();
-    await page.locator('#client-id').fill('basic-client');
-    await page.locator('#client-secret').fill('basic-client-secret');
-    await page.locator('#authorization-url').fill(`${stack.idp.issuer}/auth`);
-    await page.locator('#token-url').fill(`${stack.idp.issuer}/token`);
-    await page.locator('#scopes').fill('openid, offline_access, api');
-    await page.locator('#next').click();
+    await wizardToTestStep(page, stack.baseUrl, stack.idp, 'Local IdP');
     await page.locator('#save-credentials').check();
     const popup = context.waitForEvent('page');
     await page.locator('#save-and-test').click();

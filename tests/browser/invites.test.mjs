@@ -3,7 +3,7 @@
 // finds the invite in the audit log.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, newCheckedPage, screenshot, signIn } from '../support/browser.mjs';
+import { launchBrowser, newCheckedPage, screenshot, signIn, wizardToTestStep } from '../support/browser.mjs';
 import { ADMIN, BOOTSTRAP_TOKEN, bootstrapAdmin, createRole, createUser } from '../support/people.mjs';
 import { startStack } from '../support/stack.mjs';
 
@@ -28,16 +28,7 @@ describe('invites and notifications in Chromium', () => {
     const adminPage = await newCheckedPage(browser);
     const page = adminPage.page;
     await signIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
-    await page.goto(`${stack.baseUrl}/connections/new`);
-    await page.locator('#provider').selectOption('custom');
-    await page.locator('#connection-name').fill('CRM sandbox');
-    await page.locator('#next').click();
-    await page.locator('#client-id').fill('basic-client');
-    await page.locator('#client-secret').fill('basic-client-secret');
-    await page.locator('#authorization-url').fill(`${stack.idp.issuer}/auth`);
-    await page.locator('#token-url').fill(`${stack.idp.issuer}/token`);
-    await page.locator('#scopes').fill('openid offline_access api');
-    await page.locator('#next').click();
+    await wizardToTestStep(page, stack.baseUrl, stack.idp, 'CRM sandbox');
     await page.locator('#next').click();
     await page.locator('#invite-roles').getByText('Sales bots').click();
     await page.locator('#finish').click();

@@ -33,19 +33,22 @@ describe('connection wizard in Chromium', () => {
   });
 
   const next = () => page.locator('#next');
+  // Rendering follows input a tick later: wait for the state instead of sampling it.
+  const nextEnabled = () => page.locator('#next:not([disabled])').waitFor({ timeout: 5000 });
+  const nextDisabled = () => page.locator('#next[disabled]').waitFor({ timeout: 5000 });
   const heading = () => page.locator('[data-testid=wizard] h2');
 
   test('Salesforce: placeholder filled, Next held by a bad token URL, Back keeps values', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Connections', exact: true }).click();
     await page.getByRole('link', { name: 'Create connection' }).click();
     assert.equal(await heading().innerText(), 'Connection settings');
-    assert.ok(await next().isDisabled(), 'Next waits for a valid step 1');
+    await nextDisabled();
     assert.equal(await page.locator('#callback-url').inputValue(), `${worker.baseUrl}/oauth/callback`);
     await page.locator('#provider').selectOption('salesforce');
     await page.locator('#connection-name').fill('Salesforce CRM');
     await page.locator('#connection-description').fill('Opportunities for the nightly bots');
     await screenshot(page, 'wizard-1-settings');
-    assert.ok(await next().isEnabled());
+    await nextEnabled();
     await next().click();
 
     assert.equal(await heading().innerText(), 'Authentication details');
@@ -55,17 +58,17 @@ describe('connection wizard in Chromium', () => {
     await page.locator('input[name=grant_type][value=authorization_code_pkce]').check();
     await page.locator('#client-id').fill('3MVG9-client');
     await page.locator('#client-secret').fill('sf-secret-from-the-browser');
-    assert.ok(await next().isDisabled(), 'the <yourinstance> placeholder is still empty');
+    await nextDisabled();
     await page.getByText('Fill in Instance name').first().waitFor();
     await page.locator('#placeholder-yourinstance').fill('acme');
-    assert.ok(await next().isEnabled());
+    await nextEnabled();
 
     await page.locator('#token-url').fill('http://example.com/token');
-    assert.ok(await next().isDisabled(), 'a plain-http token URL holds Next');
+    await nextDisabled();
     await page.getByText('Use https (plain http only for localhost and 127.0.0.1).').waitFor();
     await screenshot(page, 'wizard-2-bad-token-url');
     await page.locator('#token-url').fill('https://<yourinstance>.my.salesforce.com/services/oauth2/token');
-    assert.ok(await next().isEnabled());
+    await nextEnabled();
     await screenshot(page, 'wizard-2-authentication');
 
     await page.getByRole('button', { name: 'Back' }).click();
@@ -155,7 +158,7 @@ describe('connection wizard in Chromium', () => {
     await next().click();
     assert.equal(await page.locator('#client-secret').inputValue(), '', 'the secret is never sent back to the browser');
     await page.getByText('A secret is stored (encrypted).').waitFor();
-    assert.ok(await next().isEnabled(), 'an empty secret field keeps the stored one');
+    await nextEnabled();
     await next().click();
     await next().click();
     assert.ok(await page.locator('#invite-roles input[type=checkbox]').first().isVisible());

@@ -50,3 +50,17 @@ export async function signIn(page, baseUrl, email, password) {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.locator('[data-testid=signed-in-as]').waitFor();
 }
+
+/** Walk wizard steps 1 and 2 for a Custom connection to the test IdP's basic-client; ends on step 3. */
+export async function wizardToTestStep(page, baseUrl, idp, name) {
+  await page.goto(`${baseUrl}/connections/new`);
+  await page.locator('#provider').selectOption('custom');
+  await page.locator('#connection-name').fill(name);
+  await page.locator('#next').click();
+  await page.locator('#client-id').fill('basic-client');
+  await page.locator('#client-secret').fill('basic-client-secret');
+  await page.locator('#authorization-url').fill(`${idp.issuer}/auth`);
+  await page.locator('#token-url').fill(`${idp.issuer}/token`);
+  await page.locator('#scopes').fill('openid, offline_access, api');
+  await page.locator('#next').click();
+}

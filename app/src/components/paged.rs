@@ -46,3 +46,15 @@ impl<T: Send + Sync + 'static> Paged<T> {
         });
     }
 }
+
+/// "Load more", shown while the list has a next page.
+#[component]
+pub fn LoadMore(next: RwSignal<Option<String>>, on_more: Callback<Option<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || next.with(Option::is_some)>
+            <button type="button" class="secondary load-more" on:click=move |_| on_more.run(next.get_untracked())>
+                "Load more"
+            </button>
+        </Show>
+    }
+}

@@ -5,7 +5,7 @@ use domain::api::AuditEventView;
 use leptos::prelude::*;
 
 use crate::api;
-use crate::components::paged::Paged;
+use crate::components::paged::{LoadMore, Paged};
 use crate::components::require_sign_in::RequireSignIn;
 use crate::format::timestamp;
 
@@ -79,8 +79,6 @@ fn AuditPage() -> impl IntoView {
                 </For>
             </tbody>
         </table>
-        <Show when=move || next.with(Option::is_some)>
-            <button type="button" class="secondary load-more" on:click=move |_| load(next.get_untracked())>"Load more"</button>
-        </Show>
+        <LoadMore next=next on_more=Callback::new(load) />
     }
 }

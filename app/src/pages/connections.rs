@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api;
-use crate::components::paged::Paged;
+use crate::components::paged::{LoadMore, Paged};
 use crate::components::require_sign_in::RequireSignIn;
 use crate::components::status_badge::StatusBadge;
 use crate::session::Session;
@@ -85,8 +85,6 @@ fn ConnectionsPage() -> impl IntoView {
                 </For>
             </tbody>
         </table>
-        <Show when=move || next.with(Option::is_some)>
-            <button type="button" class="secondary load-more" on:click=move |_| load(next.get_untracked())>"Load more"</button>
-        </Show>
+        <LoadMore next=next on_more=Callback::new(load) />
     }
 }
