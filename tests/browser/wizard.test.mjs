@@ -43,7 +43,8 @@ describe('connection wizard in Chromium', () => {
     await page.getByRole('link', { name: 'Create connection' }).click();
     assert.equal(await heading().innerText(), 'Connection settings');
     await nextDisabled();
-    assert.equal(await page.locator('#callback-url').inputValue(), `${worker.baseUrl}/oauth/callback`);
+    // The callback URL arrives with /api/v1/config, which may still be in flight right after sign-in.
+    await page.waitForFunction((expected) => document.querySelector('#callback-url')?.value === expected, `${worker.baseUrl}/oauth/callback`);
     await page.locator('#provider').selectOption('salesforce');
     await page.locator('#connection-name').fill('Salesforce CRM');
     await page.locator('#connection-description').fill('Opportunities for the nightly bots');
