@@ -197,6 +197,22 @@ describe('OAuth engine', () => {
     proxy.state.mode = 'pass';
   });
 
+  test('an invalid_grant caused by our own lost attempt is not a reauth', async () => {
+    const c = await connection({ name: 'Lost answer', client_id: 'rotating-client', client_secret: 'rotating-client-secret' });
+    assert.equal((await authorize(admin, c.id, 'shared')).ok, true);
+    const good = await token(memberBot, c.id, { token_type: 'shared' });
+    assert.equal((await admin.patch(`/api/v1/connections/${c.id}`, { token_url: `${proxy.url}/token` })).status, 200);
+    proxy.state.mode = 'lose_answer_once';
+    const answer = await token(memberBot, c.id, { token_type: 'shared', force_refresh: true });
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(answer.body.access_token, good.body.access_token, 'the last good token is served');
+    assert.notEqual((await admin.get(`/api/v1/connections/${c.id}`)).body.status, 'needs_reauth');
+    const [row] = await sql(stack.worker, `SELECT status, last_error FROM tokens WHERE id = '${c.id}:shared'`);
+    assert.equal(row.status, 'valid');
+    assert.match(row.last_error, /answer was lost/);
+    proxy.state.mode = 'pass';
+  });
+
   test('invalid_grant after the grant is revoked: reauth_required and needs_reauth', async () => {
     const c = await connection({ name: 'Revoked' });
     assert.equal((await authorize(admin, c.id, 'shared')).ok, true);

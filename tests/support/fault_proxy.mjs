@@ -26,6 +26,18 @@ export async function startFaultProxy(target) {
       case 'hang':
         hanging.add(res);
         return;
+      case 'lose_answer_once': {
+        // The provider processes the request (a rotation happens), but the answer never
+        // arrives; later requests pass through.
+        state.mode = 'pass';
+        await fetch(`${target}${req.url}`, {
+          method: req.method,
+          headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k))),
+          body,
+        });
+        hanging.add(res);
+        return;
+      }
       default: {
         // 'pass' forwards; the reshaping modes forward and edit the answer.
         const upstream = await fetch(`${target}${req.url}`, {
