@@ -70,7 +70,8 @@ describe('people and roles in Chromium', () => {
     await screenshot(page, 'people-4-user-form');
     await page.getByRole('button', { name: 'Create user' }).click();
     const userRow = page.locator('[data-testid=users-table] tr', { hasText: 'nadia@example.test' });
-    await userRow.waitFor();
+    // Role names come from a second request: wait for the name, not the id.
+    await userRow.getByText('Connection managers').waitFor();
     assert.match(await userRow.innerText(), /Connection managers/);
     assert.match(await userRow.innerText(), /Active/);
     await screenshot(page, 'people-5-users');

@@ -97,7 +97,8 @@ describe('connection wizard in Chromium', () => {
 
     await page.waitForURL(/\/connections\/[0-9a-f]+$/);
     const facts = page.locator('[data-testid=connection-facts]');
-    await facts.waitFor();
+    // Role names arrive with a second request; wait for them rather than read ids.
+    await facts.getByText('Sales bots').waitFor();
     const text = await facts.innerText();
     assert.match(text, /https:\/\/acme\.my\.salesforce\.com\/services\/oauth2\/authorize/);
     assert.match(text, /Authorization Code with PKCE/);
