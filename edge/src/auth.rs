@@ -39,6 +39,12 @@ impl Principal {
         }
     }
 
+    /// A bot key as its gate knows it: enough to act on a connection and be audited; no
+    /// feature permissions (the token API needs none).
+    pub fn bot(user_id: String, key_id: String) -> Principal {
+        Principal { user_id, grants: Grants::from_roles(std::iter::empty()), via: Via::ApiKey { key_id } }
+    }
+
     pub fn is_bot(&self) -> bool {
         matches!(self.via, Via::ApiKey { .. })
     }
@@ -87,9 +93,8 @@ pub async fn require(req: &Request, db: &D1Database) -> ApiResult<Principal> {
 /// The caller if any credential was sent and is good; a bad credential is `unauthenticated`,
 /// never silently anonymous.
 pub async fn authenticate(req: &Request, db: &D1Database) -> ApiResult<Option<Principal>> {
-    if let Some(header) = req.headers().get("authorization")? {
-        let key = header.strip_prefix("Bearer ").map(str::trim).ok_or_else(unauthenticated)?;
-        return by_api_key(db, key).await.map(Some);
+    if let Some(key) = bearer_key(req)? {
+        return by_api_key(db, &key).await.map(Some);
     }
     match session_id(req)? {
         Some(id) => by_session(db, &id).await.map(Some),
@@ -97,8 +102,16 @@ pub async fn authenticate(req: &Request, db: &D1Database) -> ApiResult<Option<Pr
     }
 }
 
-async fn by_api_key(db: &D1Database, key: &str) -> ApiResult<Principal> {
+/// The bot key in `Authorization: Bearer …`, if that header is sent; a header that does not
+/// hold a well-formed key is `unauthenticated`.
+pub fn bearer_key(req: &Request) -> ApiResult<Option<String>> {
+    let Some(header) = req.headers().get("authorization")? else { return Ok(None) };
+    let key = header.strip_prefix("Bearer ").map(str::trim).ok_or_else(unauthenticated)?;
     domain::api_key::key_prefix(key).ok_or_else(unauthenticated)?;
+    Ok(Some(key.to_string()))
+}
+
+async fn by_api_key(db: &D1Database, key: &str) -> ApiResult<Principal> {
     let row = api_keys::find_by_hash(db, &crypto::sha256_hex(key.as_bytes())).await?.ok_or_else(unauthenticated)?;
     if row.revoked_at.is_some() || row.active == 0 {
         return Err(unauthenticated());

@@ -23,6 +23,8 @@ pub async fn refresh_expiring(env: &Env) -> ApiResult<usize> {
             user_id: row.user_id.clone(),
             min_valid_seconds: WINDOW_SECONDS,
             force_refresh: false,
+            // Not a token issue: nobody receives the token.
+            actor: None,
         };
         // One failure must not stop the others; the vault records it on the token.
         match vault::ask(env, &ask).await {

@@ -51,6 +51,14 @@ impl ApiError {
         self.body.error.code
     }
 
+    /// The error a Durable Object answered with, passed on as it was.
+    pub async fn from_response(mut response: Response) -> ApiError {
+        match response.json::<ErrorResponse>().await {
+            Ok(body) => ApiError { body },
+            Err(e) => ApiError::internal(format!("unreadable answer ({}): {e}", response.status_code())),
+        }
+    }
+
     pub fn into_response(self) -> worker::Result<Response> {
         Ok(Response::from_json(&self.body)?.with_status(self.code().status()))
     }

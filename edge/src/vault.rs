@@ -4,7 +4,7 @@
 //! callers wait: they all await the same shared future. A rotated refresh token is written to D1
 //! before anyone receives the new access token; a failed refresh keeps the last good token.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use domain::connection::{ConnectionStatus, GrantType, StatusEvent, next_status};
@@ -13,12 +13,15 @@ use domain::notification::NotificationKind;
 use domain::token::{self, TokenKind};
 use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
 use crate::envelope::KeyRing;
 use crate::error::ApiError;
 use crate::oauth::client::{self, ProviderFailure};
 use crate::oauth::connection::{TokenSlot, grant_of, open_token, provider_config, seal, sealed_row};
+use crate::outbox::Outbox;
+use crate::store::audit::{Actor, Event, Row};
 use crate::store::{self, connections, notifications, tokens};
 use crate::{clock, settings};
 use domain::api::TokenResponse;
@@ -31,6 +34,8 @@ pub struct VaultRequest {
     pub user_id: Option<String>,
     pub min_valid_seconds: i64,
     pub force_refresh: bool,
+    /// Who receives the token: the issue is audited (through the outbox). `None` for the cron.
+    pub actor: Option<Actor>,
 }
 
 #[derive(Debug, Clone)]
@@ -109,33 +114,75 @@ type Renewal = Shared<LocalBoxFuture<'static, Result<Cached, VaultFailure>>>;
 
 #[durable_object]
 pub struct TokenVault {
+    state: State,
     env: Env,
+    outbox: Outbox,
+    /// Bumped by every reset, so a D1 load that raced with one is not kept.
+    generation: Cell<u64>,
     /// Shared with the renewal future, which stores the fresh token before anyone wakes.
     cached: Rc<RefCell<Option<Cached>>>,
     renewal: Rc<RefCell<Option<Renewal>>>,
 }
 
 impl DurableObject for TokenVault {
-    fn new(_state: State, env: Env) -> Self {
-        TokenVault { env, cached: Rc::new(RefCell::new(None)), renewal: Rc::new(RefCell::new(None)) }
+    fn new(state: State, env: Env) -> Self {
+        TokenVault {
+            outbox: Outbox::new(&state),
+            state,
+            env,
+            generation: Cell::new(0),
+            cached: Rc::new(RefCell::new(None)),
+            renewal: Rc::new(RefCell::new(None)),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
         if req.path() == "/reset" {
             // A new consent, a forgotten token, an edit or a delete: reload from D1 next time.
+            self.generation.set(self.generation.get() + 1);
             self.cached.replace(None);
             return Response::empty();
         }
         let ask: VaultRequest = req.json().await?;
-        match self.token(&ask).await {
-            Ok(cached) => Response::from_json(&cached.response()),
+        let response = match self.token(&ask).await {
+            Ok(cached) => Response::from_json(&cached.response())?,
             Err(failure) => {
                 if let VaultFailure::Internal(detail) | VaultFailure::Unavailable(detail) = &failure {
                     worker::console_error!("vault {}: {detail}", ask.connection_id);
                 }
                 let body = failure.error();
-                Ok(Response::from_json(&body)?.with_status(body.error.code.status()))
+                Response::from_json(&body)?.with_status(body.error.code.status())
             }
+        };
+        if let Some(actor) = ask.actor.clone() {
+            let event = Event {
+                actor,
+                action: "token.issue",
+                target: Some(("connection", &ask.connection_id)),
+                success: response.status_code() == 200,
+                detail: json!({"token_type": ask.kind, "status": response.status_code()}),
+            };
+            // No token leaves without its audit row queued.
+            let queued = match Row::new(event) {
+                Ok(row) => self.outbox.push(&self.state, &row).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = queued {
+                return e.into_response();
+            }
+        }
+        Ok(response)
+    }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        let shipped = match store::database(&self.env) {
+            Ok(db) => self.outbox.ship(&db).await,
+            Err(e) => Err(e),
+        };
+        match shipped {
+            Ok(_) => Response::empty(),
+            // Thrown, so the runtime retries the alarm; the rows stay queued.
+            Err(e) => Err(worker::Error::RustError(format!("audit shipment failed: {:?}", e.code()))),
         }
     }
 }
@@ -146,15 +193,7 @@ impl TokenVault {
         let in_memory = self.cached.borrow().clone();
         let current = match in_memory {
             Some(c) => Some(c),
-            None => {
-                let loaded = load(&self.env, ask).await?;
-                // Another caller may have loaded or renewed while we waited on D1: memory wins.
-                let mut slot = self.cached.borrow_mut();
-                if slot.is_none() {
-                    *slot = loaded;
-                }
-                slot.clone()
-            }
+            None => self.load_fresh(ask).await?,
         };
         if let Some(c) = &current {
             if c.needs_reauth {
@@ -179,6 +218,25 @@ impl TokenVault {
             },
             Err(other) => Err(other),
         }
+    }
+
+    /// Read the token from D1 into memory. A reset that arrives while we read may have replaced
+    /// what we read (a forgotten or re-consented token), so then we read again.
+    async fn load_fresh(&self, ask: &VaultRequest) -> Result<Option<Cached>, VaultFailure> {
+        for _ in 0..3 {
+            let generation = self.generation.get();
+            let loaded = load(&self.env, ask).await?;
+            if self.generation.get() != generation {
+                continue;
+            }
+            // Another caller may have loaded or renewed while we waited on D1: memory wins.
+            let mut slot = self.cached.borrow_mut();
+            if slot.is_none() {
+                *slot = loaded;
+            }
+            return Ok(slot.clone());
+        }
+        Err(VaultFailure::Internal("the token kept changing while it was loaded".into()))
     }
 
     /// Join the refresh in flight, or start it: one provider call for every waiting caller.

@@ -10,7 +10,7 @@ use crate::auth::{self, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::store::audit::{self, Event};
 use crate::store::{self, api_keys};
-use crate::{clock, crypto, request};
+use crate::{clock, crypto, gate, request};
 
 fn require_person(principal: &Principal) -> ApiResult<()> {
     if principal.is_bot() {
@@ -74,8 +74,9 @@ pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> 
     if !api_keys::list_for_user(&db, &me.user_id).await?.iter().any(|k| k.id == id) {
         return Err(ApiError::not_found("no such key"));
     }
+    let now = clock::now();
     db.batch(vec![
-        api_keys::revoke(&db, id, &me.user_id, clock::now())?,
+        api_keys::revoke(&db, id, &me.user_id, now)?,
         audit::statement(
             &db,
             Event {
@@ -88,5 +89,6 @@ pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> 
         )?,
     ])
     .await?;
+    gate::forget_users(&ctx.env, &db, std::slice::from_ref(&me.user_id), now).await?;
     Ok(Response::empty()?.with_status(204))
 }

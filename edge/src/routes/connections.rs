@@ -14,10 +14,11 @@ use worker::{D1Database, D1PreparedStatement, Env, Request, Response, RouteConte
 use crate::auth;
 use crate::envelope::{KeyRing, Place};
 use crate::error::{ApiError, ApiResult};
+use crate::revocation::{self, Departure};
 use crate::store::audit;
 use crate::store::connections::{self as rows, ConnectionRecord, ConnectionRow, ListFilter};
-use crate::store::{self, notifications, roles};
-use crate::{clock, crypto, request, vault};
+use crate::store::{self, access, json_list, notifications, roles};
+use crate::{clock, crypto, request};
 
 pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
@@ -116,6 +117,11 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     .map_err(|e| {
         store::unique_or_internal(e, ErrorCode::NameTaken, "name", "a connection with this name exists already")
     })?;
+    // The grant type is what the keys' gates remember about a connection.
+    if before.grant_type != after.grant_type {
+        let users = access::users_of_connection(&db, &row.id).await?;
+        revocation::people(&ctx.env, &db, &users, record.now).await?;
+    }
     let row = rows::by_id(&db, &row.id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
     Ok(Response::from_json(&row.view()?)?)
 }
@@ -125,6 +131,8 @@ pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> 
     let me = auth::require_connection_manager(&req, &db).await?;
     request::check_origin(&req, &ctx.env, Some(&me))?;
     let row = find(&db, &ctx).await?;
+    let now = clock::now();
+    let departure = Departure::before(&db, &row.id).await?;
     // Secrets go with the row (and its invites by cascade) in one batch; audit rows stay.
     db.batch(vec![
         notifications::to_users_of(&db, NotificationKind::ConnectionDeleted, &row.id, &row.name)?,
@@ -132,6 +140,7 @@ pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> 
         audit::by(&db, &me, "connection.delete", ("connection", &row.id), json!({"name": row.name}))?,
     ])
     .await?;
+    departure.after(&ctx.env, &db, now).await?;
     Ok(Response::empty()?.with_status(204))
 }
 
@@ -158,7 +167,10 @@ pub async fn set_roles(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Res
     batch.extend(rows::set_invited_roles(&db, &row.id, &role_ids)?);
     batch.push(audit::by(&db, &me, "connection.invite", ("connection", &row.id), json!({"role_ids": role_ids}))?);
     db.batch(batch).await?;
-    vault::forget_revoked(&ctx.env, &db).await?;
+    let mut roles_touched: Vec<String> = json_list(&row.invited_role_ids);
+    roles_touched.extend(role_ids);
+    let users = access::members_of_roles(&db, &roles_touched).await?;
+    revocation::people(&ctx.env, &db, &users, clock::now()).await?;
     let row = rows::by_id(&db, &row.id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
     Ok(Response::from_json(&row.view()?)?)
 }

@@ -10,8 +10,8 @@ use worker::{D1Database, D1PreparedStatement, Request, Response, RouteContext};
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::store::audit;
-use crate::store::{self, roles, users};
-use crate::{clock, crypto, request, vault};
+use crate::store::{self, json_list, roles, users};
+use crate::{clock, crypto, request, revocation};
 
 pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
@@ -111,7 +111,9 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     db.batch(batch).await.map_err(|e| {
         store::unique_or_internal(e, ErrorCode::NameTaken, "name", "a role with this name exists already")
     })?;
-    vault::forget_revoked(&ctx.env, &db).await?;
+    let mut affected: Vec<String> = json_list(&role.member_ids);
+    affected.extend(change.member_ids.iter().flatten().cloned());
+    revocation::people(&ctx.env, &db, &affected, now).await?;
     Ok(Response::from_json(
         &roles::by_id(&db, &role.id).await?.ok_or_else(|| ApiError::not_found("no such role"))?.view(),
     )?)
@@ -130,7 +132,7 @@ pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> 
         audit::by(&db, &me, "role.delete", ("role", &role.id), json!({"name": role.name}))?,
     ])
     .await?;
-    vault::forget_revoked(&ctx.env, &db).await?;
+    revocation::people(&ctx.env, &db, &json_list::<String>(&role.member_ids), clock::now()).await?;
     Ok(Response::empty()?.with_status(204))
 }
 

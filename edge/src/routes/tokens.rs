@@ -6,77 +6,98 @@ use domain::connection::GrantType;
 use domain::error::ErrorCode;
 use domain::token::{self, TokenKind};
 use serde_json::json;
-use worker::{Request, Response, RouteContext};
+use worker::{Env, Request, Response, RouteContext};
 
+use crate::auth::Principal;
 use crate::envelope::KeyRing;
 use crate::error::{ApiError, ApiResult};
+use crate::gate::{self, GateRequest};
 use crate::oauth::client::{self, ProviderFailure};
 use crate::oauth::connection::{grant_of, provider_config};
 use crate::store::audit::{self, Event};
 use crate::store::{self, access, connections, tokens};
 use crate::vault::{self, VaultRequest};
-use crate::{auth, clock, request};
+use crate::{auth, clock, crypto, request};
 
 /// `POST /api/v1/connections/{id}/token`: a fresh access token for members of invited roles,
-/// people or their bot keys.
+/// people or their bot keys. With a bot key the hot path reads no D1: the key's gate knows who
+/// may use what, the vault holds the token and queues the audit row in its outbox.
 pub async fn issue(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
-    let db = store::database(&ctx.env)?;
-    let me = auth::require(&req, &db).await?;
+    let id = ctx.param("id").map(String::as_str).unwrap_or_default();
+    let (me, grant) = asker(&req, &ctx.env, id).await?;
     let body: TokenRequest = request::json(&mut req, &ctx.env, Some(&me)).await?;
     let kind = TokenKind::parse(&body.token_type)
         .ok_or_else(|| ApiError::validation("token_type", "token_type is shared or user"))?;
-    let id = ctx.param("id").map(String::as_str).unwrap_or_default();
-    let row = connections::by_id(&db, id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
-    if !access::is_invited_member(&db, &row.id, &me.user_id).await? {
-        // Refusals are audited too: a bot that lost access shows up here.
-        let detail = json!({"token_type": kind, "status": 403});
-        let event = Event {
-            actor: me.actor(),
-            action: "token.issue",
-            target: Some(("connection", &row.id)),
-            success: false,
-            detail,
-        };
-        audit::record(&db, event).await?;
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "only members of the roles invited to this connection may use it",
-        ));
-    }
-    if kind == TokenKind::User && grant_of(&row)? == GrantType::ClientCredentials {
+    let Some(grant) = grant else { return Err(refuse(&ctx.env, &me, id, kind).await) };
+    if kind == TokenKind::User && grant == GrantType::ClientCredentials {
         return Err(ApiError::validation("token_type", "client-credentials connections have a shared token only"));
     }
     let ask = VaultRequest {
-        connection_id: row.id.clone(),
+        connection_id: id.to_string(),
         kind,
         user_id: (kind == TokenKind::User).then(|| me.user_id.clone()),
         min_valid_seconds: token::min_valid(body.min_valid_seconds),
         force_refresh: body.force_refresh,
+        actor: Some(me.actor()),
     };
     let mut answer = vault::ask(&ctx.env, &ask).await?;
     let status = answer.status_code();
-    let text = answer.text().await?;
-    let ok = status == 200;
-    audit::record(
-        &db,
-        Event {
-            actor: me.actor(),
-            action: "token.issue",
-            target: Some(("connection", &row.id)),
-            success: ok,
-            detail: json!({"token_type": kind, "status": status}),
-        },
-    )
-    .await?;
-    if !ok && status == 404 && kind == TokenKind::User {
+    if status == 404 && kind == TokenKind::User {
         return Err(ApiError::new(
             ErrorCode::NoToken,
             "you have no token for this connection yet: authorize it under My connections",
         ));
     }
-    let mut response = Response::ok(text)?.with_status(status);
+    let mut response = Response::ok(answer.text().await?)?.with_status(status);
     response.headers_mut().set("content-type", "application/json")?;
     Ok(response)
+}
+
+/// The caller and, when they may use the connection, its grant type. A bot key is answered by
+/// its gate (memory); a browser session reads D1.
+async fn asker(req: &Request, env: &Env, connection_id: &str) -> ApiResult<(Principal, Option<GrantType>)> {
+    let (me, grant) = match auth::bearer_key(req)? {
+        Some(key) => {
+            let ask =
+                GateRequest { key_hash: crypto::sha256_hex(key.as_bytes()), connection_id: connection_id.to_string() };
+            let answer = gate::check(env, &ask).await?;
+            (Principal::bot(answer.user_id, answer.key_id), answer.grant)
+        }
+        None => {
+            let db = store::database(env)?;
+            let me = auth::require(req, &db).await?;
+            let row = connections::by_id(&db, connection_id).await?;
+            let grant = match row {
+                Some(row) if access::is_invited_member(&db, &row.id, &me.user_id).await? => Some(row.grant_type),
+                _ => None,
+            };
+            (me, grant)
+        }
+    };
+    let grant = grant.map(|g| GrantType::parse(&g).ok_or_else(|| ApiError::internal(format!("stored grant type {g}"))));
+    Ok((me, grant.transpose()?))
+}
+
+/// The cold path of a refusal: `not_found` for a connection that does not exist, otherwise an
+/// audited `forbidden` (a bot that lost access shows up in the audit log).
+async fn refuse(env: &Env, me: &Principal, connection_id: &str, kind: TokenKind) -> ApiError {
+    let audited = async {
+        let db = store::database(env)?;
+        if connections::by_id(&db, connection_id).await?.is_none() {
+            return Ok(ApiError::not_found("no such connection"));
+        }
+        let detail = json!({"token_type": kind, "status": 403});
+        let event = Event {
+            actor: me.actor(),
+            action: "token.issue",
+            target: Some(("connection", connection_id)),
+            success: false,
+            detail,
+        };
+        audit::record(&db, event).await?;
+        Ok(ApiError::new(ErrorCode::Forbidden, "only members of the roles invited to this connection may use it"))
+    };
+    audited.await.unwrap_or_else(|e: ApiError| e)
 }
 
 /// `POST /api/v1/connections/{id}/test`: client credentials fetched now, reported, not kept.

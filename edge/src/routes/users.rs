@@ -12,7 +12,7 @@ use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::store::audit;
 use crate::store::{self, api_keys, roles, sessions, users};
-use crate::{clock, crypto, request, vault};
+use crate::{clock, crypto, request, revocation};
 
 pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
@@ -109,7 +109,7 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
         json!({"changed": changed, "active": change.active, "role_ids": change.role_ids}),
     )?);
     db.batch(batch).await?;
-    vault::forget_revoked(&ctx.env, &db).await?;
+    revocation::people(&ctx.env, &db, std::slice::from_ref(&user.id), now).await?;
     let user = users::by_id(&db, &user.id).await?.ok_or_else(|| ApiError::not_found("no such user"))?;
     Ok(Response::from_json(&user.view())?)
 }
@@ -127,10 +127,11 @@ pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> 
     if is_admin && users::other_active_admins(&db, &user.id).await? == 0 {
         return Err(ApiError::new(ErrorCode::Conflict, "the last active admin must stay an active admin"));
     }
-    let mut batch = set_active(&db, &user.id, false, clock::now())?;
+    let now = clock::now();
+    let mut batch = set_active(&db, &user.id, false, now)?;
     batch.push(audit::by(&db, &me, "user.deactivate", ("user", &user.id), json!({}))?);
     db.batch(batch).await?;
-    vault::forget_revoked(&ctx.env, &db).await?;
+    revocation::people(&ctx.env, &db, std::slice::from_ref(&user.id), now).await?;
     Ok(Response::empty()?.with_status(204))
 }
 

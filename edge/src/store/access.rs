@@ -17,6 +17,56 @@ pub async fn is_invited_member(db: &D1Database, connection_id: &str, user_id: &s
     Ok(found.is_some())
 }
 
+/// The connections this person may use (through any invited role), with their grant types.
+pub async fn usable_connections(db: &D1Database, user_id: &str) -> ApiResult<Vec<(String, String)>> {
+    #[derive(serde::Deserialize)]
+    struct Usable {
+        id: String,
+        grant_type: String,
+    }
+    let rows = query!(
+        db,
+        "SELECT c.id, c.grant_type FROM connections c WHERE EXISTS (
+            SELECT 1 FROM connection_roles cr JOIN role_members m ON m.role_id = cr.role_id
+            WHERE cr.connection_id = c.id AND m.user_id = ?1)",
+        user_id
+    )?
+    .all()
+    .await?
+    .results::<Usable>()?;
+    Ok(rows.into_iter().map(|r| (r.id, r.grant_type)).collect())
+}
+
+/// Members of any of these roles.
+pub async fn members_of_roles(db: &D1Database, role_ids: &[String]) -> ApiResult<Vec<String>> {
+    let ids = serde_json::to_string(role_ids).map_err(crate::error::ApiError::internal)?;
+    user_ids(query!(
+        db,
+        "SELECT DISTINCT user_id FROM role_members WHERE role_id IN (SELECT value FROM json_each(?1))",
+        ids
+    )?)
+    .await
+}
+
+/// Members of the roles invited to this connection: the people who may use it.
+pub async fn users_of_connection(db: &D1Database, connection_id: &str) -> ApiResult<Vec<String>> {
+    user_ids(query!(
+        db,
+        "SELECT DISTINCT m.user_id FROM connection_roles cr JOIN role_members m ON m.role_id = cr.role_id
+         WHERE cr.connection_id = ?1",
+        connection_id
+    )?)
+    .await
+}
+
+async fn user_ids(statement: worker::D1PreparedStatement) -> ApiResult<Vec<String>> {
+    #[derive(serde::Deserialize)]
+    struct Member {
+        user_id: String,
+    }
+    Ok(statement.all().await?.results::<Member>()?.into_iter().map(|m| m.user_id).collect())
+}
+
 /// Delete user tokens whose owners may no longer use their connection (role or member removed,
 /// person deactivated) and return their ids, so their vaults can be told.
 pub async fn sweep_user_tokens(db: &D1Database) -> ApiResult<Vec<String>> {

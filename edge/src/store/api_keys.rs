@@ -96,6 +96,29 @@ pub fn revoke_all_for_user(db: &D1Database, user_id: &str, now: i64) -> ApiResul
     Ok(query!(db, "UPDATE api_keys SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL", user_id, now)?)
 }
 
+/// The stored hashes of these people's keys that were live at `revoked_since` (so keys revoked
+/// by the change being made are included).
+pub async fn hashes_of_users(db: &D1Database, user_ids: &[String], revoked_since: i64) -> ApiResult<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Hash {
+        secret_hash: String,
+    }
+    let ids = serde_json::to_string(user_ids).map_err(crate::error::ApiError::internal)?;
+    Ok(query!(
+        db,
+        "SELECT secret_hash FROM api_keys WHERE user_id IN (SELECT value FROM json_each(?1))
+         AND (revoked_at IS NULL OR revoked_at >= ?2)",
+        ids,
+        revoked_since
+    )?
+    .all()
+    .await?
+    .results::<Hash>()?
+    .into_iter()
+    .map(|h| h.secret_hash)
+    .collect())
+}
+
 pub async fn touch(db: &D1Database, id: &str, now: i64) -> ApiResult<()> {
     query!(db, "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1", id, now)?.run().await?;
     Ok(())

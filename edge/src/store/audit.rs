@@ -1,14 +1,14 @@
 //! The audit log: who did what to which target, with what outcome. Rows are only ever added.
 //! Callers pass `detail` JSON that never holds a secret.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use worker::{D1Database, D1PreparedStatement, query};
 
 use crate::clock;
 use crate::crypto;
 use crate::error::ApiResult;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ActorKind {
     User,
@@ -29,7 +29,7 @@ impl ActorKind {
 }
 
 /// Who acted: a kind and, except for anonymous callers, an id.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
     pub kind: ActorKind,
     pub id: Option<String>,
@@ -52,24 +52,58 @@ pub struct Event<'a> {
     pub detail: serde_json::Value,
 }
 
+/// An event as it is stored: owned, with its id and time fixed when it happened, so it can be
+/// written now or later (the token vault's outbox ships its rows to D1 in batches).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Row {
+    pub id: String,
+    pub at: i64,
+    pub actor_kind: String,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub target_kind: Option<String>,
+    pub target_id: Option<String>,
+    pub outcome: String,
+    pub detail: String,
+}
+
+impl Row {
+    pub fn new(event: Event<'_>) -> ApiResult<Row> {
+        let (target_kind, target_id) = event.target.map_or((None, None), |(k, i)| (Some(k), Some(i)));
+        Ok(Row {
+            id: crypto::new_id()?,
+            at: clock::now(),
+            actor_kind: event.actor.kind.as_str().to_string(),
+            actor_id: event.actor.id,
+            action: event.action.to_string(),
+            target_kind: target_kind.map(str::to_string),
+            target_id: target_id.map(str::to_string),
+            outcome: if event.success { "success" } else { "failure" }.to_string(),
+            detail: event.detail.to_string(),
+        })
+    }
+
+    pub fn statement(&self, db: &D1Database) -> ApiResult<D1PreparedStatement> {
+        Ok(query!(
+            db,
+            "INSERT INTO audit_events (id, at, actor_kind, actor_id, action, target_kind, target_id, outcome, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            self.id,
+            self.at,
+            self.actor_kind,
+            self.actor_id,
+            self.action,
+            self.target_kind,
+            self.target_id,
+            self.outcome,
+            self.detail,
+        )?)
+    }
+}
+
 /// A statement that records the event, to run in the same batch as the change it describes.
 pub fn statement(db: &D1Database, event: Event<'_>) -> ApiResult<D1PreparedStatement> {
-    let (target_kind, target_id) = event.target.map_or((None, None), |(k, i)| (Some(k), Some(i)));
-    let id = crypto::new_id()?;
-    Ok(query!(
-        db,
-        "INSERT INTO audit_events (id, at, actor_kind, actor_id, action, target_kind, target_id, outcome, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        id,
-        clock::now(),
-        event.actor.kind.as_str(),
-        event.actor.id,
-        event.action,
-        target_kind,
-        target_id,
-        if event.success { "success" } else { "failure" },
-        event.detail.to_string(),
-    )?)
+    Row::new(event)?.statement(db)
 }
 
 /// Record one event on its own (when there is no other write to batch it with).

@@ -111,6 +111,17 @@ pub fn delete(db: &D1Database, id: &str) -> ApiResult<D1PreparedStatement> {
 }
 
 /// Ids of tokens with a refresh token that expire within `window` seconds (for the cron).
+/// The ids of a connection's saved tokens (shared and per person).
+pub async fn ids_of_connection(db: &D1Database, connection_id: &str) -> ApiResult<Vec<String>> {
+    #[derive(Deserialize)]
+    struct Id {
+        id: String,
+    }
+    let rows =
+        query!(db, "SELECT id FROM tokens WHERE connection_id = ?1", connection_id)?.all().await?.results::<Id>()?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
 pub async fn expiring(db: &D1Database, now: i64, window: i64) -> ApiResult<Vec<TokenRow>> {
     Ok(query!(
         db,

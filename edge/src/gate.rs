@@ -1,0 +1,146 @@
+//! The KeyGate Durable Object: one per bot key (named by the key's SHA-256), holding what the
+//! token API needs to authorize that key without reading D1: whose key it is and which
+//! connections its owner may use (with their grant types). It loads that from D1 once; every
+//! write path that changes keys, people, roles, members or invites tells the gates of the keys
+//! it affects (`forget_users`, `forget_key`) before it answers, so a revocation holds from the
+//! very next call. A load that raced with such a reset is not kept (generation counter).
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use worker::{D1Database, DurableObject, Env, Request, Response, State, durable_object};
+
+use crate::error::{ApiError, ApiResult};
+use crate::store::{self, access, api_keys};
+use crate::{auth, clock};
+
+/// `last_used_at` of a key is written at most this often.
+const TOUCH_EVERY_SECONDS: i64 = 60;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct GateRequest {
+    pub key_hash: String,
+    pub connection_id: String,
+}
+
+/// The gate's answer for a good key: who it is and, when the owner may use the connection, its
+/// grant type.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct GateAnswer {
+    pub key_id: String,
+    pub user_id: String,
+    pub grant: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Known {
+    key_id: String,
+    user_id: String,
+    usable: HashMap<String, String>,
+}
+
+#[durable_object]
+pub struct KeyGate {
+    env: Env,
+    known: RefCell<Option<Known>>,
+    generation: Cell<u64>,
+    touched_at: Cell<Option<i64>>,
+}
+
+impl DurableObject for KeyGate {
+    fn new(_state: State, env: Env) -> Self {
+        KeyGate { env, known: RefCell::new(None), generation: Cell::new(0), touched_at: Cell::new(None) }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        if req.path() == "/reset" {
+            self.generation.set(self.generation.get() + 1);
+            self.known.replace(None);
+            return Response::empty();
+        }
+        let ask: GateRequest = req.json().await?;
+        match self.check(&ask).await {
+            Ok(answer) => Response::from_json(&answer),
+            Err(e) => e.into_response(),
+        }
+    }
+}
+
+impl KeyGate {
+    async fn check(&self, ask: &GateRequest) -> ApiResult<GateAnswer> {
+        let cached = self.known.borrow().clone();
+        let known = match cached {
+            Some(k) => k,
+            None => {
+                let generation = self.generation.get();
+                let loaded = load(&store::database(&self.env)?, &ask.key_hash).await?;
+                if self.generation.get() == generation {
+                    self.known.replace(Some(loaded.clone()));
+                }
+                loaded
+            }
+        };
+        let now = clock::now();
+        if self.touched_at.get().is_none_or(|t| now - t >= TOUCH_EVERY_SECONDS) {
+            self.touched_at.set(Some(now));
+            api_keys::touch(&store::database(&self.env)?, &known.key_id, now).await?;
+        }
+        Ok(GateAnswer {
+            grant: known.usable.get(&ask.connection_id).cloned(),
+            key_id: known.key_id,
+            user_id: known.user_id,
+        })
+    }
+}
+
+/// The key and what its owner may use; a revoked key or a deactivated owner is
+/// `unauthenticated` (and not remembered: the next call reads D1 again).
+async fn load(db: &D1Database, key_hash: &str) -> ApiResult<Known> {
+    let row = api_keys::find_by_hash(db, key_hash).await?.ok_or_else(auth::unauthenticated)?;
+    if row.revoked_at.is_some() || row.active == 0 {
+        return Err(auth::unauthenticated());
+    }
+    let usable = access::usable_connections(db, &row.user_id).await?.into_iter().collect();
+    Ok(Known { key_id: row.id, user_id: row.user_id, usable })
+}
+
+fn stub(env: &Env, key_hash: &str) -> worker::Result<worker::Stub> {
+    env.durable_object("KEY_GATE")?.get_by_name(key_hash)
+}
+
+/// Ask the gate of this key (the SHA-256 hex of the presented key).
+pub async fn check(env: &Env, ask: &GateRequest) -> ApiResult<GateAnswer> {
+    let mut init = worker::RequestInit::new();
+    init.with_method(worker::Method::Post)
+        .with_body(Some(serde_json::to_string(ask).map_err(ApiError::internal)?.into()));
+    let mut answer =
+        stub(env, &ask.key_hash)?.fetch_with_request(Request::new_with_init("https://gate/check", &init)?).await?;
+    if answer.status_code() == 200 {
+        return Ok(answer.json().await?);
+    }
+    Err(ApiError::from_response(answer).await)
+}
+
+/// Make the gate of one key read D1 again on its next call.
+pub async fn forget_key(env: &Env, key_hash: &str) -> ApiResult<()> {
+    let mut init = worker::RequestInit::new();
+    init.with_method(worker::Method::Post);
+    stub(env, key_hash)?.fetch_with_request(Request::new_with_init("https://gate/reset", &init)?).await?;
+    Ok(())
+}
+
+/// After a change that may alter what these people may use (their roles, their keys, their
+/// active flag, the invites of a connection they could reach): reset the gates of their keys,
+/// including keys revoked by the same change (`revoked_since`).
+pub async fn forget_users(env: &Env, db: &D1Database, user_ids: &[String], revoked_since: i64) -> ApiResult<()> {
+    if user_ids.is_empty() {
+        return Ok(());
+    }
+    let hashes = api_keys::hashes_of_users(db, user_ids, revoked_since).await?;
+    let resets = hashes.iter().map(|h| forget_key(env, h));
+    for result in futures_util::future::join_all(resets).await {
+        result?;
+    }
+    Ok(())
+}
