@@ -17,6 +17,9 @@ import { wranglerEnv } from '../support/worker.mjs';
 
 const run = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+// BENCH_ONLY=token,list runs some sections (token, storm, list, weights, signin); default all.
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+const want = (section) => !ONLY || ONLY.has(section);
 
 /** wrk for `seconds` at `connections`; returns requests/s and p50/p99 in ms. */
 async function wrk(url, connections, { script } = {}) {
@@ -68,75 +71,86 @@ async function main() {
     });
     if (warm.status !== 200) throw new Error(`token API not ready: ${warm.status} ${await warm.text()}`);
     const tokenScript = luaPost(path.join(scratch, 'token.lua'), '{"token_type":"shared"}', { Authorization: `Bearer ${key.secret}` });
-    results.token_api = {};
-    for (const c of [1, 8, 32]) {
-      const health = await wrk(`${stack.baseUrl}/api/v1/health`, c);
-      const token = await wrk(`${stack.baseUrl}/api/v1/connections/${cc.body.id}/token`, c, { script: tokenScript });
-      results.token_api[c] = { health, token, throughput_ratio: token.rps / health.rps };
+    if (want('token')) {
+      results.token_api = {};
+      for (const c of [1, 8, 32]) {
+        const health = await wrk(`${stack.baseUrl}/api/v1/health`, c);
+        const token = await wrk(`${stack.baseUrl}/api/v1/connections/${cc.body.id}/token`, c, { script: tokenScript });
+        results.token_api[c] = { health, token, throughput_ratio: token.rps / health.rps };
+      }
     }
 
-    // 2. Refresh storm: 200 concurrent calls on an expired token.
-    stack.idp.settings.accessTokenTtl = 2;
-    const code = await admin.post('/api/v1/connections', customInput(stack.idp, { name: 'Bench storm' }));
-    await admin.put(`/api/v1/connections/${code.body.id}/roles`, { role_ids: [role.id, (await createRole(admin, { name: 'Storm admins', memberIds: [(await admin.get('/api/v1/session')).body.user.id] })).id] });
-    const consent = await authorize(admin, code.body.id, 'shared');
-    if (!consent.ok) throw new Error(`consent failed: ${consent.message}`);
-    stack.idp.settings.accessTokenTtl = 3600;
-    await new Promise((r) => setTimeout(r, 2500));
-    const before = stack.idp.counts.refresh_token ?? 0;
-    const started = performance.now();
-    const storm = await Promise.all(Array.from({ length: 200 }, () => fetch(`${stack.baseUrl}/api/v1/connections/${code.body.id}/token`, {
-      method: 'POST', headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' }, body: '{"token_type":"shared","min_valid_seconds":30}',
-    }).then((r) => r.status)));
-    results.refresh_storm = {
-      calls: 200,
-      succeeded: storm.filter((s) => s === 200).length,
-      upstream_refreshes: (stack.idp.counts.refresh_token ?? 0) - before,
-      wall_ms: Math.round(performance.now() - started),
-    };
-
-    // 3. Lists at 10,000 connections (seeded straight into D1; secrets are not needed to list).
-    const rows = [];
-    for (let i = 0; i < 10_000; i += 1) {
-      const name = `Seeded ${String(i).padStart(5, '0')}`;
-      const provider = i % 3 === 0 ? 'salesforce' : 'custom';
-      rows.push(`('seed${i}','${provider}','${name}','${name.toLowerCase()}','','client_credentials','id${i}',NULL,'','https://idp.example.com/token','[]','{}','client_secret_basic',0,'draft',0,NULL,0,0)`);
+    if (want('storm')) {
+      // 2. Refresh storm: 200 concurrent calls on an expired token.
+      stack.idp.settings.accessTokenTtl = 2;
+      const code = await admin.post('/api/v1/connections', customInput(stack.idp, { name: 'Bench storm' }));
+      await admin.put(`/api/v1/connections/${code.body.id}/roles`, { role_ids: [role.id, (await createRole(admin, { name: 'Storm admins', memberIds: [(await admin.get('/api/v1/session')).body.user.id] })).id] });
+      const consent = await authorize(admin, code.body.id, 'shared');
+      if (!consent.ok) throw new Error(`consent failed: ${consent.message}`);
+      stack.idp.settings.accessTokenTtl = 3600;
+      await new Promise((r) => setTimeout(r, 2500));
+      const before = stack.idp.counts.refresh_token ?? 0;
+      const started = performance.now();
+      const storm = await Promise.all(Array.from({ length: 200 }, () => fetch(`${stack.baseUrl}/api/v1/connections/${code.body.id}/token`, {
+        method: 'POST', headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' }, body: '{"token_type":"shared","min_valid_seconds":30}',
+      }).then((r) => r.status)));
+      results.refresh_storm = {
+        calls: 200,
+        succeeded: storm.filter((s) => s === 200).length,
+        upstream_refreshes: (stack.idp.counts.refresh_token ?? 0) - before,
+        wall_ms: Math.round(performance.now() - started),
+      };
     }
-    const seed = path.join(scratch, 'seed.sql');
-    const chunks = [];
-    for (let i = 0; i < rows.length; i += 500) chunks.push(`INSERT INTO connections (id, provider, name, name_key, description, grant_type, client_id, client_secret, authorization_url, token_url, scopes, placeholders, client_auth_method, save_credentials, status, tokens_stale, created_by, created_at, updated_at) VALUES ${rows.slice(i, i + 500).join(',')};`);
-    fs.writeFileSync(seed, chunks.join('\n'));
-    await run(nodeBin('wrangler'), ['d1', 'execute', 'DB', '--local', '--persist-to', stack.worker.persistTo, '--file', seed], { cwd: ROOT, env: wranglerEnv(), maxBuffer: 64 * 1024 * 1024 });
-    const cookie = [...admin.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const listScript = luaGet(path.join(scratch, 'list.lua'), { Cookie: cookie });
-    const health8 = await wrk(`${stack.baseUrl}/api/v1/health`, 8);
-    const first = await wrk(`${stack.baseUrl}/api/v1/connections`, 8, { script: listScript });
-    const filtered = await wrk(`${stack.baseUrl}/api/v1/connections?provider=salesforce&status=draft&cursor=seeded%2005000`, 8, { script: listScript });
-    results.list_10k = { health: health8, first_page: first, filtered_page: filtered, first_page_p50_ratio: first.p50 / health8.p50, filtered_page_p50_ratio: filtered.p50 / health8.p50 };
 
-    // 4. Weights: the SPA as shipped and the worker bundle as wrangler would upload it.
-    const dist = path.join(ROOT, 'dist');
-    const spa = {};
-    for (const [kind, ext] of [['wasm', '.wasm'], ['js', '.js'], ['css', '.css']]) {
-      const file = fs.readdirSync(dist).find((f) => f.endsWith(ext));
-      spa[kind] = sizes(fs.readFileSync(path.join(dist, file)));
+    if (want('list')) {
+      // 3. Lists at 10,000 connections (seeded straight into D1; secrets are not needed to list).
+      const rows = [];
+      for (let i = 0; i < 10_000; i += 1) {
+        const name = `Seeded ${String(i).padStart(5, '0')}`;
+        const provider = i % 3 === 0 ? 'salesforce' : 'custom';
+        rows.push(`('seed${i}','${provider}','${name}','${name.toLowerCase()}','','client_credentials','id${i}',NULL,'','https://idp.example.com/token','[]','{}','client_secret_basic',0,'draft',0,NULL,0,0)`);
+      }
+      const seed = path.join(scratch, 'seed.sql');
+      const chunks = [];
+      for (let i = 0; i < rows.length; i += 500) chunks.push(`INSERT INTO connections (id, provider, name, name_key, description, grant_type, client_id, client_secret, authorization_url, token_url, scopes, placeholders, client_auth_method, save_credentials, status, tokens_stale, created_by, created_at, updated_at) VALUES ${rows.slice(i, i + 500).join(',')};`);
+      fs.writeFileSync(seed, chunks.join('\n'));
+      await run(nodeBin('wrangler'), ['d1', 'execute', 'DB', '--local', '--persist-to', stack.worker.persistTo, '--file', seed], { cwd: ROOT, env: wranglerEnv(), maxBuffer: 64 * 1024 * 1024 });
+      const cookie = [...admin.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+      const listScript = luaGet(path.join(scratch, 'list.lua'), { Cookie: cookie });
+      const health8 = await wrk(`${stack.baseUrl}/api/v1/health`, 8);
+      const first = await wrk(`${stack.baseUrl}/api/v1/connections`, 8, { script: listScript });
+      const filtered = await wrk(`${stack.baseUrl}/api/v1/connections?provider=salesforce&status=draft&cursor=seeded%2005000`, 8, { script: listScript });
+      results.list_10k = { health: health8, first_page: first, filtered_page: filtered, first_page_p50_ratio: first.p50 / health8.p50, filtered_page_p50_ratio: filtered.p50 / health8.p50 };
     }
-    spa.total = Object.fromEntries(['raw', 'gzip', 'brotli'].map((k) => [k, spa.wasm[k] + spa.js[k] + spa.css[k]]));
-    const outdir = path.join(scratch, 'deploy');
-    await run(nodeBin('wrangler'), ['deploy', '--dry-run', '--outdir', outdir], { cwd: ROOT, env: wranglerEnv(), maxBuffer: 64 * 1024 * 1024 });
-    const bundle = Buffer.concat(fs.readdirSync(outdir).filter((f) => /\.(js|mjs|wasm)$/.test(f)).map((f) => fs.readFileSync(path.join(outdir, f))));
-    results.weights = { spa, worker_bundle: sizes(bundle) };
 
-    // 5. Sign-in cost: one argon2id verification dominates a sign-in; health is the floor.
-    const times = [];
-    for (let i = 0; i < 10; i += 1) {
-      const t = performance.now();
-      const r = await fetch(`${stack.baseUrl}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin: stack.baseUrl }, body: JSON.stringify(ADMIN) });
-      await r.text();
-      times.push(performance.now() - t);
+    if (want('weights')) {
+      // 4. Weights: the SPA as shipped and the worker bundle as wrangler would upload it.
+      const dist = path.join(ROOT, 'dist');
+      const spa = {};
+      for (const [kind, ext] of [['wasm', '.wasm'], ['js', '.js'], ['css', '.css']]) {
+        const file = fs.readdirSync(dist).find((f) => f.endsWith(ext));
+        spa[kind] = sizes(fs.readFileSync(path.join(dist, file)));
+      }
+      spa.total = Object.fromEntries(['raw', 'gzip', 'brotli'].map((k) => [k, spa.wasm[k] + spa.js[k] + spa.css[k]]));
+      const outdir = path.join(scratch, 'deploy');
+      await run(nodeBin('wrangler'), ['deploy', '--dry-run', '--outdir', outdir], { cwd: ROOT, env: wranglerEnv(), maxBuffer: 64 * 1024 * 1024 });
+      const bundle = Buffer.concat(fs.readdirSync(outdir).filter((f) => /\.(js|mjs|wasm)$/.test(f)).map((f) => fs.readFileSync(path.join(outdir, f))));
+      results.weights = { spa, worker_bundle: sizes(bundle) };
     }
-    times.sort((a, b) => a - b);
-    results.sign_in = { median_ms: times[5], health_p50_ms: health8.p50 };
+
+    if (want('signin')) {
+      // 5. Sign-in cost: one argon2id verification dominates a sign-in; health is the floor.
+      const times = [];
+      for (let i = 0; i < 10; i += 1) {
+        const t = performance.now();
+        const r = await fetch(`${stack.baseUrl}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin: stack.baseUrl }, body: JSON.stringify(ADMIN) });
+        await r.text();
+        times.push(performance.now() - t);
+      }
+      times.sort((a, b) => a - b);
+      results.sign_in = { median_ms: times[5], health_p50_ms: (await wrk(`${stack.baseUrl}/api/v1/health`, 1)).p50 };
+    }
+
   } finally {
     await stack.stop();
     fs.rmSync(scratch, { recursive: true, force: true });
@@ -150,23 +164,27 @@ async function main() {
 function print(r) {
   const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
   const line = (cells) => console.log(`| ${cells.join(' | ')} |`);
-  console.log(`\nToken API vs /health (wrk, ${r.seconds_per_run} s per run)`);
-  line(['conc.', 'health req/s', 'health p50/p99 ms', 'token req/s', 'token p50/p99 ms', 'token/health', 'non-2xx']);
-  line(['---', '---', '---', '---', '---', '---', '---']);
-  for (const [c, x] of Object.entries(r.token_api)) {
+  if (r.token_api) {
+    console.log(`\nToken API vs /health (wrk, ${r.seconds_per_run} s per run)`);
+    line(['conc.', 'health req/s', 'health p50/p99 ms', 'token req/s', 'token p50/p99 ms', 'token/health', 'non-2xx']);
+    line(['---', '---', '---', '---', '---', '---', '---']);
+  }
+  for (const [c, x] of Object.entries(r.token_api ?? {})) {
     line([c, x.health.rps.toFixed(0), `${x.health.p50.toFixed(1)} / ${x.health.p99.toFixed(1)}`, x.token.rps.toFixed(0), `${x.token.p50.toFixed(1)} / ${x.token.p99.toFixed(1)}`, x.throughput_ratio.toFixed(2), x.token.non2xx]);
   }
   const s = r.refresh_storm;
-  console.log(`\nRefresh storm: ${s.succeeded}/${s.calls} succeeded, ${s.upstream_refreshes} upstream refresh(es), ${s.wall_ms} ms`);
+  if (s) console.log(`\nRefresh storm: ${s.succeeded}/${s.calls} succeeded, ${s.upstream_refreshes} upstream refresh(es), ${s.wall_ms} ms`);
   const l = r.list_10k;
-  console.log(`\nList at 10,000 connections (c=8): health p50 ${l.health.p50.toFixed(1)} ms; first page p50 ${l.first_page.p50.toFixed(1)} ms (${l.first_page_p50_ratio.toFixed(2)}× health); filtered page p50 ${l.filtered_page.p50.toFixed(1)} ms (${l.filtered_page_p50_ratio.toFixed(2)}× health)`);
+  if (l) console.log(`\nList at 10,000 connections (c=8): health p50 ${l.health.p50.toFixed(1)} ms; first page p50 ${l.first_page.p50.toFixed(1)} ms (${l.first_page_p50_ratio.toFixed(2)}× health); filtered page p50 ${l.filtered_page.p50.toFixed(1)} ms (${l.filtered_page_p50_ratio.toFixed(2)}× health)`);
   const w = r.weights;
-  console.log('\nWeights');
-  line(['asset', 'raw', 'gzip', 'brotli']);
-  line(['---', '---', '---', '---']);
-  for (const k of ['wasm', 'js', 'css', 'total']) line([`SPA ${k}`, kb(w.spa[k].raw), kb(w.spa[k].gzip), kb(w.spa[k].brotli)]);
-  line(['worker bundle', kb(w.worker_bundle.raw), kb(w.worker_bundle.gzip), kb(w.worker_bundle.brotli)]);
-  console.log(`\nSign-in (argon2id m=19 MiB t=2 p=1): median ${r.sign_in.median_ms.toFixed(0)} ms per request, health p50 ${r.sign_in.health_p50_ms.toFixed(1)} ms\n`);
+  if (w) {
+    console.log('\nWeights');
+    line(['asset', 'raw', 'gzip', 'brotli']);
+    line(['---', '---', '---', '---']);
+    for (const k of ['wasm', 'js', 'css', 'total']) line([`SPA ${k}`, kb(w.spa[k].raw), kb(w.spa[k].gzip), kb(w.spa[k].brotli)]);
+    line(['worker bundle', kb(w.worker_bundle.raw), kb(w.worker_bundle.gzip), kb(w.worker_bundle.brotli)]);
+  }
+  if (r.sign_in) console.log(`\nSign-in (argon2id m=19 MiB t=2 p=1): median ${r.sign_in.median_ms.toFixed(0)} ms per request, health p50 ${r.sign_in.health_p50_ms.toFixed(1)} ms\n`);
   console.log('Written: target/bench.json');
 }
 
