@@ -1,7 +1,7 @@
 //! Who is calling: a browser session (cookie `__Host-session`) or a bot key (`Authorization:
 //! Bearer eoc_…`), resolved with one D1 read to a principal with the grants of its roles.
 
-use worker::{D1Database, Request};
+use worker::{D1Database, D1PreparedStatement, Request};
 
 use crate::clock;
 use crate::crypto;
@@ -111,8 +111,37 @@ pub fn bearer_key(req: &Request) -> ApiResult<Option<String>> {
     Ok(Some(key.to_string()))
 }
 
+/// The caller and the rows of `read`, in one D1 round trip: the credential lookup and the read
+/// go out as one batch (round trips dominate read endpoints). The rows are dropped unless the
+/// credential is good; the handler checks permissions before it shows any of them.
+pub async fn require_with_rows<T: serde::de::DeserializeOwned>(
+    req: &Request,
+    db: &D1Database,
+    read: D1PreparedStatement,
+) -> ApiResult<(Principal, Vec<T>)> {
+    if let Some(key) = bearer_key(req)? {
+        let hash = crypto::sha256_hex(key.as_bytes());
+        let [found, rows] = pair(db.batch(vec![api_keys::find_by_hash_statement(db, &hash)?, read]).await?)?;
+        let row = found.results::<api_keys::KeyOwnerRow>()?.into_iter().next().ok_or_else(unauthenticated)?;
+        return Ok((key_principal(db, row).await?, rows.results::<T>()?));
+    }
+    let id = session_id(req)?.ok_or_else(unauthenticated)?;
+    let id_hash = crypto::sha256_hex(id.as_bytes());
+    let [found, rows] = pair(db.batch(vec![sessions::find_statement(db, &id_hash)?, read]).await?)?;
+    let row = found.results::<sessions::SessionRow>()?.into_iter().next().ok_or_else(unauthenticated)?;
+    Ok((session_principal(db, id_hash, row).await?, rows.results::<T>()?))
+}
+
+fn pair(results: Vec<worker::D1Result>) -> ApiResult<[worker::D1Result; 2]> {
+    results.try_into().map_err(|r: Vec<_>| ApiError::internal(format!("a batch of 2 returned {}", r.len())))
+}
+
 async fn by_api_key(db: &D1Database, key: &str) -> ApiResult<Principal> {
     let row = api_keys::find_by_hash(db, &crypto::sha256_hex(key.as_bytes())).await?.ok_or_else(unauthenticated)?;
+    key_principal(db, row).await
+}
+
+async fn key_principal(db: &D1Database, row: api_keys::KeyOwnerRow) -> ApiResult<Principal> {
     if row.revoked_at.is_some() || row.active == 0 {
         return Err(unauthenticated());
     }
@@ -126,6 +155,10 @@ async fn by_api_key(db: &D1Database, key: &str) -> ApiResult<Principal> {
 async fn by_session(db: &D1Database, session_id: &str) -> ApiResult<Principal> {
     let id_hash = crypto::sha256_hex(session_id.as_bytes());
     let row = sessions::find(db, &id_hash).await?.ok_or_else(unauthenticated)?;
+    session_principal(db, id_hash, row).await
+}
+
+async fn session_principal(db: &D1Database, id_hash: String, row: sessions::SessionRow) -> ApiResult<Principal> {
     let now = clock::now();
     match check_session(row.created_at, row.last_seen_at, now) {
         SessionCheck::Expired => {

@@ -22,22 +22,27 @@ use crate::{clock, crypto, request};
 
 pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    auth::require_connection_viewer(&req, &db).await?;
     let request::ListParams { q, cursor, limit } = request::list_params(&req)?;
     let provider = request::query(&req, "provider")?.filter(|p| !p.is_empty());
     let status = request::query(&req, "status")?.filter(|s| !s.is_empty());
-    if let Some(p) = &provider
-        && domain::provider::ProviderKind::parse(p).is_none()
-    {
-        return Err(ApiError::validation("provider", "unknown provider"));
-    }
-    if let Some(s) = &status
-        && ConnectionStatus::parse(s).is_none()
-    {
-        return Err(ApiError::validation("status", "unknown status"));
+    let wrong = if provider.as_deref().is_some_and(|p| domain::provider::ProviderKind::parse(p).is_none()) {
+        Some(ApiError::validation("provider", "unknown provider"))
+    } else if status.as_deref().is_some_and(|s| ConnectionStatus::parse(s).is_none()) {
+        Some(ApiError::validation("status", "unknown status"))
+    } else {
+        None
+    };
+    if let Some(error) = wrong {
+        // Strangers learn they must sign in, not what the filters accept.
+        auth::require_connection_viewer(&req, &db).await?;
+        return Err(error);
     }
     let filter = ListFilter { q: &q, provider: provider.as_deref(), status: status.as_deref(), cursor: &cursor, limit };
-    let found = rows::list(&db, &filter).await?;
+    // One round trip: who is asking, and the page (shown only to viewers).
+    let (me, found) = auth::require_with_rows::<ConnectionRow>(&req, &db, rows::list(&db, &filter)?).await?;
+    if !me.grants.can_view_connections() {
+        return Err(auth::forbidden());
+    }
     let next_cursor = (found.len() == limit as usize).then(|| found.last().map(|r| r.name_key.clone())).flatten();
     let items = found.iter().map(ConnectionRow::view).collect::<ApiResult<Vec<ConnectionView>>>()?;
     Ok(Response::from_json(&ListResponse { items, next_cursor })?)

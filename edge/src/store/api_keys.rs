@@ -40,11 +40,16 @@ pub struct KeyOwnerRow {
 }
 
 pub async fn find_by_hash(db: &D1Database, secret_hash: &str) -> ApiResult<Option<KeyOwnerRow>> {
+    Ok(find_by_hash_statement(db, secret_hash)?.first::<KeyOwnerRow>(None).await?)
+}
+
+/// The lookup as a statement, to batch with the read a request makes anyway.
+pub fn find_by_hash_statement(db: &D1Database, secret_hash: &str) -> ApiResult<D1PreparedStatement> {
     let sql = format!(
         "SELECT k.id, k.user_id, k.last_used_at, k.revoked_at, u.active, {ROLES_JSON} AS roles
          FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.secret_hash = ?1"
     );
-    Ok(query!(db, &sql, secret_hash)?.first::<KeyOwnerRow>(None).await?)
+    Ok(query!(db, &sql, secret_hash)?)
 }
 
 pub async fn list_for_user(db: &D1Database, user_id: &str) -> ApiResult<Vec<ApiKeyRow>> {

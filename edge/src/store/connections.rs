@@ -118,7 +118,7 @@ pub struct ListFilter<'a> {
 }
 
 /// By name key after the cursor; provider and status filters use their indexes.
-pub async fn list(db: &D1Database, filter: &ListFilter<'_>) -> ApiResult<Vec<ConnectionRow>> {
+pub fn list(db: &D1Database, filter: &ListFilter<'_>) -> ApiResult<D1PreparedStatement> {
     let pattern = format!("%{}%", filter.q.trim().to_lowercase());
     let sql = format!(
         "{SELECT} WHERE c.name_key > ?1
@@ -127,10 +127,7 @@ pub async fn list(db: &D1Database, filter: &ListFilter<'_>) -> ApiResult<Vec<Con
            AND (?4 = '%%' OR c.name_key LIKE ?4 OR lower(c.description) LIKE ?4)
          ORDER BY c.name_key LIMIT ?5"
     );
-    Ok(query!(db, &sql, filter.cursor, filter.provider, filter.status, pattern, filter.limit)?
-        .all()
-        .await?
-        .results::<ConnectionRow>()?)
+    Ok(query!(db, &sql, filter.cursor, filter.provider, filter.status, pattern, filter.limit)?)
 }
 
 /// Every stored field of a connection, secret already sealed.

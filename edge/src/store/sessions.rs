@@ -17,11 +17,16 @@ pub struct SessionRow {
 }
 
 pub async fn find(db: &D1Database, id_hash: &str) -> ApiResult<Option<SessionRow>> {
+    Ok(find_statement(db, id_hash)?.first::<SessionRow>(None).await?)
+}
+
+/// The lookup as a statement, to batch with the read a request makes anyway.
+pub fn find_statement(db: &D1Database, id_hash: &str) -> ApiResult<D1PreparedStatement> {
     let sql = format!(
         "SELECT s.user_id, s.created_at, s.last_seen_at, u.active, {ROLES_JSON} AS roles
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?1"
     );
-    Ok(query!(db, &sql, id_hash)?.first::<SessionRow>(None).await?)
+    Ok(query!(db, &sql, id_hash)?)
 }
 
 pub fn insert(db: &D1Database, id_hash: &str, user_id: &str, now: i64) -> ApiResult<D1PreparedStatement> {
