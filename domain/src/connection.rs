@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::endpoint::{self, EndpointError};
 use crate::provider::{self, Provider, ProviderKind};
+use crate::scope;
 use crate::validate::{self, DESCRIPTION_MAX_CHARS, FieldError};
-use crate::{scope, url as urls};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -281,15 +282,19 @@ fn endpoint(field: &str, value: &str) -> Result<String, FieldError> {
     if let Some(p) = provider::unfilled(value) {
         return Err(FieldError::new(field, "placeholder_unfilled", format!("Fill in {} ({}).", p.label, p.token)));
     }
-    let url =
-        url::Url::parse(value).map_err(|_| FieldError::new(field, "invalid_url", "Enter a full URL (https://…)."))?;
-    urls::require_secure(&url).map_err(|_| {
-        FieldError::new(field, "insecure_url", "Use https (plain http only for localhost and 127.0.0.1).")
-    })?;
-    if url.fragment().is_some() || !url.username().is_empty() || url.password().is_some() {
-        return Err(FieldError::new(field, "invalid_url", "The URL must not carry a #fragment or credentials."));
-    }
-    Ok(url.to_string())
+    endpoint::normalise(value).map_err(|e| match e {
+        EndpointError::Invalid => FieldError::new(
+            field,
+            "invalid_url",
+            "Enter a full URL (https://…) in plain ASCII: internationalised host names in their xn-- form.",
+        ),
+        EndpointError::Insecure => {
+            FieldError::new(field, "insecure_url", "Use https (plain http only for localhost and 127.0.0.1).")
+        }
+        EndpointError::FragmentOrCredentials => {
+            FieldError::new(field, "invalid_url", "The URL must not carry a #fragment or credentials.")
+        }
+    })
 }
 
 fn scopes(items: &[String], pairs: &[(String, String)]) -> Result<Vec<String>, FieldError> {

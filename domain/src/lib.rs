@@ -6,6 +6,7 @@
 pub mod api;
 pub mod api_key;
 pub mod connection;
+pub mod endpoint;
 pub mod error;
 pub mod notification;
 pub mod permission;
