@@ -28,8 +28,8 @@ pub async fn refresh_expiring(env: &Env) -> ApiResult<usize> {
         };
         // One failure must not stop the others; the vault records it on the token.
         match vault::ask(env, &ask).await {
-            Ok(r) if r.status_code() == 200 => renewed += 1,
-            Ok(r) => worker::console_warn!("cron: token {} not renewed (HTTP {})", row.id, r.status_code()),
+            Ok(r) if r.status == 200 => renewed += 1,
+            Ok(r) => worker::console_warn!("cron: token {} not renewed (HTTP {})", row.id, r.status),
             Err(e) => worker::console_warn!("cron: token {} not renewed: {e}", row.id),
         }
     }

@@ -51,11 +51,15 @@ impl ApiError {
         self.body.error.code
     }
 
-    /// The error a Durable Object answered with, passed on as it was.
-    pub async fn from_response(mut response: Response) -> ApiError {
-        match response.json::<ErrorResponse>().await {
+    pub fn body(&self) -> &ErrorResponse {
+        &self.body
+    }
+
+    /// An error body a Durable Object answered with, passed on as it was.
+    pub fn from_reply(status: u16, body: &str) -> ApiError {
+        match serde_json::from_str::<ErrorResponse>(body) {
             Ok(body) => ApiError { body },
-            Err(e) => ApiError::internal(format!("unreadable answer ({}): {e}", response.status_code())),
+            Err(e) => ApiError::internal(format!("unreadable answer ({status}): {e}")),
         }
     }
 

@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use worker::{D1Database, DurableObject, Env, Request, Response, State, durable_object};
 
 use crate::error::{ApiError, ApiResult};
+use crate::rpc::{self, Reply, error_reply, json_reply};
 use crate::store::{self, access, api_keys};
-use crate::{auth, clock};
+use crate::{auth, clock, rpc_export};
 
 /// `last_used_at` of a key is written at most this often.
 const TOUCH_EVERY_SECONDS: i64 = 60;
@@ -53,21 +54,37 @@ impl DurableObject for KeyGate {
         KeyGate { env, known: RefCell::new(None), generation: Cell::new(0), touched_at: Cell::new(None) }
     }
 
+    /// Served over RPC (`call`, see `rpc.rs`); fetch is kept for tools: `POST /<op>`.
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        if req.path() == "/reset" {
-            self.generation.set(self.generation.get() + 1);
-            self.known.replace(None);
-            return Response::empty();
-        }
-        let ask: GateRequest = req.json().await?;
-        match self.check(&ask).await {
-            Ok(answer) => Response::from_json(&answer),
-            Err(e) => e.into_response(),
-        }
+        let op = req.path().trim_start_matches('/').to_string();
+        let reply = self.handle(&op, &req.text().await?).await;
+        Ok(Response::ok(reply.body)?.with_status(reply.status))
     }
 }
 
+rpc_export!(KeyGate);
+
 impl KeyGate {
+    /// `reset`: forget what was read (a write path changed it). `check`: a `GateRequest` in, a
+    /// `GateAnswer` or an error body out.
+    async fn handle(&self, op: &str, body: &str) -> Reply {
+        match op {
+            "reset" => {
+                self.generation.set(self.generation.get() + 1);
+                self.known.replace(None);
+                Reply::new(204, String::new())
+            }
+            "check" => match serde_json::from_str::<GateRequest>(body) {
+                Ok(ask) => match self.check(&ask).await {
+                    Ok(answer) => json_reply(200, &answer),
+                    Err(e) => error_reply(&e),
+                },
+                Err(e) => error_reply(&ApiError::internal(format!("gate request: {e}"))),
+            },
+            _ => error_reply(&ApiError::not_found("no such gate operation")),
+        }
+    }
+
     async fn check(&self, ask: &GateRequest) -> ApiResult<GateAnswer> {
         let cached = self.known.borrow().clone();
         let known = match cached {
@@ -105,28 +122,19 @@ async fn load(db: &D1Database, key_hash: &str) -> ApiResult<Known> {
     Ok(Known { key_id: row.id, user_id: row.user_id, usable })
 }
 
-fn stub(env: &Env, key_hash: &str) -> worker::Result<worker::Stub> {
-    env.durable_object("KEY_GATE")?.get_by_name(key_hash)
-}
-
 /// Ask the gate of this key (the SHA-256 hex of the presented key).
 pub async fn check(env: &Env, ask: &GateRequest) -> ApiResult<GateAnswer> {
-    let mut init = worker::RequestInit::new();
-    init.with_method(worker::Method::Post)
-        .with_body(Some(serde_json::to_string(ask).map_err(ApiError::internal)?.into()));
-    let mut answer =
-        stub(env, &ask.key_hash)?.fetch_with_request(Request::new_with_init("https://gate/check", &init)?).await?;
-    if answer.status_code() == 200 {
-        return Ok(answer.json().await?);
+    let body = serde_json::to_string(ask).map_err(ApiError::internal)?;
+    let reply = rpc::call(env, "KEY_GATE", &ask.key_hash, "check", &body).await?;
+    if reply.status == 200 {
+        return serde_json::from_str(&reply.body).map_err(ApiError::internal);
     }
-    Err(ApiError::from_response(answer).await)
+    Err(ApiError::from_reply(reply.status, &reply.body))
 }
 
 /// Make the gate of one key read D1 again on its next call.
 pub async fn forget_key(env: &Env, key_hash: &str) -> ApiResult<()> {
-    let mut init = worker::RequestInit::new();
-    init.with_method(worker::Method::Post);
-    stub(env, key_hash)?.fetch_with_request(Request::new_with_init("https://gate/reset", &init)?).await?;
+    rpc::call(env, "KEY_GATE", key_hash, "reset", "").await?;
     Ok(())
 }
 

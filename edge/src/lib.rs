@@ -14,6 +14,7 @@ mod request;
 mod revocation;
 mod router;
 mod routes;
+mod rpc;
 mod settings;
 mod store;
 mod vault;

@@ -21,9 +21,10 @@ use crate::error::ApiError;
 use crate::oauth::client::{self, ProviderFailure};
 use crate::oauth::connection::{TokenSlot, grant_of, open_token, provider_config, seal, sealed_row};
 use crate::outbox::Outbox;
+use crate::rpc::{self, Reply, error_reply, json_reply};
 use crate::store::audit::{Actor, Event, Row};
 use crate::store::{self, connections, notifications, tokens};
-use crate::{clock, settings};
+use crate::{clock, rpc_export, settings};
 use domain::api::TokenResponse;
 
 /// What the worker asks of a vault.
@@ -136,42 +137,11 @@ impl DurableObject for TokenVault {
         }
     }
 
+    /// Served over RPC (`call`, see `rpc.rs`); fetch is kept for tools: `POST /<op>`.
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        if req.path() == "/reset" {
-            // A new consent, a forgotten token, an edit or a delete: reload from D1 next time.
-            self.generation.set(self.generation.get() + 1);
-            self.cached.replace(None);
-            return Response::empty();
-        }
-        let ask: VaultRequest = req.json().await?;
-        let response = match self.token(&ask).await {
-            Ok(cached) => Response::from_json(&cached.response())?,
-            Err(failure) => {
-                if let VaultFailure::Internal(detail) | VaultFailure::Unavailable(detail) = &failure {
-                    worker::console_error!("vault {}: {detail}", ask.connection_id);
-                }
-                let body = failure.error();
-                Response::from_json(&body)?.with_status(body.error.code.status())
-            }
-        };
-        if let Some(actor) = ask.actor.clone() {
-            let event = Event {
-                actor,
-                action: "token.issue",
-                target: Some(("connection", &ask.connection_id)),
-                success: response.status_code() == 200,
-                detail: json!({"token_type": ask.kind, "status": response.status_code()}),
-            };
-            // No token leaves without its audit row queued.
-            let queued = match Row::new(event) {
-                Ok(row) => self.outbox.push(&self.state, &row).await,
-                Err(e) => Err(e),
-            };
-            if let Err(e) = queued {
-                return e.into_response();
-            }
-        }
-        Ok(response)
+        let op = req.path().trim_start_matches('/').to_string();
+        let reply = self.handle(&op, &req.text().await?).await;
+        Ok(Response::ok(reply.body)?.with_status(reply.status))
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
@@ -187,7 +157,57 @@ impl DurableObject for TokenVault {
     }
 }
 
+rpc_export!(TokenVault);
+
 impl TokenVault {
+    /// `reset`: a new consent, a forgotten token, an edit or a delete; reload from D1 next time.
+    /// `token`: a `VaultRequest` in, a `TokenResponse` or an error body out; audited.
+    async fn handle(&self, op: &str, body: &str) -> Reply {
+        match op {
+            "reset" => {
+                self.generation.set(self.generation.get() + 1);
+                self.cached.replace(None);
+                Reply::new(204, String::new())
+            }
+            "token" => match serde_json::from_str::<VaultRequest>(body) {
+                Ok(ask) => self.issue(&ask).await,
+                Err(e) => error_reply(&ApiError::internal(format!("vault request: {e}"))),
+            },
+            _ => error_reply(&ApiError::not_found("no such vault operation")),
+        }
+    }
+
+    async fn issue(&self, ask: &VaultRequest) -> Reply {
+        let reply = match self.token(ask).await {
+            Ok(cached) => json_reply(200, &cached.response()),
+            Err(failure) => {
+                if let VaultFailure::Internal(detail) | VaultFailure::Unavailable(detail) = &failure {
+                    worker::console_error!("vault {}: {detail}", ask.connection_id);
+                }
+                let body = failure.error();
+                json_reply(body.error.code.status(), &body)
+            }
+        };
+        if let Some(actor) = ask.actor.clone() {
+            let event = Event {
+                actor,
+                action: "token.issue",
+                target: Some(("connection", &ask.connection_id)),
+                success: reply.status == 200,
+                detail: json!({"token_type": ask.kind, "status": reply.status}),
+            };
+            // No token leaves without its audit row queued.
+            let queued = match Row::new(event) {
+                Ok(row) => self.outbox.push(&self.state, &row).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = queued {
+                return error_reply(&e);
+            }
+        }
+        reply
+    }
+
     async fn token(&self, ask: &VaultRequest) -> Result<Cached, VaultFailure> {
         let now = clock::now();
         let in_memory = self.cached.borrow().clone();
@@ -369,19 +389,13 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
 }
 
 /// Ask a vault for its token (the token API) or tell it to forget its cache.
-pub async fn ask(env: &Env, request: &VaultRequest) -> worker::Result<Response> {
+pub async fn ask(env: &Env, request: &VaultRequest) -> worker::Result<Reply> {
     let id = token::token_id(&request.connection_id, request.kind, request.user_id.as_deref());
-    let stub = env.durable_object("TOKEN_VAULT")?.get_by_name(&id)?;
-    let mut init = worker::RequestInit::new();
-    init.with_method(worker::Method::Post).with_body(Some(serde_json::to_string(request)?.into()));
-    stub.fetch_with_request(Request::new_with_init("https://vault/token", &init)?).await
+    rpc::call(env, "TOKEN_VAULT", &id, "token", &serde_json::to_string(request)?).await
 }
 
 pub async fn reset(env: &Env, token_id: &str) -> worker::Result<()> {
-    let stub = env.durable_object("TOKEN_VAULT")?.get_by_name(token_id)?;
-    let mut init = worker::RequestInit::new();
-    init.with_method(worker::Method::Post);
-    stub.fetch_with_request(Request::new_with_init("https://vault/reset", &init)?).await?;
+    rpc::call(env, "TOKEN_VAULT", token_id, "reset", "").await?;
     Ok(())
 }
 

@@ -40,15 +40,14 @@ pub async fn issue(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respons
         force_refresh: body.force_refresh,
         actor: Some(me.actor()),
     };
-    let mut answer = vault::ask(&ctx.env, &ask).await?;
-    let status = answer.status_code();
-    if status == 404 && kind == TokenKind::User {
+    let answer = vault::ask(&ctx.env, &ask).await?;
+    if answer.status == 404 && kind == TokenKind::User {
         return Err(ApiError::new(
             ErrorCode::NoToken,
             "you have no token for this connection yet: authorize it under My connections",
         ));
     }
-    let mut response = Response::ok(answer.text().await?)?.with_status(status);
+    let mut response = Response::ok(answer.body)?.with_status(answer.status);
     response.headers_mut().set("content-type", "application/json")?;
     Ok(response)
 }
