@@ -1,24 +1,45 @@
-//! A durable audit outbox inside a Durable Object. The token API must not write D1 on every call,
-//! yet every token issue is audited: the row is written to the object's own SQLite storage
-//! (local, synchronous, durable before the response leaves) and an alarm ships the rows to D1's
-//! `audit_events` in batches about a second later. If D1 fails, the alarm throws and the
-//! runtime retries it; rows leave the outbox only after D1 accepted them.
+//! The audit outbox of a Durable Object. The token API must not touch D1 on every call, yet
+//! every token issue is audited. Issues are tallied in memory per (actor, target, outcome,
+//! detail) — one row with a `count`, `first_at` and `last_at`, the way sign-in logs aggregate
+//! non-interactive sign-ins — and about a second later an alarm parks the tallies in the object's
+//! own SQLite storage and ships them to D1's `audit_events`. If D1 fails, the alarm throws, the
+//! runtime retries it, and parked rows stay until D1 took them (re-sent rows are ignored by id).
+//!
+//! The trade-off, measured (README, Performance): a durable write per call held the token API at
+//! 0.54× the throughput of `/health`, the tally at 0.70×. What a crash of the object can lose is
+//! the tally of the last second, never a parked row.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 
 use serde::Deserialize;
+use serde_json::json;
 use worker::{D1Database, SqlStorage, State};
 
+use crate::clock;
 use crate::error::{ApiError, ApiResult};
-use crate::store::audit::Row;
+use crate::store::audit::{Actor, Event, Row};
 
-/// How long a row may wait before its batch is shipped.
+/// How long a tally may wait before it is shipped.
 const SHIP_AFTER_MS: i64 = 1_000;
 /// Rows per D1 batch.
 const BATCH: i64 = 50;
 
+/// Issues of one kind since the last shipment.
+struct Tally {
+    actor: Actor,
+    action: &'static str,
+    target: (&'static str, String),
+    success: bool,
+    detail: serde_json::Value,
+    count: u64,
+    first_at: i64,
+    last_at: i64,
+}
+
 pub struct Outbox {
     sql: SqlStorage,
+    tallies: RefCell<HashMap<String, Tally>>,
     /// An alarm is set and has not fired yet (memory only: a fresh object sets one again).
     armed: Cell<bool>,
 }
@@ -27,6 +48,15 @@ pub struct Outbox {
 struct Queued {
     seq: i64,
     row: String,
+}
+
+/// One audited occurrence, as the outbox counts it.
+pub struct Occurrence {
+    pub actor: Actor,
+    pub action: &'static str,
+    pub target: (&'static str, String),
+    pub success: bool,
+    pub detail: serde_json::Value,
 }
 
 impl Outbox {
@@ -38,13 +68,31 @@ impl Outbox {
         ) {
             worker::console_error!("outbox: cannot create its table: {e}");
         }
-        Outbox { sql, armed: Cell::new(false) }
+        Outbox { sql, tallies: RefCell::new(HashMap::new()), armed: Cell::new(false) }
     }
 
-    /// Queue a row; it reaches D1 with the next shipment.
-    pub async fn push(&self, state: &State, row: &Row) -> ApiResult<()> {
-        let json = serde_json::to_string(row).map_err(ApiError::internal)?;
-        self.sql.exec("INSERT INTO audit_outbox (row) VALUES (?)", vec![json.into()]).map_err(ApiError::internal)?;
+    /// Count one occurrence; it reaches D1 with the next shipment.
+    pub async fn count(&self, state: &State, o: Occurrence) -> ApiResult<()> {
+        let key = serde_json::to_string(&(&o.actor, o.action, &o.target, o.success, &o.detail))
+            .map_err(ApiError::internal)?;
+        let now = clock::now();
+        self.tallies
+            .borrow_mut()
+            .entry(key)
+            .and_modify(|t| {
+                t.count += 1;
+                t.last_at = now;
+            })
+            .or_insert(Tally {
+                actor: o.actor,
+                action: o.action,
+                target: o.target,
+                success: o.success,
+                detail: o.detail,
+                count: 1,
+                first_at: now,
+                last_at: now,
+            });
         if !self.armed.replace(true) {
             // An i64 is an offset from now in milliseconds.
             if let Err(e) = state.storage().set_alarm(SHIP_AFTER_MS).await {
@@ -55,9 +103,35 @@ impl Outbox {
         Ok(())
     }
 
-    /// Ship everything queued to D1 (called from the object's alarm); returns how many rows left.
+    /// Park the tallies as rows in the object's storage (durable from here on).
+    fn park(&self) -> ApiResult<()> {
+        let tallies: Vec<Tally> = self.tallies.borrow_mut().drain().map(|(_, t)| t).collect();
+        for t in tallies {
+            let mut detail = t.detail;
+            if let Some(map) = detail.as_object_mut() {
+                map.insert("count".into(), json!(t.count));
+                map.insert("last_at".into(), json!(t.last_at));
+            }
+            let event = Event {
+                actor: t.actor,
+                action: t.action,
+                target: Some((t.target.0, &t.target.1)),
+                success: t.success,
+                detail,
+            };
+            let row = Row { at: t.first_at, ..Row::new(event)? };
+            let json = serde_json::to_string(&row).map_err(ApiError::internal)?;
+            self.sql
+                .exec("INSERT INTO audit_outbox (row) VALUES (?)", vec![json.into()])
+                .map_err(ApiError::internal)?;
+        }
+        Ok(())
+    }
+
+    /// Ship everything to D1 (called from the object's alarm); returns how many rows went.
     pub async fn ship(&self, db: &D1Database) -> ApiResult<usize> {
         self.armed.set(false);
+        self.park()?;
         let mut shipped = 0;
         loop {
             let queued: Vec<Queued> = self
@@ -69,10 +143,8 @@ impl Outbox {
             let mut batch = Vec::with_capacity(queued.len());
             for q in &queued {
                 let row: Row = serde_json::from_str(&q.row).map_err(ApiError::internal)?;
-                batch.push(row.statement(db)?);
+                batch.push(row.statement_once(db)?);
             }
-            // INSERT OR IGNORE is not needed: a row is deleted here only after D1 took it, and a
-            // retried shipment after a failed batch re-sends rows D1 did not commit.
             db.batch(batch).await?;
             self.sql.exec("DELETE FROM audit_outbox WHERE seq <= ?", vec![last.into()]).map_err(ApiError::internal)?;
             shipped += queued.len();

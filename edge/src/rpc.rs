@@ -5,8 +5,8 @@
 //! a trivial route, an RPC call at 0.95×; the token API makes one or two such calls.
 
 use worker::js_sys::{self, Array};
-use worker::wasm_bindgen::prelude::*;
 use worker::wasm_bindgen::JsCast;
+use worker::wasm_bindgen::prelude::*;
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::{Env, Stub};
 

@@ -20,9 +20,9 @@ use crate::envelope::KeyRing;
 use crate::error::ApiError;
 use crate::oauth::client::{self, ProviderFailure};
 use crate::oauth::connection::{TokenSlot, grant_of, open_token, provider_config, seal, sealed_row};
-use crate::outbox::Outbox;
+use crate::outbox::{Occurrence, Outbox};
 use crate::rpc::{self, Reply, error_reply, json_reply};
-use crate::store::audit::{Actor, Event, Row};
+use crate::store::audit::Actor;
 use crate::store::{self, connections, notifications, tokens};
 use crate::{clock, rpc_export, settings};
 use domain::api::TokenResponse;
@@ -189,19 +189,15 @@ impl TokenVault {
             }
         };
         if let Some(actor) = ask.actor.clone() {
-            let event = Event {
+            let issue = Occurrence {
                 actor,
                 action: "token.issue",
-                target: Some(("connection", &ask.connection_id)),
+                target: ("connection", ask.connection_id.clone()),
                 success: reply.status == 200,
                 detail: json!({"token_type": ask.kind, "status": reply.status}),
             };
-            // No token leaves without its audit row queued.
-            let queued = match Row::new(event) {
-                Ok(row) => self.outbox.push(&self.state, &row).await,
-                Err(e) => Err(e),
-            };
-            if let Err(e) = queued {
+            // No token leaves without its issue counted for the audit log.
+            if let Err(e) = self.outbox.count(&self.state, issue).await {
                 return error_reply(&e);
             }
         }

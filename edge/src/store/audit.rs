@@ -84,10 +84,23 @@ impl Row {
     }
 
     pub fn statement(&self, db: &D1Database) -> ApiResult<D1PreparedStatement> {
+        self.insert(db, "INSERT")
+    }
+
+    /// The same, ignored when a row with this id is there already: for rows that may be sent
+    /// twice (an outbox retrying after D1 took the batch but the outbox did not learn it).
+    pub fn statement_once(&self, db: &D1Database) -> ApiResult<D1PreparedStatement> {
+        self.insert(db, "INSERT OR IGNORE")
+    }
+
+    fn insert(&self, db: &D1Database, verb: &str) -> ApiResult<D1PreparedStatement> {
+        let sql = format!(
+            "{verb} INTO audit_events (id, at, actor_kind, actor_id, action, target_kind, target_id, outcome, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+        );
         Ok(query!(
             db,
-            "INSERT INTO audit_events (id, at, actor_kind, actor_id, action, target_kind, target_id, outcome, detail)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            &sql,
             self.id,
             self.at,
             self.actor_kind,
