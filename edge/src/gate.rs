@@ -55,10 +55,8 @@ impl DurableObject for KeyGate {
     }
 
     /// Served over RPC (`call`, see `rpc.rs`); fetch is kept for tools: `POST /<op>`.
-    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        let op = req.path().trim_start_matches('/').to_string();
-        let reply = self.handle(&op, &req.text().await?).await;
-        Ok(Response::ok(reply.body)?.with_status(reply.status))
+    async fn fetch(&self, req: Request) -> worker::Result<Response> {
+        rpc::fetch_as_call(req, |op, body| async move { self.handle(&op, &body).await }).await
     }
 }
 

@@ -8,7 +8,7 @@ use worker::js_sys::{self, Array};
 use worker::wasm_bindgen::JsCast;
 use worker::wasm_bindgen::prelude::*;
 use worker::wasm_bindgen_futures::JsFuture;
-use worker::{Env, Stub};
+use worker::{Env, Request, Response, Stub};
 
 use crate::error::ApiError;
 
@@ -60,6 +60,16 @@ pub async fn call(env: &Env, binding: &str, name: &str, op: &str, body: &str) ->
     let status = pair.get(0).as_f64().ok_or_else(|| worker::Error::RustError("RPC status missing".into()))? as u16;
     let body = pair.get(1).as_string().unwrap_or_default();
     Ok(Reply { status, body })
+}
+
+/// `fetch` for tools: `POST /<op>` with the body, answered as `call` would.
+pub async fn fetch_as_call<Fut: std::future::Future<Output = Reply>>(
+    mut req: Request,
+    handle: impl FnOnce(String, String) -> Fut,
+) -> worker::Result<Response> {
+    let op = req.path().trim_start_matches('/').to_string();
+    let reply = handle(op, req.text().await?).await;
+    Ok(Response::ok(reply.body)?.with_status(reply.status))
 }
 
 /// Export `call(op, body)` for a Durable Object type that has

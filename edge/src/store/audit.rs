@@ -87,6 +87,21 @@ impl Row {
         self.insert(db, "INSERT")
     }
 
+    /// As the audit API shows it: the detail as JSON.
+    pub fn view(self) -> domain::api::AuditEventView {
+        domain::api::AuditEventView {
+            detail: serde_json::from_str(&self.detail).unwrap_or(serde_json::Value::Null),
+            id: self.id,
+            at: self.at,
+            actor_kind: self.actor_kind,
+            actor_id: self.actor_id,
+            action: self.action,
+            target_kind: self.target_kind,
+            target_id: self.target_id,
+            outcome: self.outcome,
+        }
+    }
+
     /// The same, ignored when a row with this id is there already: for rows that may be sent
     /// twice (an outbox retrying after D1 took the batch but the outbox did not learn it).
     pub fn statement_once(&self, db: &D1Database) -> ApiResult<D1PreparedStatement> {

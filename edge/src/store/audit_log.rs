@@ -1,9 +1,9 @@
 //! Reading the audit log: filters by actor, action, target and time, newest first, cursor paged.
 
 use domain::api::AuditEventView;
-use serde::Deserialize;
 use worker::{D1Database, query};
 
+use super::audit::Row;
 use crate::error::ApiResult;
 
 pub struct AuditFilter<'a> {
@@ -15,19 +15,6 @@ pub struct AuditFilter<'a> {
     pub until: Option<i64>,
     pub cursor: Option<&'a str>,
     pub limit: u32,
-}
-
-#[derive(Deserialize)]
-struct Row {
-    id: String,
-    at: i64,
-    actor_kind: String,
-    actor_id: Option<String>,
-    action: String,
-    target_kind: Option<String>,
-    target_id: Option<String>,
-    outcome: String,
-    detail: String,
 }
 
 pub async fn list(db: &D1Database, f: &AuditFilter<'_>) -> ApiResult<Vec<AuditEventView>> {
@@ -54,18 +41,5 @@ pub async fn list(db: &D1Database, f: &AuditFilter<'_>) -> ApiResult<Vec<AuditEv
     .all()
     .await?
     .results::<Row>()?;
-    Ok(rows
-        .into_iter()
-        .map(|r| AuditEventView {
-            id: r.id,
-            at: r.at,
-            actor_kind: r.actor_kind,
-            actor_id: r.actor_id,
-            action: r.action,
-            target_kind: r.target_kind,
-            target_id: r.target_id,
-            outcome: r.outcome,
-            detail: serde_json::from_str(&r.detail).unwrap_or(serde_json::Value::Null),
-        })
-        .collect())
+    Ok(rows.into_iter().map(Row::view).collect())
 }
