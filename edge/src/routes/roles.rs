@@ -10,7 +10,7 @@ use worker::{D1Database, D1PreparedStatement, Request, Response, RouteContext};
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::store::audit;
-use crate::store::{self, json_list, roles, users};
+use crate::store::{self, json_list, notifications, roles, users};
 use crate::{clock, crypto, request, revocation};
 
 pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
@@ -96,6 +96,9 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
         batch.push(roles::set_permissions(&db, &role.id, permissions, now)?);
     }
     if let Some(members) = &change.member_ids {
+        let before: Vec<String> = json_list(&role.member_ids);
+        let joining: Vec<String> = members.iter().filter(|m| !before.contains(m)).cloned().collect();
+        batch.extend(notifications::joining_roles(&db, std::slice::from_ref(&role.id), &joining).await?);
         batch.extend(roles::set_members(&db, &role.id, members)?);
     }
     if batch.is_empty() {
@@ -141,11 +144,7 @@ async fn find(db: &D1Database, ctx: &RouteContext<()>) -> ApiResult<roles::RoleR
     roles::by_id(db, id).await?.ok_or_else(|| ApiError::not_found("no such role"))
 }
 
+/// The Admin role's new members include someone active (one read, whatever their number).
 async fn has_active_admin_among(db: &D1Database, ids: &[String]) -> ApiResult<bool> {
-    for id in ids {
-        if users::by_id(db, id).await?.is_some_and(|u| u.active != 0) {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    users::any_active(db, ids).await
 }

@@ -11,7 +11,7 @@ use worker::{D1Database, D1PreparedStatement, Request, Response, RouteContext};
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::store::audit;
-use crate::store::{self, api_keys, roles, sessions, users};
+use crate::store::{self, api_keys, notifications, roles, sessions, users};
 use crate::{clock, crypto, request, revocation};
 
 pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
@@ -91,6 +91,9 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
         changed.push("password");
     }
     if let Some(role_ids) = &change.role_ids {
+        let before: Vec<String> = user.role_grants().into_iter().map(|r| r.id).collect();
+        let joining: Vec<String> = role_ids.iter().filter(|r| !before.contains(r)).cloned().collect();
+        batch.extend(notifications::joining_roles(&db, &joining, std::slice::from_ref(&user.id)).await?);
         batch.extend(users::set_roles(&db, &user.id, role_ids)?);
         changed.push("role_ids");
     }

@@ -58,6 +58,47 @@ pub fn shared_with_new_members(
     insert_for(db, &audience, NotificationKind::ConnectionShared, connection_id, name, role_ids_json)
 }
 
+/// These people (`user_ids`, JSON array) where they could not use the connection before: they
+/// are joining a role it is invited to. Runs before the membership changes in the same batch.
+pub fn shared_with_people(
+    db: &D1Database,
+    connection_id: &str,
+    name: &str,
+    user_ids_json: &str,
+) -> ApiResult<D1PreparedStatement> {
+    let audience = format!("SELECT value AS user_id FROM json_each(?7) WHERE value NOT IN ({USERS_OF_CONNECTION})");
+    insert_for(db, &audience, NotificationKind::ConnectionShared, connection_id, name, user_ids_json)
+}
+
+/// "Shared with you" for people joining roles: for every connection invited to one of
+/// `role_ids`, the `user_ids` who could not use it yet. To run before the membership change.
+pub async fn joining_roles(
+    db: &D1Database,
+    role_ids: &[String],
+    user_ids: &[String],
+) -> ApiResult<Vec<D1PreparedStatement>> {
+    if role_ids.is_empty() || user_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    #[derive(Deserialize)]
+    struct Invited {
+        id: String,
+        name: String,
+    }
+    let roles = serde_json::to_string(role_ids).map_err(crate::error::ApiError::internal)?;
+    let people = serde_json::to_string(user_ids).map_err(crate::error::ApiError::internal)?;
+    let invited = query!(
+        db,
+        "SELECT DISTINCT c.id, c.name FROM connection_roles cr JOIN connections c ON c.id = cr.connection_id
+         WHERE cr.role_id IN (SELECT value FROM json_each(?1))",
+        roles
+    )?
+    .all()
+    .await?
+    .results::<Invited>()?;
+    invited.iter().map(|c| shared_with_people(db, &c.id, &c.name, &people)).collect()
+}
+
 /// Everyone who may use the connection (runs before a delete in the same batch).
 pub fn to_users_of(
     db: &D1Database,
