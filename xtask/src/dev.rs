@@ -22,6 +22,19 @@ pub fn run(args: &[String]) -> Result<()> {
     // Ctrl-C (and SIGTERM) reach xtask only: wrangler runs in its own group, which is ended here
     // as a whole so workerd does not outlive it.
     ctrlc::set_handler(move || wrangler::kill_group(pid))?;
+    // A supervisor (`timeout`, systemd, `docker stop`) signals the process it started: cargo,
+    // which dies without telling its child. Ask Linux to send us SIGTERM when cargo goes, so the
+    // handler above still ends wrangler and workerd.
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: prctl(PR_SET_PDEATHSIG) only records a signal number for this process.
+        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) };
+        // SAFETY: getppid(2) has no preconditions.
+        if unsafe { libc::getppid() } == 1 {
+            wrangler::kill_group(pid);
+            return Err("the parent process is gone".into());
+        }
+    }
 
     let url = format!("http://127.0.0.1:{port}/");
     let ready = wait_until_healthy(port, Duration::from_secs(60)).and_then(|()| first_admin(port, &bootstrap_token));
