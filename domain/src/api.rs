@@ -335,4 +335,11 @@ pub struct AuditEventView {
     pub target_id: Option<String>,
     pub outcome: String,
     pub detail: serde_json::Value,
+    /// Who acted, as people know them now (a person's name; a key's name and owner); `None`
+    /// when the actor is gone or was never named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_name: Option<String>,
+    /// The target's current name, when it still exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_name: Option<String>,
 }

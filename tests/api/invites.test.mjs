@@ -134,10 +134,14 @@ describe('invites, notifications and audit', () => {
     const invites = await byAction('connection.invite');
     assert.equal(invites.length, 3);
     assert.ok(invites.every((e) => e.actor_kind === 'user' && e.outcome === 'success'));
+    assert.ok(invites.every((e) => e.actor_name === 'Administrator' && !('target_name' in e)), 'the deleted connection has no name any more');
     const issues = await byAction('token.issue');
     const botIssues = issues.filter((e) => e.actor_kind === 'api_key');
     assert.equal(botIssues.length, 2, `the bot got one token and one refusal: ${JSON.stringify(issues)}`);
     assert.deepEqual(botIssues.map((e) => e.outcome).sort(), ['failure', 'success']);
+    assert.ok(botIssues.every((e) => e.actor_name === 'onlya bot (onlya)'), JSON.stringify(botIssues));
+    const roleRows = (await admin.get(`/api/v1/audit?action=role.create&target=${roleA.id}`)).body.items;
+    assert.equal(roleRows[0].target_name, 'Role A');
     const starts = await byAction('authorize.start');
     const finishes = await byAction('authorize.finish');
     assert.equal(starts.length, finishes.length);

@@ -66,6 +66,8 @@ describe('invites and notifications in Chromium', () => {
     const rows = page.locator('[data-testid=audit-table] tbody tr', { hasText: 'connection.invite' });
     await rows.first().waitFor();
     assert.equal(await rows.count(), 1);
+    const text = await rows.first().innerText();
+    assert.ok(text.includes('Administrator') && text.includes('CRM sandbox'), `names, not just ids: ${text}`);
     await screenshot(page, 'invites-4-audit');
     assert.deepEqual(adminPage.problems, []);
     assert.deepEqual(memberView.problems, []);

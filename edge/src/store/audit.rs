@@ -65,6 +65,11 @@ pub struct Row {
     pub target_id: Option<String>,
     pub outcome: String,
     pub detail: String,
+    /// Read only (`audit_log::list` joins them in); never stored with the row.
+    #[serde(default, skip_serializing)]
+    pub actor_name: Option<String>,
+    #[serde(default, skip_serializing)]
+    pub target_name: Option<String>,
 }
 
 impl Row {
@@ -80,6 +85,8 @@ impl Row {
             target_id: target_id.map(str::to_string),
             outcome: if event.success { "success" } else { "failure" }.to_string(),
             detail: event.detail.to_string(),
+            actor_name: None,
+            target_name: None,
         })
     }
 
@@ -99,6 +106,8 @@ impl Row {
             target_kind: self.target_kind,
             target_id: self.target_id,
             outcome: self.outcome,
+            actor_name: self.actor_name,
+            target_name: self.target_name,
         }
     }
 

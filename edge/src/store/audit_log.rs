@@ -22,7 +22,19 @@ pub async fn list(db: &D1Database, f: &AuditFilter<'_>) -> ApiResult<Vec<AuditEv
     let action_exact = f.action.filter(|a| !a.ends_with('.'));
     let rows = query!(
         db,
-        "SELECT id, at, actor_kind, actor_id, action, target_kind, target_id, outcome, detail FROM audit_events
+        "SELECT id, at, actor_kind, actor_id, action, target_kind, target_id, outcome, detail,
+           CASE actor_kind
+             WHEN 'user' THEN (SELECT display_name FROM users WHERE id = actor_id)
+             WHEN 'api_key' THEN (SELECT k.name || ' (' || u.display_name || ')' FROM api_keys k
+                                  JOIN users u ON u.id = k.user_id WHERE k.id = actor_id)
+           END AS actor_name,
+           CASE target_kind
+             WHEN 'connection' THEN (SELECT name FROM connections WHERE id = target_id)
+             WHEN 'user' THEN (SELECT display_name FROM users WHERE id = target_id)
+             WHEN 'role' THEN (SELECT name FROM roles WHERE id = target_id)
+             WHEN 'api_key' THEN (SELECT name FROM api_keys WHERE id = target_id)
+           END AS target_name
+         FROM audit_events
          WHERE (?1 IS NULL OR actor_id = ?1)
            AND (?2 IS NULL OR action = ?2) AND (?3 IS NULL OR action LIKE ?3)
            AND (?4 IS NULL OR target_id = ?4)
