@@ -84,28 +84,35 @@ impl KeyGate {
     }
 
     async fn check(&self, ask: &GateRequest) -> ApiResult<GateAnswer> {
-        let cached = self.known.borrow().clone();
-        let known = match cached {
-            Some(k) => k,
-            None => {
-                let generation = self.generation.get();
-                let loaded = load(&store::database(&self.env)?, &ask.key_hash).await?;
-                if self.generation.get() == generation {
-                    self.known.replace(Some(loaded.clone()));
-                }
-                loaded
+        // Read from D1 only when not in memory. A reset that arrives while we read may have
+        // replaced what we read (a revoked key, a withdrawn invite): then we read again.
+        let mut attempts = 0;
+        while self.known.borrow().is_none() {
+            attempts += 1;
+            if attempts > 3 {
+                return Err(ApiError::internal("the key's access kept changing while it was read"));
+            }
+            let generation = self.generation.get();
+            let loaded = load(&store::database(&self.env)?, &ask.key_hash).await?;
+            if self.generation.get() == generation {
+                self.known.replace(Some(loaded));
+            }
+        }
+        let answer = {
+            let memory = self.known.borrow();
+            let known = memory.as_ref().ok_or_else(|| ApiError::internal("the gate lost its key"))?;
+            GateAnswer {
+                grant: known.usable.get(&ask.connection_id).cloned(),
+                key_id: known.key_id.clone(),
+                user_id: known.user_id.clone(),
             }
         };
         let now = clock::now();
         if self.touched_at.get().is_none_or(|t| now - t >= TOUCH_EVERY_SECONDS) {
             self.touched_at.set(Some(now));
-            api_keys::touch(&store::database(&self.env)?, &known.key_id, now).await?;
+            api_keys::touch(&store::database(&self.env)?, &answer.key_id, now).await?;
         }
-        Ok(GateAnswer {
-            grant: known.usable.get(&ask.connection_id).cloned(),
-            key_id: known.key_id,
-            user_id: known.user_id,
-        })
+        Ok(answer)
     }
 }
 
