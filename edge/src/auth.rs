@@ -15,7 +15,7 @@ use domain::session::{SessionCheck, check_session};
 
 pub const SESSION_COOKIE: &str = "__Host-session";
 /// `last_used_at` of a key is written at most this often.
-const KEY_TOUCH_EVERY_SECONDS: i64 = 60;
+pub const KEY_TOUCH_EVERY_SECONDS: i64 = 60;
 
 #[derive(Debug, Clone)]
 pub enum Via {

@@ -16,9 +16,6 @@ use crate::rpc::{self, Reply, error_reply, json_reply};
 use crate::store::{self, access, api_keys};
 use crate::{auth, clock, rpc_export};
 
-/// `last_used_at` of a key is written at most this often.
-const TOUCH_EVERY_SECONDS: i64 = 60;
-
 #[derive(Debug, Serialize, Deserialize)]
 pub struct GateRequest {
     pub key_hash: String,
@@ -108,7 +105,7 @@ impl KeyGate {
             }
         };
         let now = clock::now();
-        if self.touched_at.get().is_none_or(|t| now - t >= TOUCH_EVERY_SECONDS) {
+        if self.touched_at.get().is_none_or(|t| now - t >= auth::KEY_TOUCH_EVERY_SECONDS) {
             self.touched_at.set(Some(now));
             api_keys::touch(&store::database(&self.env)?, &answer.key_id, now).await?;
         }

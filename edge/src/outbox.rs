@@ -25,13 +25,9 @@ const SHIP_AFTER_MS: i64 = 1_000;
 /// Rows per D1 batch.
 const BATCH: i64 = 50;
 
-/// Issues of one kind since the last shipment.
+/// Occurrences of one kind since the last shipment: the first, and how many and until when.
 struct Tally {
-    actor: Actor,
-    action: &'static str,
-    target: (&'static str, String),
-    success: bool,
-    detail: serde_json::Value,
+    first: Occurrence,
     count: u64,
     first_at: i64,
     last_at: i64,
@@ -83,16 +79,7 @@ impl Outbox {
                 t.count += 1;
                 t.last_at = now;
             })
-            .or_insert(Tally {
-                actor: o.actor,
-                action: o.action,
-                target: o.target,
-                success: o.success,
-                detail: o.detail,
-                count: 1,
-                first_at: now,
-                last_at: now,
-            });
+            .or_insert(Tally { first: o, count: 1, first_at: now, last_at: now });
         if !self.armed.replace(true) {
             // An i64 is an offset from now in milliseconds.
             if let Err(e) = state.storage().set_alarm(SHIP_AFTER_MS).await {
@@ -107,18 +94,12 @@ impl Outbox {
     fn park(&self) -> ApiResult<()> {
         let tallies: Vec<Tally> = self.tallies.borrow_mut().drain().map(|(_, t)| t).collect();
         for t in tallies {
-            let mut detail = t.detail;
+            let Occurrence { actor, action, target, success, mut detail } = t.first;
             if let Some(map) = detail.as_object_mut() {
                 map.insert("count".into(), json!(t.count));
                 map.insert("last_at".into(), json!(t.last_at));
             }
-            let event = Event {
-                actor: t.actor,
-                action: t.action,
-                target: Some((t.target.0, &t.target.1)),
-                success: t.success,
-                detail,
-            };
+            let event = Event { actor, action, target: Some((target.0, &target.1)), success, detail };
             let row = Row { at: t.first_at, ..Row::new(event)? };
             let json = serde_json::to_string(&row).map_err(ApiError::internal)?;
             self.sql

@@ -166,7 +166,7 @@ pub async fn set_roles(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Res
     }
     roles::require_known(&db, roles::IdTable::Roles, "role_ids", &role_ids).await?;
     // Newly reached members are notified in the same batch, before the invites change.
-    let role_ids_json = serde_json::to_string(&role_ids).map_err(ApiError::internal)?;
+    let role_ids_json = store::json_ids(&role_ids);
     let mut batch: Vec<D1PreparedStatement> =
         vec![notifications::shared_with_new_members(&db, &row.id, &row.name, &role_ids_json)?];
     batch.extend(rows::set_invited_roles(&db, &row.id, &role_ids)?);

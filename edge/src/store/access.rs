@@ -39,7 +39,7 @@ pub async fn usable_connections(db: &D1Database, user_id: &str) -> ApiResult<Vec
 
 /// Members of any of these roles.
 pub async fn members_of_roles(db: &D1Database, role_ids: &[String]) -> ApiResult<Vec<String>> {
-    let ids = serde_json::to_string(role_ids).map_err(crate::error::ApiError::internal)?;
+    let ids = super::json_ids(role_ids);
     user_ids(query!(
         db,
         "SELECT DISTINCT user_id FROM role_members WHERE role_id IN (SELECT value FROM json_each(?1))",

@@ -108,7 +108,7 @@ pub async fn hashes_of_users(db: &D1Database, user_ids: &[String], revoked_since
     struct Hash {
         secret_hash: String,
     }
-    let ids = serde_json::to_string(user_ids).map_err(crate::error::ApiError::internal)?;
+    let ids = super::json_ids(user_ids);
     Ok(query!(
         db,
         "SELECT secret_hash FROM api_keys WHERE user_id IN (SELECT value FROM json_each(?1))

@@ -36,6 +36,11 @@ pub fn page_limit(raw: Option<&str>) -> u32 {
     raw.and_then(|v| v.parse::<u32>().ok()).unwrap_or(50).clamp(1, 100)
 }
 
+/// Ids as a JSON array, for `IN (SELECT value FROM json_each(?))`: one binding, any number.
+pub fn json_ids(ids: &[String]) -> String {
+    serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
+}
+
 /// Parse a JSON array column (from `json_group_array`), treating `[null]` rows from outer joins
 /// as empty.
 pub fn json_list<T: serde::de::DeserializeOwned>(raw: &str) -> Vec<T> {

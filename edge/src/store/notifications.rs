@@ -85,8 +85,7 @@ pub async fn joining_roles(
         id: String,
         name: String,
     }
-    let roles = serde_json::to_string(role_ids).map_err(crate::error::ApiError::internal)?;
-    let people = serde_json::to_string(user_ids).map_err(crate::error::ApiError::internal)?;
+    let (roles, people) = (super::json_ids(role_ids), super::json_ids(user_ids));
     let invited = query!(
         db,
         "SELECT DISTINCT c.id, c.name FROM connection_roles cr JOIN connections c ON c.id = cr.connection_id

@@ -66,7 +66,7 @@ pub async fn unknown_ids(db: &D1Database, table: IdTable, ids: &[String]) -> Api
         IdTable::Roles => "SELECT value AS id FROM json_each(?1) WHERE value IN (SELECT id FROM roles)",
         IdTable::Users => "SELECT value AS id FROM json_each(?1) WHERE value IN (SELECT id FROM users)",
     };
-    let ids_json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    let ids_json = super::json_ids(ids);
     let known: Vec<String> =
         query!(db, sql, ids_json)?.all().await?.results::<IdRow>()?.into_iter().map(|r| r.id).collect();
     Ok(ids.iter().filter(|id| !known.contains(id)).cloned().collect())

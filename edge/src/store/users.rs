@@ -174,7 +174,7 @@ pub async fn other_active_admins(db: &D1Database, except: &str) -> ApiResult<i64
 
 /// Whether any of these people is active.
 pub async fn any_active(db: &D1Database, ids: &[String]) -> ApiResult<bool> {
-    let ids = serde_json::to_string(ids).map_err(crate::error::ApiError::internal)?;
+    let ids = super::json_ids(ids);
     let found = query!(
         db,
         "SELECT 1 AS ok FROM users WHERE active = 1 AND id IN (SELECT value FROM json_each(?1)) LIMIT 1",
