@@ -3,6 +3,7 @@
 //! tested with plain `cargo test`.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod address;
 pub mod api;
 pub mod api_key;
 pub mod connection;
