@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::endpoint::{self, EndpointError};
+use crate::endpoint::{self, EndpointPolicy};
 use crate::provider::{self, Provider, ProviderKind};
 use crate::scope;
 use crate::validate::{self, DESCRIPTION_MAX_CHARS, FieldError};
@@ -179,8 +179,12 @@ pub const SCOPE_MAX_CHARS: usize = 512;
 pub const SCOPES_MAX: usize = 50;
 
 /// Check a whole connection. `secret_on_file` says whether a secret is stored already (edits
-/// may leave the secret out).
-pub fn validate(input: &ConnectionInput, secret_on_file: bool) -> Result<ValidConnection, FieldError> {
+/// may leave the secret out); `policy` says which hosts its URLs may name.
+pub fn validate(
+    input: &ConnectionInput,
+    secret_on_file: bool,
+    policy: EndpointPolicy,
+) -> Result<ValidConnection, FieldError> {
     let kind = ProviderKind::parse(&input.provider)
         .ok_or_else(|| FieldError::new("provider", "unknown_provider", "Choose a provider type."))?;
     let provider = kind.provider();
@@ -192,11 +196,11 @@ pub fn validate(input: &ConnectionInput, secret_on_file: bool) -> Result<ValidCo
     let placeholders = placeholders(&input.placeholders)?;
     let pairs: Vec<(String, String)> = placeholders.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     let authorization_url = if grant_type.uses_consent() {
-        endpoint("authorization_url", &provider::fill(&input.authorization_url, &pairs))?
+        endpoint("authorization_url", &provider::fill(&input.authorization_url, &pairs), policy)?
     } else {
         String::new()
     };
-    let token_url = endpoint("token_url", &provider::fill(&input.token_url, &pairs))?;
+    let token_url = endpoint("token_url", &provider::fill(&input.token_url, &pairs), policy)?;
     let scopes = scopes(&input.scopes, &pairs)?;
     let client_auth_method = match input.client_auth_method.as_deref().filter(|m| !m.is_empty()) {
         None => provider.default_auth_method,
@@ -274,7 +278,7 @@ fn placeholders(given: &BTreeMap<String, String>) -> Result<BTreeMap<String, Str
     Ok(out)
 }
 
-fn endpoint(field: &str, value: &str) -> Result<String, FieldError> {
+fn endpoint(field: &str, value: &str, policy: EndpointPolicy) -> Result<String, FieldError> {
     let value = value.trim();
     if value.is_empty() {
         return Err(FieldError::new(field, "required", "This URL is required."));
@@ -282,19 +286,7 @@ fn endpoint(field: &str, value: &str) -> Result<String, FieldError> {
     if let Some(p) = provider::unfilled(value) {
         return Err(FieldError::new(field, "placeholder_unfilled", format!("Fill in {} ({}).", p.label, p.token)));
     }
-    endpoint::normalise(value).map_err(|e| match e {
-        EndpointError::Invalid => FieldError::new(
-            field,
-            "invalid_url",
-            "Enter a full URL (https://…) in plain ASCII: internationalised host names in their xn-- form.",
-        ),
-        EndpointError::Insecure => {
-            FieldError::new(field, "insecure_url", "Use https (plain http only for localhost and 127.0.0.1).")
-        }
-        EndpointError::FragmentOrCredentials => {
-            FieldError::new(field, "invalid_url", "The URL must not carry a #fragment or credentials.")
-        }
-    })
+    endpoint::normalise(value, policy).map_err(|e| e.field_error(field, policy))
 }
 
 fn scopes(items: &[String], pairs: &[(String, String)]) -> Result<Vec<String>, FieldError> {
@@ -333,6 +325,7 @@ pub fn credentials_changed(before: &ValidConnection, after: &ValidConnection) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use EndpointPolicy::*;
 
     fn salesforce() -> ConnectionInput {
         ConnectionInput {
@@ -353,7 +346,7 @@ mod tests {
 
     #[test]
     fn salesforce_with_its_instance_is_valid_and_filled() {
-        let valid = validate(&salesforce(), false).unwrap();
+        let valid = validate(&salesforce(), false, PublicOnly).unwrap();
         assert_eq!(valid.authorization_url, "https://acme.my.salesforce.com/services/oauth2/authorize");
         assert_eq!(valid.token_url, "https://acme.my.salesforce.com/services/oauth2/token");
         assert_eq!(valid.scopes, vec!["api", "refresh_token", "offline_access"]);
@@ -365,7 +358,7 @@ mod tests {
     fn an_unfilled_placeholder_points_at_its_url() {
         let mut input = salesforce();
         input.placeholders.clear();
-        let error = validate(&input, false).unwrap_err();
+        let error = validate(&input, false, PublicOnly).unwrap_err();
         assert_eq!((error.field.as_str(), error.code.as_str()), ("authorization_url", "placeholder_unfilled"));
         assert!(error.message.contains("Instance name"));
     }
@@ -374,7 +367,7 @@ mod tests {
     fn placeholder_values_cannot_inject_a_path() {
         let mut input = salesforce();
         input.placeholders.insert("yourinstance".into(), "evil.com/x?".into());
-        assert_eq!(validate(&input, false).unwrap_err().field, "placeholders.yourinstance");
+        assert_eq!(validate(&input, false, PublicOnly).unwrap_err().field, "placeholders.yourinstance");
     }
 
     #[test]
@@ -395,11 +388,11 @@ mod tests {
             ]),
             ..Default::default()
         };
-        let valid = validate(&input, false).unwrap();
+        let valid = validate(&input, false, PublicOnly).unwrap();
         assert_eq!(valid.scopes[0], "https://contoso.sharepoint.com/AllSites.Manage");
         let mut missing = input.clone();
         missing.placeholders.remove("domain-name");
-        assert_eq!(validate(&missing, false).unwrap_err().field, "scopes");
+        assert_eq!(validate(&missing, false, PublicOnly).unwrap_err().field, "scopes");
     }
 
     #[test]
@@ -415,32 +408,45 @@ mod tests {
             token_url: p.token_url.into(),
             ..Default::default()
         };
-        let error = validate(&input, false).unwrap_err();
+        let error = validate(&input, false, PublicOnly).unwrap_err();
         assert_eq!((error.field.as_str(), error.code.as_str()), ("grant_type", "pkce_unsupported"));
         input.grant_type = "authorization_code".into();
-        assert!(validate(&input, false).is_ok());
+        assert!(validate(&input, false, PublicOnly).is_ok());
     }
 
     #[test]
-    fn urls_must_be_https_except_on_loopback() {
+    fn urls_must_be_https_and_public() {
         let mut input = salesforce();
         input.provider = "custom".into();
         input.token_url = "http://idp.example.com/token".into();
-        assert_eq!(validate(&input, false).unwrap_err().code, "insecure_url");
-        input.token_url = "http://127.0.0.1:9000/token".into();
-        input.authorization_url = "http://localhost:9000/auth".into();
-        assert!(validate(&input, false).is_ok());
+        assert_eq!(validate(&input, false, PublicOnly).unwrap_err().code, "insecure_url");
+        input.token_url = "https://169.254.169.254/latest/meta-data/".into();
+        let error = validate(&input, false, PublicOnly).unwrap_err();
+        assert_eq!((error.field.as_str(), error.code.as_str()), ("token_url", "not_public_url"));
         input.token_url = "not a url".into();
-        assert_eq!(validate(&input, false).unwrap_err().code, "invalid_url");
+        assert_eq!(validate(&input, false, PublicOnly).unwrap_err().code, "invalid_url");
         input.token_url = "https://idp.example.com/token#x".into();
-        assert_eq!(validate(&input, false).unwrap_err().code, "invalid_url");
+        assert_eq!(validate(&input, false, PublicOnly).unwrap_err().code, "invalid_url");
         input.token_url = "https://user:pw@idp.example.com/token".into();
-        assert_eq!(validate(&input, false).unwrap_err().code, "invalid_url");
+        assert_eq!(validate(&input, false, PublicOnly).unwrap_err().code, "invalid_url");
         input.token_url = String::new();
         assert_eq!(
-            validate(&input, false).unwrap_err(),
+            validate(&input, false, PublicOnly).unwrap_err(),
             FieldError::new("token_url", "required", "This URL is required.")
         );
+    }
+
+    #[test]
+    fn loopback_over_http_only_with_the_dev_opt_in() {
+        let mut input = salesforce();
+        input.provider = "custom".into();
+        input.token_url = "http://127.0.0.1:9000/token".into();
+        input.authorization_url = "http://localhost:9000/auth".into();
+        assert!(validate(&input, false, AllowPrivate).is_ok());
+        let error = validate(&input, false, PublicOnly).unwrap_err();
+        assert_eq!((error.field.as_str(), error.code.as_str()), ("authorization_url", "not_public_url"));
+        input.token_url = "http://10.0.0.5/token".into();
+        assert_eq!(validate(&input, false, AllowPrivate).unwrap_err().code, "insecure_url");
     }
 
     #[test]
@@ -455,21 +461,21 @@ mod tests {
             token_url: "https://idp.example.com/token".into(),
             ..Default::default()
         };
-        assert_eq!(validate(&input, false).unwrap().authorization_url, "");
+        assert_eq!(validate(&input, false, PublicOnly).unwrap().authorization_url, "");
     }
 
     #[test]
     fn secrets_are_required_unless_pkce_or_on_file() {
         let mut input = salesforce();
         input.client_secret = None;
-        assert!(validate(&input, false).is_ok(), "PKCE may be a public client");
+        assert!(validate(&input, false, PublicOnly).is_ok(), "PKCE may be a public client");
         input.grant_type = "authorization_code".into();
-        assert_eq!(validate(&input, false).unwrap_err().field, "client_secret");
-        assert!(validate(&input, true).is_ok(), "an edit keeps the stored secret");
+        assert_eq!(validate(&input, false, PublicOnly).unwrap_err().field, "client_secret");
+        assert!(validate(&input, true, PublicOnly).is_ok(), "an edit keeps the stored secret");
         input.client_secret = Some("   ".into());
-        assert_eq!(validate(&input, false).unwrap_err().field, "client_secret");
+        assert_eq!(validate(&input, false, PublicOnly).unwrap_err().field, "client_secret");
         input.client_secret = Some("x".repeat(CLIENT_SECRET_MAX + 1));
-        assert_eq!(validate(&input, false).unwrap_err().code, "too_long");
+        assert_eq!(validate(&input, false, PublicOnly).unwrap_err().code, "too_long");
     }
 
     #[test]
@@ -486,11 +492,11 @@ mod tests {
         for (break_it, field) in cases {
             let mut input = salesforce();
             break_it(&mut input);
-            assert_eq!(validate(&input, false).unwrap_err().field, field);
+            assert_eq!(validate(&input, false, PublicOnly).unwrap_err().field, field);
         }
         let mut many = salesforce();
         many.scopes = (0..=SCOPES_MAX).map(|i| format!("s{i}")).collect();
-        assert_eq!(validate(&many, false).unwrap_err().code, "too_many");
+        assert_eq!(validate(&many, false, PublicOnly).unwrap_err().code, "too_many");
     }
 
     #[test]
@@ -507,7 +513,7 @@ mod tests {
 
     #[test]
     fn credential_changes_are_detected() {
-        let before = validate(&salesforce(), false).unwrap();
+        let before = validate(&salesforce(), false, PublicOnly).unwrap();
         let mut same = before.clone();
         same.client_secret = None;
         same.description = "other words".into();
