@@ -1,8 +1,10 @@
-//! URL rules: where the product lives and the callback URL derived from it.
+//! URL rules: where the product lives and the callback URL derived from it. URLs the product
+//! calls out to (token, discovery, revocation…) follow `endpoint::normalise` instead.
 
 use url::Url;
 
 use crate::CALLBACK_PATH;
+use crate::address::{self, HostClass};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UrlError {
@@ -34,7 +36,9 @@ pub fn callback_url(origin: &Url) -> Url {
     url
 }
 
-/// https everywhere, plain http only for loopback hosts (local development and tests).
+/// https everywhere, plain http only for loopback hosts (local development and tests). This is the
+/// rule for the product's own origin, whose host may be private; it does not say a URL may be
+/// called: outbound URLs go through `endpoint::normalise` with the deployment's policy.
 pub fn require_secure(url: &Url) -> Result<(), UrlError> {
     match url.scheme() {
         "https" => Ok(()),
@@ -55,13 +59,15 @@ pub fn issuer_matches(iss: &str, token_url: &str) -> bool {
         && (token.path() == base || token.path().starts_with(&format!("{base}/")))
 }
 
+/// The same loopback decision as for outbound URLs, on the host `url` parsed.
 fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
+    let class = match url.host() {
+        Some(url::Host::Domain(name)) => address::classify_host(name),
+        Some(url::Host::Ipv4(ip)) => address::classify_ip(ip.into()),
+        Some(url::Host::Ipv6(ip)) => address::classify_ip(ip.into()),
+        None => return false,
+    };
+    class == HostClass::Loopback
 }
 
 #[cfg(test)]
@@ -92,6 +98,22 @@ mod tests {
         assert_eq!(public_origin(Some("http://10.0.0.1/"), "https://a.example/"), Err(UrlError::InsecureScheme));
         assert!(public_origin(None, "http://localhost:3000/").is_ok());
         assert!(public_origin(None, "http://[::1]:3000/").is_ok());
+    }
+
+    /// The loopback decision is the one outbound URLs get: on the parsed host, `localhost.`
+    /// included, a name that merely starts with `127.` excluded.
+    #[test]
+    fn loopback_is_the_address_rule() {
+        for origin in
+            ["http://localhost.:3000/", "http://127.9.9.9/", "http://[0:0:0:0:0:0:0:1]/", "http://2130706433/"]
+        {
+            assert!(public_origin(None, origin).is_ok(), "{origin}");
+        }
+        for origin in
+            ["http://127.attacker.example/", "http://app.localhost/", "http://[::ffff:127.0.0.1]/", "http://0.0.0.0/"]
+        {
+            assert_eq!(public_origin(None, origin), Err(UrlError::InsecureScheme), "{origin}");
+        }
     }
 
     #[test]
