@@ -15,6 +15,9 @@ pub struct ConfigResponse {
     pub version: String,
     /// The redirect URI to register at every provider.
     pub callback_url: String,
+    /// Where endpoint URLs may point here (the wizard applies the worker's rule).
+    #[serde(default)]
+    pub endpoint_policy: crate::endpoint::EndpointPolicy,
 }
 
 /// `GET /api/v1/_test/discovery` (test builds only): what the worker read from an issuer's

@@ -82,11 +82,14 @@ pub struct ErrorBody {
     /// The offending field, when one field is wrong.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// With `field`: the field rule's own stable code (`secret_required`, `insecure_url`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl ErrorResponse {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ErrorResponse { error: ErrorBody { code, message: message.into(), field: None } }
+        ErrorResponse { error: ErrorBody { code, message: message.into(), field: None, reason: None } }
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {

@@ -7,6 +7,7 @@ pub mod address;
 pub mod api;
 pub mod api_key;
 pub mod connection;
+pub mod connection_edit;
 pub mod endpoint;
 pub mod error;
 pub mod notification;

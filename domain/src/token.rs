@@ -47,6 +47,40 @@ pub fn needs_refresh(expires_at: Option<i64>, now: i64, min_valid: i64) -> bool 
     expires_at.is_some_and(|at| at - now < min_valid)
 }
 
+/// At most one refresh per token per this many seconds, however it is asked for
+/// (`force_refresh`, or a `min_valid_seconds` above the token's life): one bot must not burn the
+/// provider's rate limit or churn a rotating refresh token for everyone.
+pub const MIN_REFRESH_INTERVAL_SECONDS: i64 = 30;
+
+/// What a vault does with the token it holds for one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renewal {
+    /// Valid long enough: hand it out.
+    Serve,
+    /// Refresh first (one refresh for every caller waiting).
+    Refresh,
+    /// A refresh was asked for, but one ran within the interval and the token is still valid:
+    /// hand out that fresh token instead.
+    Braked,
+}
+
+/// Decide a call. `last_attempt_at` is when this token was last refreshed (or a refresh was
+/// tried). An expired token is always refreshed: the brake never leaves a caller without one.
+pub fn renewal(
+    expires_at: Option<i64>,
+    last_attempt_at: Option<i64>,
+    now: i64,
+    min_valid: i64,
+    force: bool,
+    interval: i64,
+) -> Renewal {
+    if !force && !needs_refresh(expires_at, now, min_valid) {
+        return Renewal::Serve;
+    }
+    let recent = last_attempt_at.is_some_and(|at| now - at < interval);
+    if recent && still_valid(expires_at, now) { Renewal::Braked } else { Renewal::Refresh }
+}
+
 /// Whether the token can still be used at all (the last good token while a refresh fails).
 pub fn still_valid(expires_at: Option<i64>, now: i64) -> bool {
     expires_at.is_none_or(|at| at > now)
@@ -162,5 +196,31 @@ mod tests {
     fn backoff_grows() {
         assert_eq!((backoff_ms(1), backoff_ms(2), backoff_ms(3), backoff_ms(4)), (0, 200, 400, 800));
         assert!(backoff_ms(100) <= 200 * 64);
+    }
+
+    #[test]
+    fn refreshes_are_braked_while_the_token_is_fresh() {
+        let (now, i) = (1_000_000, MIN_REFRESH_INTERVAL_SECONDS);
+        let expires = Some(now + 3600);
+        assert_eq!(renewal(expires, None, now, 60, false, i), Renewal::Serve);
+        assert_eq!(renewal(expires, None, now, 60, true, i), Renewal::Refresh);
+        assert_eq!(renewal(expires, Some(now - 5), now, 60, true, i), Renewal::Braked);
+        assert_eq!(renewal(expires, Some(now - i), now, 60, true, i), Renewal::Refresh);
+        // A min_valid_seconds above the token's life is a refresh request like any other.
+        assert_eq!(renewal(Some(now + 100), Some(now - 5), now, 600, false, i), Renewal::Braked);
+        assert_eq!(renewal(Some(now + 100), Some(now - 31), now, 600, false, i), Renewal::Refresh);
+    }
+
+    #[test]
+    fn an_expired_token_is_refreshed_whatever_the_brake_says() {
+        let now = 1_000_000;
+        assert_eq!(renewal(Some(now - 1), Some(now - 1), now, 60, false, 30), Renewal::Refresh);
+        assert_eq!(renewal(Some(now), Some(now - 1), now, 0, true, 30), Renewal::Refresh);
+    }
+
+    #[test]
+    fn no_interval_means_no_brake() {
+        let now = 1_000_000;
+        assert_eq!(renewal(Some(now + 3600), Some(now), now, 60, true, 0), Renewal::Refresh);
     }
 }

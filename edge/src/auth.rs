@@ -174,6 +174,13 @@ async fn session_principal(db: &D1Database, id_hash: String, row: sessions::Sess
     Ok(Principal { user_id: row.user_id, grants: grants_of(&row.roles), via: Via::Session { id_hash } })
 }
 
+/// The caller by browser session only (a bearer key is not looked at): for the OAuth callback,
+/// which a browser reaches by a top-level redirect.
+pub async fn require_session(req: &Request, db: &D1Database) -> ApiResult<Principal> {
+    let id = session_id(req)?.ok_or_else(unauthenticated)?;
+    by_session(db, &id).await
+}
+
 /// The session id from the cookie header: 64 lower-case hex characters, or nothing.
 pub fn session_id(req: &Request) -> ApiResult<Option<String>> {
     let Some(header) = req.headers().get("cookie")? else { return Ok(None) };

@@ -8,6 +8,13 @@ use crate::error::ApiResult;
 use crate::store::{self, tokens};
 use crate::{clock, vault};
 
+/// Everything the schedule does: owed object resets first (revocation is at-least-once), then
+/// renewals. Returns (tokens renewed, resets acknowledged).
+pub async fn run(env: &Env) -> ApiResult<(usize, usize)> {
+    let resets = crate::revocation::retry_pending(env, &store::database(env)?).await?;
+    Ok((refresh_expiring(env).await?, resets))
+}
+
 /// Renew tokens expiring within this many seconds.
 pub const WINDOW_SECONDS: i64 = 15 * 60;
 

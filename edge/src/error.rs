@@ -40,7 +40,9 @@ impl ApiError {
     }
 
     pub fn from_field(error: domain::validate::FieldError) -> Self {
-        ApiError { body: ErrorResponse::new(ErrorCode::ValidationFailed, error.message).with_field(error.field) }
+        let mut body = ErrorResponse::new(ErrorCode::ValidationFailed, error.message).with_field(error.field);
+        body.error.reason = Some(error.code);
+        ApiError { body }
     }
 
     pub fn message(&self) -> &str {

@@ -12,9 +12,10 @@ use serde::{Deserialize, Serialize};
 use worker::{D1Database, DurableObject, Env, Request, Response, State, durable_object};
 
 use crate::error::{ApiError, ApiResult};
+use crate::revocation;
 use crate::rpc::{self, Reply, error_reply, json_reply};
 use crate::store::{self, access, api_keys};
-use crate::{auth, clock, rpc_export};
+use crate::{auth, clock, rpc_export, settings};
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct GateRequest {
@@ -36,6 +37,9 @@ struct Known {
     key_id: String,
     user_id: String,
     usable: HashMap<String, String>,
+    /// When this was read from D1: trusted for `settings::access_memory` at most, so a reset
+    /// that never arrived cannot keep old access alive beyond that bound.
+    held_since: i64,
 }
 
 #[durable_object]
@@ -84,6 +88,11 @@ impl KeyGate {
         // Read from D1 only when not in memory. A reset that arrives while we read may have
         // replaced what we read (a revoked key, a withdrawn invite): then we read again.
         let mut attempts = 0;
+        let bound = settings::access_memory(&self.env);
+        let now = clock::now();
+        if self.known.borrow().as_ref().is_some_and(|k| now - k.held_since >= bound) {
+            self.known.replace(None);
+        }
         while self.known.borrow().is_none() {
             attempts += 1;
             if attempts > 3 {
@@ -121,7 +130,7 @@ async fn load(db: &D1Database, key_hash: &str) -> ApiResult<Known> {
         return Err(auth::unauthenticated());
     }
     let usable = access::usable_connections(db, &row.user_id).await?.into_iter().collect();
-    Ok(Known { key_id: row.id, user_id: row.user_id, usable })
+    Ok(Known { key_id: row.id, user_id: row.user_id, usable, held_since: clock::now() })
 }
 
 /// Ask the gate of this key (the SHA-256 hex of the presented key).
@@ -134,10 +143,9 @@ pub async fn check(env: &Env, ask: &GateRequest) -> ApiResult<GateAnswer> {
     Err(ApiError::from_reply(reply.status, &reply.body))
 }
 
-/// Make the gate of one key read D1 again on its next call.
-pub async fn forget_key(env: &Env, key_hash: &str) -> ApiResult<()> {
-    rpc::call(env, "KEY_GATE", key_hash, "reset", "").await?;
-    Ok(())
+/// Make the gate of one key read D1 again on its next call (at least once: see `revocation`).
+pub async fn forget_key(env: &Env, db: &D1Database, key_hash: &str) -> ApiResult<()> {
+    revocation::reset_object(env, db, revocation::Object::gate(key_hash)).await
 }
 
 /// After a change that may alter what these people may use (their roles, their keys, their
@@ -148,7 +156,7 @@ pub async fn forget_users(env: &Env, db: &D1Database, user_ids: &[String], revok
         return Ok(());
     }
     let hashes = api_keys::hashes_of_users(db, user_ids, revoked_since).await?;
-    let resets = hashes.iter().map(|h| forget_key(env, h));
+    let resets = hashes.iter().map(|h| forget_key(env, db, h));
     for result in futures_util::future::join_all(resets).await {
         result?;
     }

@@ -28,8 +28,8 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    match cron::refresh_expiring(&env).await {
-        Ok(n) => worker::console_log!("cron: renewed {n} tokens"),
+    match cron::run(&env).await {
+        Ok((renewed, resets)) => worker::console_log!("cron: renewed {renewed} tokens, {resets} owed resets done"),
         Err(e) => worker::console_error!("cron failed: {:?}", e.code()),
     }
 }

@@ -45,3 +45,36 @@ pub fn provider_timeout(env: &Env) -> std::time::Duration {
     let ms = env.var("PROVIDER_TIMEOUT_MS").ok().and_then(|v| v.to_string().parse::<u64>().ok()).filter(|m| *m > 0);
     ms.map_or(crate::oauth::http::DEFAULT_TIMEOUT, std::time::Duration::from_millis)
 }
+
+/// Where stored and fetched URLs may point: public https hosts only, unless the deployment opts
+/// in to private and loopback addresses with `ALLOW_PRIVATE_ENDPOINTS=1` (`cargo xtask dev` and
+/// the tests do, for a local authorization server; `wrangler.toml` never does).
+pub fn endpoint_policy(env: &Env) -> domain::endpoint::EndpointPolicy {
+    if env.var("ALLOW_PRIVATE_ENDPOINTS").is_ok_and(|v| v.to_string() == "1") {
+        domain::endpoint::EndpointPolicy::AllowPrivate
+    } else {
+        domain::endpoint::EndpointPolicy::PublicOnly
+    }
+}
+
+/// At most one refresh per token per this many seconds (`REFRESH_MIN_INTERVAL_SECONDS`, default
+/// `domain::token::MIN_REFRESH_INTERVAL_SECONDS`; tests that rotate on purpose set 0).
+pub fn refresh_interval(env: &Env) -> i64 {
+    seconds_var(env, "REFRESH_MIN_INTERVAL_SECONDS").unwrap_or(domain::token::MIN_REFRESH_INTERVAL_SECONDS)
+}
+
+/// How long a Durable Object trusts what it read about access (a key's owner and usable
+/// connections, a vault's token) before it reads D1 again, even if every reset was lost.
+pub const ACCESS_MEMORY_SECONDS: i64 = 60;
+
+/// `ACCESS_MEMORY_SECONDS` (tests shorten it), at most the default.
+pub fn access_memory(env: &Env) -> i64 {
+    seconds_var(env, "ACCESS_MEMORY_SECONDS")
+        .filter(|s| *s > 0)
+        .unwrap_or(ACCESS_MEMORY_SECONDS)
+        .min(ACCESS_MEMORY_SECONDS)
+}
+
+fn seconds_var(env: &Env, name: &str) -> Option<i64> {
+    env.var(name).ok().and_then(|v| v.to_string().parse::<i64>().ok()).filter(|s| *s >= 0)
+}

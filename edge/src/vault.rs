@@ -10,7 +10,7 @@ use std::rc::Rc;
 use domain::connection::{ConnectionStatus, GrantType, StatusEvent, next_status};
 use domain::error::{ErrorCode, ErrorResponse};
 use domain::notification::NotificationKind;
-use domain::token::{self, TokenKind};
+use domain::token::{self, Renewal, TokenKind};
 use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -48,6 +48,12 @@ struct Cached {
     instance_url: Option<String>,
     expires_at: Option<i64>,
     needs_reauth: bool,
+    /// The token endpoint that issued the set: the refresh token is sent there or nowhere.
+    token_url: Option<String>,
+    /// When a refresh last ran (or was tried): the brake of `domain::token::renewal`.
+    last_attempt_at: Option<i64>,
+    /// When this copy was read from D1 or made: memory is trusted for a bounded time only.
+    held_since: i64,
 }
 
 impl Cached {
@@ -60,6 +66,9 @@ impl Cached {
             instance_url: None,
             expires_at: None,
             needs_reauth: false,
+            token_url: None,
+            last_attempt_at: None,
+            held_since: 0,
         }
     }
 
@@ -111,7 +120,13 @@ impl VaultFailure {
     }
 }
 
-type Renewal = Shared<LocalBoxFuture<'static, Result<Cached, VaultFailure>>>;
+type InFlight = Shared<LocalBoxFuture<'static, Result<Cached, VaultFailure>>>;
+
+/// What one call got: the token, and whether a refresh made it (for the audit of forced ones).
+struct Served {
+    token: Cached,
+    refreshed: bool,
+}
 
 #[durable_object]
 pub struct TokenVault {
@@ -122,7 +137,7 @@ pub struct TokenVault {
     generation: Cell<u64>,
     /// Shared with the renewal future, which stores the fresh token before anyone wakes.
     cached: Rc<RefCell<Option<Cached>>>,
-    renewal: Rc<RefCell<Option<Renewal>>>,
+    renewal: Rc<RefCell<Option<InFlight>>>,
 }
 
 impl DurableObject for TokenVault {
@@ -176,49 +191,79 @@ impl TokenVault {
     }
 
     async fn issue(&self, ask: &VaultRequest) -> Reply {
-        let reply = match self.token(ask).await {
-            Ok(cached) => json_reply(200, &cached.response()),
+        let (reply, refreshed) = match self.token(ask).await {
+            Ok(served) => (json_reply(200, &served.token.response()), served.refreshed),
             Err(failure) => {
                 if let VaultFailure::Internal(detail) | VaultFailure::Unavailable(detail) = &failure {
                     worker::console_error!("vault {}: {detail}", ask.connection_id);
                 }
                 let body = failure.error();
-                json_reply(body.error.code.status(), &body)
+                (json_reply(body.error.code.status(), &body), false)
             }
         };
         if let Some(actor) = ask.actor.clone() {
-            let issue = Occurrence {
-                actor,
+            let mut occurrences = vec![Occurrence {
+                actor: actor.clone(),
                 action: "token.issue",
                 target: ("connection", ask.connection_id.clone()),
                 success: reply.status == 200,
                 detail: json!({"token_type": ask.kind, "status": reply.status}),
-            };
+            }];
+            // Forced refreshes are audited apart, with whether the brake held them back.
+            if ask.force_refresh {
+                occurrences.push(Occurrence {
+                    actor,
+                    action: "token.force_refresh",
+                    target: ("connection", ask.connection_id.clone()),
+                    success: reply.status == 200,
+                    detail: json!({"token_type": ask.kind, "refreshed": refreshed}),
+                });
+            }
             // No token leaves without its issue counted for the audit log.
-            if let Err(e) = self.outbox.count(&self.state, issue).await {
-                return error_reply(&e);
+            for occurrence in occurrences {
+                if let Err(e) = self.outbox.count(&self.state, occurrence).await {
+                    return error_reply(&e);
+                }
             }
         }
         reply
     }
 
-    async fn token(&self, ask: &VaultRequest) -> Result<Cached, VaultFailure> {
+    async fn token(&self, ask: &VaultRequest) -> Result<Served, VaultFailure> {
         let now = clock::now();
-        let in_memory = self.cached.borrow().clone();
+        // Memory is trusted for a bounded time: a reset that never arrived (a token dropped or
+        // forgotten behind our back) stops mattering after `access_memory`.
+        let memory_bound = settings::access_memory(&self.env);
+        let in_memory = self.cached.borrow().clone().filter(|c| now - c.held_since < memory_bound);
         let current = match in_memory {
             Some(c) => Some(c),
-            None => self.load_fresh(ask).await?,
+            None => {
+                self.cached.replace(None);
+                self.load_fresh(ask).await?
+            }
         };
         if let Some(c) = &current {
             if c.needs_reauth {
                 return Err(VaultFailure::Reauth("stored token needs re-authorization".into()));
             }
-            if !ask.force_refresh && !token::needs_refresh(c.expires_at, now, ask.min_valid_seconds) {
-                return Ok(c.clone());
+            let interval = settings::refresh_interval(&self.env);
+            match token::renewal(
+                c.expires_at,
+                c.last_attempt_at,
+                now,
+                ask.min_valid_seconds,
+                ask.force_refresh,
+                interval,
+            ) {
+                Renewal::Serve => return Ok(Served { token: c.clone(), refreshed: false }),
+                Renewal::Braked => return Ok(Served { token: c.clone(), refreshed: false }),
+                Renewal::Refresh => {}
             }
+            // Tried now, whatever comes of it: the brake counts attempts, not successes.
+            self.cached.replace(Some(Cached { last_attempt_at: Some(now), ..c.clone() }));
         }
         match self.renew(ask, current.clone()).await {
-            Ok(fresh) => Ok(fresh),
+            Ok(fresh) => Ok(Served { token: fresh, refreshed: true }),
             Err(VaultFailure::Reauth(m)) => {
                 if let Some(c) = current {
                     self.cached.replace(Some(Cached { needs_reauth: true, ..c }));
@@ -227,7 +272,7 @@ impl TokenVault {
             }
             // The last good token is still served while it is valid.
             Err(VaultFailure::Unavailable(m)) => match current {
-                Some(c) if token::still_valid(c.expires_at, now) => Ok(c),
+                Some(c) if token::still_valid(c.expires_at, now) => Ok(Served { token: c, refreshed: false }),
                 _ => Err(VaultFailure::Unavailable(m)),
             },
             Err(other) => Err(other),
@@ -298,6 +343,9 @@ async fn load(env: &Env, ask: &VaultRequest) -> Result<Option<Cached>, VaultFail
         instance_url: row.instance_url,
         expires_at: row.expires_at,
         needs_reauth: row.status == "needs_reauth",
+        token_url: row.token_url,
+        last_attempt_at: row.last_refresh_at,
+        held_since: clock::now(),
     }))
 }
 
@@ -321,7 +369,16 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
                 Some(_) => Err(VaultFailure::Reauth("no refresh token was issued".into())),
             };
         };
-        client::refresh(&config, &refresh_token).await
+        // Defence in depth behind the edit rule: a refresh token goes back only to the token
+        // endpoint that issued it, never to one the connection was pointed at later.
+        let issuer = current.as_ref().and_then(|c| c.token_url.as_deref());
+        if issuer == Some(config.token_url.as_str()) {
+            client::refresh(&config, &refresh_token).await
+        } else {
+            Err(ProviderFailure::ReauthRequired(
+                "the saved token was issued by another token endpoint, so it is not sent to this one".into(),
+            ))
+        }
     };
     let now = clock::now();
     match outcome {
@@ -334,7 +391,7 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
                 kind: ask.kind,
                 user_id: ask.user_id.as_deref(),
             };
-            let row = sealed_row(&slot, &set, &sealed, expires_at, true);
+            let row = sealed_row(&slot, &set, &sealed, expires_at, true, &config.token_url);
             tokens::save(&db, &row)?.run().await.map_err(|e| VaultFailure::Internal(e.to_string()))?;
             // What the answer leaves out stays as it was, as in D1 (COALESCE): providers that
             // do not rotate omit the refresh token, Salesforce sends instance_url only at consent.
@@ -347,11 +404,14 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
                 instance_url: set.instance_url.or(before.instance_url),
                 expires_at,
                 needs_reauth: false,
+                token_url: Some(config.token_url.clone()),
+                last_attempt_at: Some(now),
+                held_since: now,
             })
         }
         Err(failure) => {
             let reauth = matches!(failure, ProviderFailure::ReauthRequired(_));
-            let mut batch = vec![tokens::record_failure(&db, &id, reauth, failure.message(), now)?];
+            let mut batch = vec![tokens::record_failure(&db, &id, reauth, failure.public_message(), now)?];
             if reauth && ask.kind == TokenKind::Shared {
                 let status = ConnectionStatus::parse(&connection.status).unwrap_or(ConnectionStatus::Draft);
                 let next = next_status(status, StatusEvent::RefreshRejected);
@@ -388,9 +448,9 @@ pub async fn ask(env: &Env, request: &VaultRequest) -> worker::Result<Reply> {
     rpc::call(env, "TOKEN_VAULT", &id, "token", &serde_json::to_string(request)?).await
 }
 
-pub async fn reset(env: &Env, token_id: &str) -> worker::Result<()> {
-    rpc::call(env, "TOKEN_VAULT", token_id, "reset", "").await?;
-    Ok(())
+/// Make a vault forget its token (at least once: see `revocation`).
+pub async fn reset(env: &Env, db: &worker::D1Database, token_id: &str) -> crate::error::ApiResult<()> {
+    crate::revocation::reset_object(env, db, crate::revocation::Object::vault(token_id)).await
 }
 
 /// After a change that may cut someone's access (invites, memberships, deactivation): delete the
@@ -398,7 +458,7 @@ pub async fn reset(env: &Env, token_id: &str) -> worker::Result<()> {
 /// token call, so this is about not keeping tokens nobody may use.
 pub async fn forget_revoked(env: &Env, db: &worker::D1Database) -> crate::error::ApiResult<()> {
     for id in store::access::sweep_user_tokens(db).await? {
-        reset(env, &id).await?;
+        reset(env, db, &id).await?;
     }
     Ok(())
 }

@@ -31,11 +31,20 @@ export function outcomeOf(html) {
   return JSON.parse(match[1]);
 }
 
-/** Authorize `purpose` as `client` and complete the consent; returns the callback outcome. */
-export async function authorize(client, connectionId, purpose) {
+/**
+ * Authorize `purpose` as `client` and complete the consent; returns the callback outcome.
+ * `withoutIss` plays a provider that sends no RFC 9207 `iss` (for a token URL behind a proxy,
+ * whose origin is not the issuer's).
+ */
+export async function authorize(client, connectionId, purpose, { withoutIss = false } = {}) {
   const started = await client.post(`/api/v1/connections/${connectionId}/authorize`, { purpose });
   if (started.status !== 200) throw new Error(`authorize failed: ${started.status} ${started.text}`);
-  const callback = await consentAtIdp(started.body.authorize_url, client.baseUrl);
+  let callback = await consentAtIdp(started.body.authorize_url, client.baseUrl);
+  if (withoutIss) {
+    const url = new URL(callback, client.baseUrl);
+    url.searchParams.delete('iss');
+    callback = `${url.pathname}${url.search}`;
+  }
   const page = await client.get(callback);
   return { ...outcomeOf(page.text), authorizeUrl: started.body.authorize_url, callback, page };
 }

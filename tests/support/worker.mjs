@@ -51,7 +51,8 @@ export async function startWorker({ vars = {}, port } = {}) {
   fs.mkdirSync(TEST_LOGS, { recursive: true });
   const logPath = path.join(TEST_LOGS, `wrangler-${port}.log`);
   const log = fs.openSync(logPath, 'w');
-  const allVars = { TEST_ROUTES: '1', ENCRYPTION_KEYS: testEncryptionKeys(), ...vars };
+  // The test IdP runs on http://127.0.0.1: the dev opt-in of the outbound URL rule (DESIGN §10).
+  const allVars = { TEST_ROUTES: '1', ALLOW_PRIVATE_ENDPOINTS: '1', ENCRYPTION_KEYS: testEncryptionKeys(), ...vars };
   const args = [
     'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
     '--persist-to', persistTo, '--show-interactive-dev-session=false',

@@ -51,8 +51,8 @@ pub struct ProviderConfig {
     pub scopes: Vec<String>,
     pub auth_method: ClientAuthMethod,
     pub extra_authorize_params: Vec<(String, String)>,
-    /// Deadline of one provider call (`PROVIDER_TIMEOUT_MS`).
-    pub timeout: Duration,
+    /// Deadline of one provider call (`PROVIDER_TIMEOUT_MS`) and where calls may go.
+    pub outbound: http::Outbound,
 }
 
 /// A successful token response, plaintext: sealed before it is stored.
@@ -66,6 +66,10 @@ pub struct TokenSet {
     pub instance_url: Option<String>,
 }
 
+/// What a caller is told when the provider could not be reached or answered no token: the
+/// same words for a closed port, a timeout or a web page, so the answer maps no network.
+pub const UNAVAILABLE: &str = "the provider could not be reached or did not answer with a token; try again later";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProviderFailure {
     /// `invalid_grant`: the grant is gone; a person must consent again.
@@ -77,6 +81,15 @@ pub enum ProviderFailure {
 }
 
 impl ProviderFailure {
+    /// What people may read (stored as a token's `last_error`, shown in the SPA): a network
+    /// failure in the same generic words whatever it was.
+    pub fn public_message(&self) -> &str {
+        match self {
+            ProviderFailure::Unavailable(_) => UNAVAILABLE,
+            other => other.message(),
+        }
+    }
+
     pub fn message(&self) -> &str {
         match self {
             ProviderFailure::ReauthRequired(m) | ProviderFailure::Rejected(m) | ProviderFailure::Unavailable(m) => m,
@@ -140,7 +153,7 @@ pub async fn exchange_code(
     if let Some(v) = verifier {
         request = request.set_pkce_verifier(PkceCodeVerifier::new(v));
     }
-    request.request_async(&|r| http::send_with_timeout(r, config.timeout)).await.map(token_set).map_err(|e| failure(&e))
+    request.request_async(&|r| http::send(r, config.outbound)).await.map(token_set).map_err(|e| failure(&e))
 }
 
 /// Refresh, with bounded retries and backoff for what is worth retrying.
@@ -156,7 +169,7 @@ pub async fn refresh(config: &ProviderConfig, refresh_token: &str) -> Result<Tok
     let result = with_retries(|| async {
         client
             .exchange_refresh_token(&token)
-            .request_async(&|r| http::send_with_timeout(r, config.timeout))
+            .request_async(&|r| http::send(r, config.outbound))
             .await
             .map(token_set)
             .map_err(|e| {
@@ -183,7 +196,7 @@ pub async fn client_credentials(config: &ProviderConfig) -> Result<TokenSet, Pro
         client
             .exchange_client_credentials()
             .add_scopes(config.scopes.iter().map(|s| Scope::new(s.clone())))
-            .request_async(&|r| http::send_with_timeout(r, config.timeout))
+            .request_async(&|r| http::send(r, config.outbound))
             .await
             .map(token_set)
             .map_err(|e| failure(&e))

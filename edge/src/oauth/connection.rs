@@ -39,7 +39,10 @@ pub fn provider_config(row: &ConnectionRow, ring: &KeyRing, env: &worker::Env) -
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
-        timeout: crate::settings::provider_timeout(env),
+        outbound: super::http::Outbound {
+            timeout: crate::settings::provider_timeout(env),
+            policy: crate::settings::endpoint_policy(env),
+        },
     })
 }
 
@@ -97,6 +100,7 @@ pub fn sealed_row<'a>(
     sealed: &'a Sealed,
     expires_at: Option<i64>,
     refreshed: bool,
+    token_url: &'a str,
 ) -> SealedToken<'a> {
     SealedToken {
         id: slot.id,
@@ -111,5 +115,6 @@ pub fn sealed_row<'a>(
         expires_at,
         refreshed,
         now: clock::now(),
+        token_url,
     }
 }

@@ -15,10 +15,9 @@ pub struct DiscoveryDocument {
 }
 
 /// Fetch `{issuer}/.well-known/openid-configuration` and check it names the same issuer.
-pub async fn fetch(issuer: &str) -> ApiResult<DiscoveryDocument> {
-    let issuer_url =
-        url::Url::parse(issuer).map_err(|_| ApiError::validation("issuer", "issuer must be an absolute URL"))?;
-    domain::url::require_secure(&issuer_url).map_err(|e| ApiError::validation("issuer", e.to_string()))?;
+pub async fn fetch(issuer: &str, limits: http::Outbound) -> ApiResult<DiscoveryDocument> {
+    domain::endpoint::normalise(issuer, limits.policy)
+        .map_err(|_| ApiError::validation("issuer", "the issuer is not an https URL the product may call"))?;
     let location = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
     let request = Request::builder()
         .method(Method::GET)
@@ -26,9 +25,10 @@ pub async fn fetch(issuer: &str) -> ApiResult<DiscoveryDocument> {
         .header(header::ACCEPT, "application/json")
         .body(Vec::new())
         .map_err(ApiError::internal)?;
-    let response = http::send(request)
-        .await
-        .map_err(|e| ApiError::new(ErrorCode::ProviderUnavailable, format!("discovery failed: {e}")))?;
+    let response = http::send(request, limits).await.map_err(|e| {
+        worker::console_error!("discovery of {issuer}: {e}");
+        ApiError::new(ErrorCode::ProviderUnavailable, super::client::UNAVAILABLE)
+    })?;
     if response.status() != 200 {
         return Err(ApiError::new(
             ErrorCode::ProviderError,

@@ -2,15 +2,30 @@
 //!
 //! Providers are untrusted peers: redirects are never followed (a token endpoint that redirects is
 //! misconfigured or hostile, and following would resend credentials), and every call has a
-//! deadline so a hanging provider cannot hold a request or a vault forever.
+//! deadline so a hanging provider cannot hold a request or a vault forever. Every URL passes the
+//! one outbound URL rule (`domain::endpoint`) right before it is fetched, whatever stored it, and
+//! answers are capped in size.
 
 use futures_util::future::{Either, select};
 use oauth2::{HttpRequest, HttpResponse};
 use std::time::Duration;
+
+use domain::endpoint::EndpointPolicy;
 use worker::{AbortController, Delay, Fetch, Headers, Method, RequestInit, RequestRedirect};
 
 /// How long one provider call may take, body included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The largest answer read from a provider: token responses and discovery documents are a few
+/// KiB; anything near this is not one.
+pub const MAX_RESPONSE_BYTES: usize = 256 * 1024;
+
+/// Where and how long an outbound call may go.
+#[derive(Debug, Clone, Copy)]
+pub struct Outbound {
+    pub timeout: Duration,
+    pub policy: EndpointPolicy,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {
@@ -20,22 +35,32 @@ pub enum HttpError {
     Build(String),
     #[error("network error: {0}")]
     Network(String),
+    #[error("the URL is refused by the outbound URL rule: {0:?}")]
+    Refused(domain::endpoint::EndpointError),
+    #[error("the answer is larger than {MAX_RESPONSE_BYTES} bytes")]
+    TooLarge,
 }
 
-/// Send one request with the default deadline. Matches `oauth2::AsyncHttpClient`.
-pub async fn send(request: HttpRequest) -> Result<HttpResponse, HttpError> {
-    send_with_timeout(request, DEFAULT_TIMEOUT).await
-}
-
-/// The same with a chosen deadline (the OAuth client passes `PROVIDER_TIMEOUT_MS`).
-pub async fn send_with_timeout(request: HttpRequest, timeout: Duration) -> Result<HttpResponse, HttpError> {
+/// Send one request: the URL checked against the outbound rule, no redirect followed, within the
+/// deadline, the answer capped. Matches `oauth2::AsyncHttpClient` once `outbound` is bound.
+pub async fn send(request: HttpRequest, limits: Outbound) -> Result<HttpResponse, HttpError> {
+    let uri = request.uri().to_string();
+    domain::endpoint::normalise(&uri, limits.policy).map_err(HttpError::Refused)?;
+    let timeout = limits.timeout;
     let outbound = to_worker_request(&request)?;
     let controller = AbortController::default();
     let signal = controller.signal();
     let exchange = Box::pin(async move {
         let mut response =
             Fetch::Request(outbound).send_with_signal(&signal).await.map_err(|e| HttpError::Network(e.to_string()))?;
+        let declared = response.headers().get("content-length").ok().flatten().and_then(|l| l.parse::<usize>().ok());
+        if declared.is_some_and(|l| l > MAX_RESPONSE_BYTES) {
+            return Err(HttpError::TooLarge);
+        }
         let body = response.bytes().await.map_err(|e| HttpError::Network(e.to_string()))?;
+        if body.len() > MAX_RESPONSE_BYTES {
+            return Err(HttpError::TooLarge);
+        }
         from_worker_response(&response, body)
     });
     match select(exchange, Box::pin(Delay::from(timeout))).await {

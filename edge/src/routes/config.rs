@@ -14,5 +14,6 @@ pub async fn get(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
         product_name: domain::PRODUCT_NAME.into(),
         version: env!("CARGO_PKG_VERSION").into(),
         callback_url: callback_url(&origin).into(),
+        endpoint_policy: settings::endpoint_policy(&ctx.env),
     })?)
 }

@@ -4,6 +4,8 @@
 
 use domain::api::{ConnectionView, ListResponse};
 use domain::connection::{self, ConnectionInput, ConnectionStatus, StatusEvent, ValidConnection};
+use domain::connection_edit::{EditEffect, effect_of_edit};
+use domain::endpoint::EndpointPolicy;
 use domain::error::ErrorCode;
 use domain::notification::NotificationKind;
 use domain::permission::SystemRole;
@@ -17,8 +19,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::revocation::{self, Departure};
 use crate::store::audit;
 use crate::store::connections::{self as rows, ConnectionRecord, ConnectionRow, ListFilter};
-use crate::store::{self, access, json_list, notifications, roles};
-use crate::{clock, crypto, request};
+use crate::store::{self, access, json_list, notifications, roles, tokens, transactions};
+use crate::{clock, crypto, request, settings};
 
 pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
@@ -58,7 +60,8 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     let db = store::database(&ctx.env)?;
     let me = auth::require_connection_manager(&req, &db).await?;
     let input: ConnectionInput = request::json(&mut req, &ctx.env, Some(&me)).await?;
-    let valid = connection::validate(&input, false).map_err(ApiError::from_field)?;
+    let policy = settings::endpoint_policy(&ctx.env);
+    let valid = connection::validate(&input, false, policy).map_err(ApiError::from_field)?;
     let id = crypto::new_id()?;
     let sealed = seal_secret(&ctx.env, &id, &valid)?;
     let record = ConnectionRecord {
@@ -92,40 +95,57 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     let me = auth::require_connection_manager(&req, &db).await?;
     let patch: serde_json::Value = request::json(&mut req, &ctx.env, Some(&me)).await?;
     let row = find(&db, &ctx).await?;
-    let before = connection::validate(&input_of(&row), true).map_err(ApiError::from_field)?;
+    // The stored connection is read under the permissive rule: it passed the rule in force
+    // when it was saved; the edit itself must pass today's.
+    let before =
+        connection::validate(&input_of(&row), true, EndpointPolicy::AllowPrivate).map_err(ApiError::from_field)?;
     let merged = merge(&row, &patch)?;
-    let after = connection::validate(&merged, row.client_secret.is_some()).map_err(ApiError::from_field)?;
-    let changed = connection::credentials_changed(&before, &after);
+    let policy = settings::endpoint_policy(&ctx.env);
+    let after = connection::validate(&merged, row.client_secret.is_some(), policy).map_err(ApiError::from_field)?;
+    let effect = effect_of_edit(&before, &after, row.client_secret.is_some()).map_err(ApiError::from_field)?;
     let current = ConnectionStatus::parse(&row.status).unwrap_or(ConnectionStatus::Draft);
-    let status = if changed { connection::next_status(current, StatusEvent::CredentialsChanged) } else { current };
+    let now = clock::now();
+    let status = match effect {
+        EditEffect::Unchanged => current,
+        _ => connection::next_status(current, StatusEvent::CredentialsChanged),
+    };
     let sealed = seal_secret(&ctx.env, &row.id, &after)?;
     let record = ConnectionRecord {
         id: &row.id,
         valid: &after,
         sealed_secret: sealed.as_deref(),
         status,
-        tokens_stale: row.tokens_stale != 0 || changed,
-        now: clock::now(),
+        // Dropped tokens cannot be stale; kept ones are once anything they were issued for moved.
+        tokens_stale: match effect {
+            EditEffect::Unchanged => row.tokens_stale != 0,
+            EditEffect::TokensStale => true,
+            EditEffect::Redirected { .. } => false,
+        },
+        now,
     };
     let fields: Vec<&String> = patch.as_object().map(|o| o.keys().collect()).unwrap_or_default();
-    db.batch(vec![
-        rows::save(&db, &record, &me.user_id)?,
-        audit::by(
-            &db,
-            &me,
-            "connection.update",
-            ("connection", &row.id),
-            json!({"fields": fields, "credentials_changed": changed}),
-        )?,
-    ])
-    .await
-    .map_err(|e| {
+    // Read before the batch: who could use it and which tokens it had (the redirect drops them).
+    let departure = Departure::before(&db, &row.id).await?;
+    let mut batch = vec![rows::save(&db, &record, &me.user_id)?];
+    let detail = match &effect {
+        EditEffect::Redirected { fields: moved } => {
+            // Credentials go only where they were entered for: every token issued for the old
+            // destination goes, in the same batch, and so do consents started against it.
+            batch.push(notifications::to_users_of(&db, NotificationKind::ConnectionNeedsReauth, &row.id, &row.name)?);
+            batch.push(tokens::delete_of_connection(&db, &row.id)?);
+            batch.push(transactions::delete_of_connection(&db, &row.id)?);
+            json!({"fields": fields, "credentials_changed": true, "destination_changed": moved,
+                   "tokens_dropped": departure.stored_tokens()})
+        }
+        other => json!({"fields": fields, "credentials_changed": *other != EditEffect::Unchanged}),
+    };
+    batch.push(audit::by(&db, &me, "connection.update", ("connection", &row.id), detail)?);
+    db.batch(batch).await.map_err(|e| {
         store::unique_or_internal(e, ErrorCode::NameTaken, "name", "a connection with this name exists already")
     })?;
-    // The grant type is what the keys' gates remember about a connection.
-    if before.grant_type != after.grant_type {
-        let users = access::users_of_connection(&db, &row.id).await?;
-        revocation::people(&ctx.env, &db, &users, record.now).await?;
+    // The vaults forget the dropped tokens and the gates the old grant type, before we answer.
+    if matches!(effect, EditEffect::Redirected { .. }) {
+        departure.after(&ctx.env, &db, now).await?;
     }
     let row = rows::by_id(&db, &row.id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
     Ok(Response::from_json(&row.view()?)?)

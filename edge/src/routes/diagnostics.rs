@@ -19,7 +19,9 @@ pub async fn discovery(req: Request, ctx: RouteContext<()>) -> ApiResult<Respons
         .find(|(k, _)| k == "issuer")
         .map(|(_, v)| v.into_owned())
         .ok_or_else(|| ApiError::validation("issuer", "issuer is required"))?;
-    let document = oauth::discovery::fetch(&issuer).await?;
+    let limits =
+        oauth::http::Outbound { timeout: oauth::http::DEFAULT_TIMEOUT, policy: settings::endpoint_policy(&ctx.env) };
+    let document = oauth::discovery::fetch(&issuer, limits).await?;
     Ok(Response::from_json(&DiscoveryProbeResponse {
         issuer: document.issuer,
         authorization_endpoint: document.authorization_endpoint,
@@ -34,6 +36,21 @@ pub async fn cron(_req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     if !settings::test_routes_enabled(&ctx.env) {
         return Err(ApiError::not_found("no such endpoint"));
     }
-    let renewed = crate::cron::refresh_expiring(&ctx.env).await?;
-    Ok(Response::from_json(&serde_json::json!({ "renewed": renewed }))?)
+    let (renewed, resets) = crate::cron::run(&ctx.env).await?;
+    Ok(Response::from_json(&serde_json::json!({ "renewed": renewed, "resets_acknowledged": resets }))?)
+}
+
+/// `POST /api/v1/_test/faults {"fail_resets": bool}`: make object resets fail in this isolate,
+/// to prove that a lost reset is retried and that objects forget access after their bound.
+pub async fn faults(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+    if !settings::test_routes_enabled(&ctx.env) {
+        return Err(ApiError::not_found("no such endpoint"));
+    }
+    #[derive(serde::Deserialize)]
+    struct Faults {
+        fail_resets: bool,
+    }
+    let body: Faults = req.json().await.map_err(|e| ApiError::validation("fail_resets", e.to_string()))?;
+    crate::revocation::faults::set_resets_fail(body.fail_resets);
+    Ok(Response::from_json(&serde_json::json!({ "fail_resets": body.fail_resets }))?)
 }

@@ -118,6 +118,25 @@ async fn fail(
     Err(ApiError::new(code, message))
 }
 
+/// Whether the person who started this consent may still finish it, right now.
+async fn still_allowed(
+    req: &Request,
+    db: &worker::D1Database,
+    tx: &transactions::TransactionRow,
+) -> Result<(), &'static str> {
+    let ended = "your session ended or your account changed since this sign-in started: sign in and start again";
+    let me = match auth::require_session(req, db).await {
+        Ok(me) if me.user_id == tx.user_id => me,
+        _ => return Err(ended),
+    };
+    let allowed = match tx.purpose.as_str() {
+        "test" | "shared" => me.grants.can_manage_connections(),
+        "user" => access::is_invited_member(db, &tx.connection_id, &me.user_id).await.unwrap_or(false),
+        _ => false,
+    };
+    if allowed { Ok(()) } else { Err("you are no longer allowed to authorize this connection") }
+}
+
 fn refused(message: &str) -> ApiError {
     ApiError::new(ErrorCode::StateInvalid, message)
 }
@@ -126,17 +145,24 @@ async fn finish(req: &Request, ctx: &RouteContext<()>) -> ApiResult<Outcome> {
     let query = |name: &str| request::query(req, name).ok().flatten().filter(|v| !v.is_empty());
     let state =
         query("state").ok_or_else(|| refused("the provider's answer has no state: start again from the product"))?;
+    let session_hash = auth::session_id(req)?
+        .map(|s| crypto::sha256_hex(s.as_bytes()))
+        .ok_or_else(|| refused("sign in to the product in this browser, then start again"))?;
     let db = store::database(&ctx.env)?;
-    let tx = transactions::consume(&db, &crypto::sha256_hex(state.as_bytes()))
-        .await?
-        .ok_or_else(|| refused("this sign-in link is unknown or was used already: start again from the product"))?;
+    // Consumed only together with the session that started it: without that session nothing is
+    // taken, so a stranger holding someone's callback URL cannot burn their consent.
+    let tx =
+        transactions::consume(&db, &crypto::sha256_hex(state.as_bytes()), &session_hash).await?.ok_or_else(|| {
+            refused("this sign-in link is unknown, was used already, or was started in another browser session")
+        })?;
     let now = clock::now();
     if tx.expires_at < now {
         return Err(refused("this sign-in took too long and expired: start again"));
     }
-    let session = auth::session_id(req)?.map(|s| crypto::sha256_hex(s.as_bytes()));
-    if session.as_deref() != Some(tx.session_hash.as_str()) {
-        return Err(refused("this sign-in was started in another browser session"));
+    // The session must still be alive, its person active and still allowed to do what the
+    // consent is for: sign-out, deactivation or a lost role between start and finish end it.
+    if let Err(why) = still_allowed(req, &db, &tx).await {
+        return fail(&db, &tx, ErrorCode::StateInvalid, why.to_string()).await;
     }
     let actor = Actor { kind: ActorKind::User, id: Some(tx.user_id.clone()) };
     if let Some(error) = query("error") {
@@ -176,7 +202,11 @@ async fn finish(req: &Request, ctx: &RouteContext<()>) -> ApiResult<Outcome> {
     let config = provider_config(&row, &ring, &ctx.env)?;
     let set = match client::exchange_code(&config, &tx.redirect_uri, &code, verifier).await {
         Ok(set) => set,
-        Err(client::ProviderFailure::Unavailable(m)) => return fail(&db, &tx, ErrorCode::ProviderUnavailable, m).await,
+        Err(client::ProviderFailure::Unavailable(detail)) => {
+            // What failed on the network is for the log, not for the browser (trust rules).
+            worker::console_error!("code exchange for {}: {detail}", row.id);
+            return fail(&db, &tx, ErrorCode::ProviderUnavailable, client::UNAVAILABLE.into()).await;
+        }
         Err(f) => {
             return fail(&db, &tx, ErrorCode::ProviderError, format!("the code exchange failed: {}", f.message()))
                 .await;
@@ -194,7 +224,7 @@ async fn finish(req: &Request, ctx: &RouteContext<()>) -> ApiResult<Outcome> {
         let expires_at = Some(token::expires_at(now, set.expires_in, settings::default_token_ttl(&ctx.env)));
         let user_id = (kind == TokenKind::User).then_some(tx.user_id.as_str());
         let slot = TokenSlot { id: token_id, connection_id: &row.id, kind, user_id };
-        batch.push(tokens::save(&db, &sealed_row(&slot, &set, &sealed, expires_at, false))?);
+        batch.push(tokens::save(&db, &sealed_row(&slot, &set, &sealed, expires_at, false, &config.token_url))?);
     }
     batch.push(audit::statement(
         &db,
@@ -208,7 +238,7 @@ async fn finish(req: &Request, ctx: &RouteContext<()>) -> ApiResult<Outcome> {
     )?);
     db.batch(batch).await?;
     if let Some(token_id) = &token_id {
-        vault::reset(&ctx.env, token_id).await?;
+        vault::reset(&ctx.env, &db, token_id).await?;
     }
     let message = match tx.purpose.as_str() {
         "test" => format!("The test of {} succeeded: the provider issued a token (not kept).", row.name),

@@ -13,7 +13,7 @@ use worker::{D1Database, Request, Response, RouteContext};
 use crate::auth::{self, Principal, Via};
 use crate::error::{ApiError, ApiResult};
 use crate::store::audit::{self, Actor, Event};
-use crate::store::{self, sessions, users};
+use crate::store::{self, sessions, transactions, users};
 use crate::{clock, crypto, request};
 
 const WRONG: &str = "the email or the password is wrong";
@@ -110,6 +110,8 @@ pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> 
     if let Some(Principal { via: Via::Session { id_hash }, user_id, .. }) = &principal {
         db.batch(vec![
             sessions::delete(&db, id_hash)?,
+            // A consent started in this session must not finish after sign-out.
+            transactions::delete_of_session(&db, id_hash)?,
             audit::statement(
                 &db,
                 Event {

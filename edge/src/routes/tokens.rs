@@ -121,7 +121,11 @@ pub async fn test(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
                 set.scope.map(|s| format!(" with scope \u{201c}{s}\u{201d}")).unwrap_or_default()
             ),
         ),
-        Err(ProviderFailure::Unavailable(m)) => (false, format!("The provider is unavailable: {m}")),
+        Err(ProviderFailure::Unavailable(detail)) => {
+            // Open, closed or not a token endpoint: the same answer; the detail goes to the log.
+            worker::console_error!("client-credentials test of {}: {detail}", row.id);
+            (false, format!("The test failed: {}.", client::UNAVAILABLE))
+        }
         Err(f) => (false, format!("The provider refused: {}", f.message())),
     };
     let mut batch = Vec::new();
@@ -175,6 +179,6 @@ pub async fn forget_mine(req: Request, ctx: RouteContext<()>) -> ApiResult<Respo
         audit::by(&db, &me, "token.forget", ("connection", id), json!({}))?,
     ])
     .await?;
-    vault::reset(&ctx.env, &token_id).await?;
+    vault::reset(&ctx.env, &db, &token_id).await?;
     Ok(Response::empty()?.with_status(204))
 }

@@ -22,6 +22,8 @@ pub struct TokenRow {
     pub last_refresh_at: Option<i64>,
     pub last_error: Option<String>,
     pub updated_at: i64,
+    /// The token endpoint that issued this set; refresh tokens go nowhere else.
+    pub token_url: Option<String>,
 }
 
 impl TokenRow {
@@ -37,7 +39,7 @@ impl TokenRow {
 }
 
 const SELECT: &str = "SELECT id, connection_id, kind, user_id, access_token, refresh_token, token_type, scope,
-    instance_url, expires_at, status, last_refresh_at, last_error, updated_at FROM tokens";
+    instance_url, expires_at, status, last_refresh_at, last_error, updated_at, token_url FROM tokens";
 
 pub async fn by_id(db: &D1Database, id: &str) -> ApiResult<Option<TokenRow>> {
     Ok(query!(db, &format!("{SELECT} WHERE id = ?1"), id)?.first::<TokenRow>(None).await?)
@@ -58,20 +60,22 @@ pub struct SealedToken<'a> {
     pub expires_at: Option<i64>,
     pub refreshed: bool,
     pub now: i64,
+    /// The token endpoint that issued the set.
+    pub token_url: &'a str,
 }
 
 pub fn save(db: &D1Database, t: &SealedToken<'_>) -> ApiResult<D1PreparedStatement> {
     Ok(query!(
         db,
         "INSERT INTO tokens (id, connection_id, kind, user_id, access_token, refresh_token, token_type, scope,
-            instance_url, expires_at, status, last_refresh_at, last_error, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'valid', ?11, NULL, ?12, ?12)
+            instance_url, expires_at, status, last_refresh_at, last_error, created_at, updated_at, token_url)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'valid', ?11, NULL, ?12, ?12, ?13)
          ON CONFLICT (id) DO UPDATE SET access_token = excluded.access_token,
             refresh_token = COALESCE(excluded.refresh_token, tokens.refresh_token),
             token_type = excluded.token_type, scope = COALESCE(excluded.scope, tokens.scope),
             instance_url = COALESCE(excluded.instance_url, tokens.instance_url), expires_at = excluded.expires_at,
             status = 'valid', last_refresh_at = COALESCE(excluded.last_refresh_at, tokens.last_refresh_at),
-            last_error = NULL, updated_at = excluded.updated_at",
+            last_error = NULL, updated_at = excluded.updated_at, token_url = excluded.token_url",
         t.id,
         t.connection_id,
         t.kind,
@@ -84,6 +88,7 @@ pub fn save(db: &D1Database, t: &SealedToken<'_>) -> ApiResult<D1PreparedStateme
         t.expires_at,
         t.refreshed.then_some(t.now),
         t.now,
+        t.token_url,
     )?)
 }
 
@@ -108,6 +113,11 @@ pub fn record_failure(
 
 pub fn delete(db: &D1Database, id: &str) -> ApiResult<D1PreparedStatement> {
     Ok(query!(db, "DELETE FROM tokens WHERE id = ?1", id)?)
+}
+
+/// Every stored token of a connection, shared and per person (its destination changed).
+pub fn delete_of_connection(db: &D1Database, connection_id: &str) -> ApiResult<D1PreparedStatement> {
+    Ok(query!(db, "DELETE FROM tokens WHERE connection_id = ?1", connection_id)?)
 }
 
 /// Ids of tokens with a refresh token that expire within `window` seconds (for the cron).

@@ -1,7 +1,7 @@
 //! Single-use OAuth transactions: written at authorize, consumed atomically at the callback.
 
 use serde::Deserialize;
-use worker::{D1Database, query};
+use worker::{D1Database, D1PreparedStatement, query};
 
 use crate::error::ApiResult;
 
@@ -10,7 +10,6 @@ pub struct TransactionRow {
     pub state_hash: String,
     pub connection_id: String,
     pub user_id: String,
-    pub session_hash: String,
     pub purpose: String,
     pub pkce_verifier: Option<String>,
     pub redirect_uri: String,
@@ -52,14 +51,36 @@ pub async fn insert(db: &D1Database, t: &NewTransaction<'_>) -> ApiResult<()> {
     Ok(())
 }
 
-/// Take the transaction out: whoever deletes it owns it, so a replayed state finds nothing.
-pub async fn consume(db: &D1Database, state_hash: &str) -> ApiResult<Option<TransactionRow>> {
+/// Take the transaction out, only for the browser session that started it: whoever deletes it
+/// owns it, so a replayed state finds nothing, and a stranger who got hold of a callback URL
+/// (without the session) cannot burn someone else's consent. One statement, so it is atomic.
+pub async fn consume(db: &D1Database, state_hash: &str, session_hash: &str) -> ApiResult<Option<TransactionRow>> {
     Ok(query!(
         db,
-        "DELETE FROM oauth_transactions WHERE state_hash = ?1
-         RETURNING state_hash, connection_id, user_id, session_hash, purpose, pkce_verifier, redirect_uri, expires_at",
-        state_hash
+        "DELETE FROM oauth_transactions WHERE state_hash = ?1 AND session_hash = ?2
+         RETURNING state_hash, connection_id, user_id, purpose, pkce_verifier, redirect_uri, expires_at",
+        state_hash,
+        session_hash
     )?
     .first::<TransactionRow>(None)
     .await?)
+}
+
+/// A session ended (sign-out, expiry): its consents in flight end with it.
+pub fn delete_of_session(db: &D1Database, session_hash: &str) -> ApiResult<D1PreparedStatement> {
+    Ok(query!(db, "DELETE FROM oauth_transactions WHERE session_hash = ?1", session_hash)?)
+}
+
+/// These people's rights changed (deactivated, roles lost): their consents in flight end.
+pub fn delete_of_users(db: &D1Database, user_ids: &[String]) -> ApiResult<D1PreparedStatement> {
+    Ok(query!(
+        db,
+        "DELETE FROM oauth_transactions WHERE user_id IN (SELECT value FROM json_each(?1))",
+        super::json_ids(user_ids)
+    )?)
+}
+
+/// The connection's destination changed: a consent started against the old one must not finish.
+pub fn delete_of_connection(db: &D1Database, connection_id: &str) -> ApiResult<D1PreparedStatement> {
+    Ok(query!(db, "DELETE FROM oauth_transactions WHERE connection_id = ?1", connection_id)?)
 }

@@ -44,6 +44,13 @@ fn ManagersOnly() -> impl IntoView {
 fn WizardPage() -> impl IntoView {
     let state = WizardState::new();
     provide_context(state);
+    // The deployment's outbound URL rule, once the config is in.
+    let config = expect_context::<crate::app::ConfigResource>();
+    Effect::new(move || {
+        if let Some(Ok(c)) = config.get() {
+            state.policy.set(c.endpoint_policy);
+        }
+    });
     let params = use_params_map();
     let editing = params.with_untracked(|p| p.get("id"));
     let loaded = RwSignal::new(editing.is_none());

@@ -20,6 +20,7 @@ pub async fn save(state: WizardState) -> Result<ConnectionView, String> {
             state.saved_id.set(Some(view.id.clone()));
             state.secret_on_file.set(view.client_secret_set);
             state.client_secret.set(String::new());
+            state.stored.set(Some(state.input_untracked()));
             Ok(view)
         }
         Err(error) => {

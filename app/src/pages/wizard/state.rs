@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use domain::api::{ConnectionView, ProviderView};
 use domain::connection::{self, ConnectionInput, GrantType};
+use domain::connection_edit::effect_of_edit;
+use domain::endpoint::EndpointPolicy;
 use domain::validate::FieldError;
 use leptos::prelude::*;
 
@@ -35,6 +37,11 @@ pub struct WizardState {
     pub touched: RwSignal<Vec<String>>,
     /// An error the server returned, by field.
     pub server_error: RwSignal<Option<FieldError>>,
+    /// Where endpoint URLs may point in this deployment (from `/config`), so the wizard applies
+    /// the same outbound URL rule as the worker.
+    pub policy: RwSignal<EndpointPolicy>,
+    /// The connection as last saved: an edit that moves where credentials go needs the secret.
+    pub stored: RwSignal<Option<ConnectionInput>>,
 }
 
 impl WizardState {
@@ -58,6 +65,8 @@ impl WizardState {
             secret_on_file: RwSignal::new(false),
             touched: RwSignal::new(Vec::new()),
             server_error: RwSignal::new(None),
+            policy: RwSignal::new(EndpointPolicy::default()),
+            stored: RwSignal::new(None),
         }
     }
 
@@ -77,6 +86,7 @@ impl WizardState {
         self.invited.set(c.invited_role_ids.clone());
         self.saved_id.set(Some(c.id.clone()));
         self.secret_on_file.set(c.client_secret_set);
+        self.stored.set(Some(self.input_untracked()));
     }
 
     /// A new provider type brings its URL formats, default scopes, auth method, and a grant it
@@ -120,6 +130,11 @@ impl WizardState {
         }
     }
 
+    /// The same, read without tracking (after a load or a save).
+    pub fn input_untracked(self) -> ConnectionInput {
+        leptos::prelude::untrack(|| self.input())
+    }
+
     pub fn grant(self) -> GrantType {
         GrantType::parse(&self.grant_type.get()).unwrap_or(GrantType::AuthorizationCode)
     }
@@ -129,9 +144,22 @@ impl WizardState {
         let input = self.input();
         match step {
             0 => connection::validate_settings(&input).err(),
-            1 | 2 => connection::validate(&input, self.secret_on_file.get()).err(),
+            1 | 2 => self.edit_error(&input).err(),
             _ => None,
         }
+    }
+
+    /// The worker's rules for steps 2 and 3: the fields, then what the edit means for the stored
+    /// credentials (moving them elsewhere needs the secret again).
+    fn edit_error(self, input: &ConnectionInput) -> Result<(), FieldError> {
+        let policy = self.policy.get();
+        let on_file = self.secret_on_file.get();
+        let after = connection::validate(input, on_file, policy)?;
+        let stored = self.stored.get();
+        if let Some(before) = stored.as_ref().and_then(|s| connection::validate(s, true, policy).ok()) {
+            effect_of_edit(&before, &after, on_file)?;
+        }
+        Ok(())
     }
 
     /// The message to show under `field`: the live rule (a "required" one only once touched),

@@ -1,0 +1,149 @@
+//! What an edit of a connection means for the credentials stored with it. The rule (trust rule
+//! "credentials go only where they were entered for"): a change of *where or to whom*
+//! credentials are sent must bring the client secret again, and drops every stored token —
+//! otherwise a person who may edit a connection could point it at a host of their choosing and
+//! receive the stored secret (Basic header of the next test) and refresh tokens (next refresh).
+
+use crate::connection::ValidConnection;
+use crate::validate::FieldError;
+
+/// The effect of an edit on stored credentials, decided before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditEffect {
+    /// Nothing a token was issued for changed.
+    Unchanged,
+    /// Scopes or the secret changed: stored tokens were issued for something else (stale), but
+    /// nothing is sent anywhere new.
+    TokensStale,
+    /// Where or to whom credentials are sent changed (the fields named): every stored token is
+    /// dropped, pending consents are cancelled, and the connection is a draft again.
+    Redirected { fields: Vec<&'static str> },
+}
+
+/// The fields that decide where or to whom credentials are sent. A later endpoint (revocation,
+/// API base URL) belongs here too.
+pub fn destination_fields(before: &ValidConnection, after: &ValidConnection) -> Vec<&'static str> {
+    let mut fields = Vec::new();
+    if before.token_url != after.token_url {
+        fields.push("token_url");
+    }
+    if before.authorization_url != after.authorization_url {
+        fields.push("authorization_url");
+    }
+    if before.client_id != after.client_id {
+        fields.push("client_id");
+    }
+    if before.client_auth_method != after.client_auth_method {
+        fields.push("client_auth_method");
+    }
+    if before.grant_type != after.grant_type {
+        fields.push("grant_type");
+    }
+    fields
+}
+
+/// Decide an edit. `secret_on_file` says whether a client secret is stored: a redirect must then
+/// bring a new one in the same request (`secret_required`), so the stored secret never travels
+/// to a place it was not entered for. A public client (PKCE without a secret) has none to bring.
+pub fn effect_of_edit(
+    before: &ValidConnection,
+    after: &ValidConnection,
+    secret_on_file: bool,
+) -> Result<EditEffect, FieldError> {
+    let fields = destination_fields(before, after);
+    if !fields.is_empty() {
+        if secret_on_file && after.client_secret.is_none() {
+            return Err(FieldError::new(
+                "client_secret",
+                "secret_required",
+                format!(
+                    "Changing {} changes where credentials are sent: enter the client secret again.",
+                    fields.join(", ")
+                ),
+            ));
+        }
+        return Ok(EditEffect::Redirected { fields });
+    }
+    if after.client_secret.is_some() || before.scopes != after.scopes {
+        return Ok(EditEffect::TokensStale);
+    }
+    Ok(EditEffect::Unchanged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connection::{ClientAuthMethod, GrantType};
+    use crate::provider::ProviderKind;
+
+    fn stored() -> ValidConnection {
+        ValidConnection {
+            provider: ProviderKind::Custom,
+            name: "CRM".into(),
+            description: String::new(),
+            grant_type: GrantType::AuthorizationCode,
+            client_id: "client".into(),
+            client_secret: None,
+            authorization_url: "https://idp.example/authorize".into(),
+            token_url: "https://idp.example/token".into(),
+            scopes: vec!["api".into()],
+            placeholders: Default::default(),
+            client_auth_method: ClientAuthMethod::ClientSecretBasic,
+            save_credentials: true,
+        }
+    }
+
+    #[test]
+    fn renames_and_descriptions_change_nothing() {
+        let mut after = stored();
+        after.name = "Renamed".into();
+        after.description = "new words".into();
+        assert_eq!(effect_of_edit(&stored(), &after, true), Ok(EditEffect::Unchanged));
+    }
+
+    #[test]
+    fn scopes_or_a_new_secret_make_tokens_stale() {
+        let mut scoped = stored();
+        scoped.scopes.push("id".into());
+        assert_eq!(effect_of_edit(&stored(), &scoped, true), Ok(EditEffect::TokensStale));
+        let mut rotated = stored();
+        rotated.client_secret = Some("rotated".into());
+        assert_eq!(effect_of_edit(&stored(), &rotated, true), Ok(EditEffect::TokensStale));
+    }
+
+    /// Every field that decides where credentials go needs the secret again when one is stored.
+    #[test]
+    fn every_destination_change_needs_the_secret() {
+        let changes: [(&str, fn(&mut ValidConnection)); 5] = [
+            ("token_url", |c| c.token_url = "https://evil.example/token".into()),
+            ("authorization_url", |c| c.authorization_url = "https://evil.example/authorize".into()),
+            ("client_id", |c| c.client_id = "other".into()),
+            ("client_auth_method", |c| c.client_auth_method = ClientAuthMethod::ClientSecretPost),
+            ("grant_type", |c| c.grant_type = GrantType::ClientCredentials),
+        ];
+        for (field, change) in changes {
+            let mut after = stored();
+            change(&mut after);
+            let refused = effect_of_edit(&stored(), &after, true).unwrap_err();
+            assert_eq!(
+                (refused.field.as_str(), refused.code.as_str()),
+                ("client_secret", "secret_required"),
+                "{field}"
+            );
+            assert!(refused.message.contains(field), "{field}: {}", refused.message);
+            after.client_secret = Some("entered again".into());
+            assert_eq!(
+                effect_of_edit(&stored(), &after, true),
+                Ok(EditEffect::Redirected { fields: vec![field] }),
+                "{field}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_public_client_has_no_secret_to_bring_but_still_drops_its_tokens() {
+        let mut after = stored();
+        after.token_url = "https://other.example/token".into();
+        assert_eq!(effect_of_edit(&stored(), &after, false), Ok(EditEffect::Redirected { fields: vec!["token_url"] }));
+    }
+}
