@@ -392,7 +392,12 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
                 user_id: ask.user_id.as_deref(),
             };
             let row = sealed_row(&slot, &set, &sealed, expires_at, true, &config.token_url);
-            tokens::save(&db, &row)?.run().await.map_err(|e| VaultFailure::Internal(e.to_string()))?;
+            let written = tokens::save(&db, &row)?.run().await.map_err(|e| VaultFailure::Internal(e.to_string()))?;
+            if !tokens::saved(&written) {
+                // The connection was pointed elsewhere while we refreshed: its tokens are gone
+                // and this one, from the old endpoint, is not kept or served.
+                return Err(VaultFailure::NoToken);
+            }
             // What the answer leaves out stays as it was, as in D1 (COALESCE): providers that
             // do not rotate omit the refresh token, Salesforce sends instance_url only at consent.
             let before = current.unwrap_or_else(Cached::empty);

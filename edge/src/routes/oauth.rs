@@ -217,7 +217,8 @@ async fn finish(req: &Request, ctx: &RouteContext<()>) -> ApiResult<Outcome> {
         "user" => Some(TokenKind::User),
         _ => None,
     };
-    let mut batch = vec![connections::mark_authorized(&db, &row.id, kind == Some(TokenKind::Shared), now)?];
+    let mut batch =
+        vec![connections::mark_authorized(&db, &row.id, kind == Some(TokenKind::Shared), &config.token_url, now)?];
     let token_id = kind.map(|k| token::token_id(&row.id, k, Some(&tx.user_id)));
     if let (Some(kind), Some(token_id)) = (kind, &token_id) {
         let sealed = seal(&ring, token_id, &set)?;
@@ -236,7 +237,11 @@ async fn finish(req: &Request, ctx: &RouteContext<()>) -> ApiResult<Outcome> {
             detail: json!({"purpose": tx.purpose, "scope": set.scope}),
         },
     )?);
-    db.batch(batch).await?;
+    let written = db.batch(batch).await?;
+    // The connection was pointed elsewhere while the code was exchanged: nothing was kept.
+    if token_id.is_some() && !written.get(1).is_some_and(tokens::saved) {
+        return Err(refused("the connection changed while you were signing in: start again"));
+    }
     if let Some(token_id) = &token_id {
         vault::reset(&ctx.env, &db, token_id).await?;
     }

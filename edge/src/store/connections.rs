@@ -206,15 +206,25 @@ pub fn set_status(db: &D1Database, id: &str, status: ConnectionStatus, now: i64)
     Ok(query!(db, "UPDATE connections SET status = ?2, updated_at = ?3 WHERE id = ?1", id, status.as_str(), now)?)
 }
 
-/// After a successful consent: ready, and the shared token is fresh again when `shared`.
-pub fn mark_authorized(db: &D1Database, id: &str, shared: bool, now: i64) -> ApiResult<D1PreparedStatement> {
+/// After a successful consent or test: ready, and the shared token is fresh again when `shared`;
+/// only while the connection still points at the token endpoint that was tested (an edit that
+/// raced with the consent made it a draft, and it stays one).
+pub fn mark_authorized(
+    db: &D1Database,
+    id: &str,
+    shared: bool,
+    token_url: &str,
+    now: i64,
+) -> ApiResult<D1PreparedStatement> {
     Ok(query!(
         db,
-        "UPDATE connections SET status = 'ready', tokens_stale = CASE WHEN ?2 THEN 0 ELSE tokens_stale END, updated_at = ?3
-         WHERE id = ?1",
+        "UPDATE connections SET status = ?4, tokens_stale = CASE WHEN ?2 THEN 0 ELSE tokens_stale END, updated_at = ?3
+         WHERE id = ?1 AND token_url = ?5",
         id,
         shared,
-        now
+        now,
+        ConnectionStatus::Ready.as_str(),
+        token_url
     )?)
 }
 

@@ -64,12 +64,16 @@ pub struct SealedToken<'a> {
     pub token_url: &'a str,
 }
 
+/// Store a token set, only while the connection still sends credentials to the token endpoint
+/// that issued it: a refresh or a consent that raced with a destination change (which deleted
+/// every token) must not bring a token back. `saved` tells whether the row was written.
 pub fn save(db: &D1Database, t: &SealedToken<'_>) -> ApiResult<D1PreparedStatement> {
     Ok(query!(
         db,
         "INSERT INTO tokens (id, connection_id, kind, user_id, access_token, refresh_token, token_type, scope,
             instance_url, expires_at, status, last_refresh_at, last_error, created_at, updated_at, token_url)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'valid', ?11, NULL, ?12, ?12, ?13)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'valid', ?11, NULL, ?12, ?12, ?13
+         WHERE EXISTS (SELECT 1 FROM connections c WHERE c.id = ?2 AND c.token_url = ?13)
          ON CONFLICT (id) DO UPDATE SET access_token = excluded.access_token,
             refresh_token = COALESCE(excluded.refresh_token, tokens.refresh_token),
             token_type = excluded.token_type, scope = COALESCE(excluded.scope, tokens.scope),
@@ -90,6 +94,11 @@ pub fn save(db: &D1Database, t: &SealedToken<'_>) -> ApiResult<D1PreparedStateme
         t.now,
         t.token_url,
     )?)
+}
+
+/// Whether a `save` wrote its row.
+pub fn saved(result: &worker::D1Result) -> bool {
+    result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) > 0
 }
 
 /// A refresh failed: remember why, and whether the grant is gone.
