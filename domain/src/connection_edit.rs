@@ -114,7 +114,8 @@ mod tests {
     /// Every field that decides where credentials go needs the secret again when one is stored.
     #[test]
     fn every_destination_change_needs_the_secret() {
-        let changes: [(&str, fn(&mut ValidConnection)); 5] = [
+        type Change = (&'static str, fn(&mut ValidConnection));
+        let changes: [Change; 5] = [
             ("token_url", |c| c.token_url = "https://evil.example/token".into()),
             ("authorization_url", |c| c.authorization_url = "https://evil.example/authorize".into()),
             ("client_id", |c| c.client_id = "other".into()),
