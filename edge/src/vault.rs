@@ -48,8 +48,10 @@ struct Cached {
     instance_url: Option<String>,
     expires_at: Option<i64>,
     needs_reauth: bool,
-    /// The token endpoint that issued the set: the refresh token is sent there or nowhere.
+    /// The token endpoint and destination epoch that issued the set: the refresh token is sent
+    /// there or nowhere.
     token_url: Option<String>,
+    destination_version: Option<i64>,
     /// When a refresh last ran (or was tried): the brake of `domain::token::renewal`.
     last_attempt_at: Option<i64>,
     /// When this copy was read from D1 or made: memory is trusted for a bounded time only.
@@ -67,6 +69,7 @@ impl Cached {
             expires_at: None,
             needs_reauth: false,
             token_url: None,
+            destination_version: None,
             last_attempt_at: None,
             held_since: 0,
         }
@@ -133,8 +136,11 @@ pub struct TokenVault {
     state: State,
     env: Env,
     outbox: Outbox,
-    /// Bumped by every reset, so a D1 load that raced with one is not kept.
-    generation: Cell<u64>,
+    /// Bumped by every reset, so a D1 load or a refresh that raced with one is not kept.
+    generation: Rc<Cell<u64>>,
+    /// The last failed refresh and when: inside the brake's interval callers get it again
+    /// instead of another call to a failing provider (and another notification).
+    last_failure: RefCell<Option<(i64, VaultFailure)>>,
     /// Shared with the renewal future, which stores the fresh token before anyone wakes.
     cached: Rc<RefCell<Option<Cached>>>,
     renewal: Rc<RefCell<Option<InFlight>>>,
@@ -146,7 +152,8 @@ impl DurableObject for TokenVault {
             outbox: Outbox::new(&state),
             state,
             env,
-            generation: Cell::new(0),
+            generation: Rc::new(Cell::new(0)),
+            last_failure: RefCell::new(None),
             cached: Rc::new(RefCell::new(None)),
             renewal: Rc::new(RefCell::new(None)),
         }
@@ -180,6 +187,7 @@ impl TokenVault {
             "reset" => {
                 self.generation.set(self.generation.get() + 1);
                 self.cached.replace(None);
+                self.last_failure.replace(None);
                 Reply::new(204, String::new())
             }
             "token" => match serde_json::from_str::<VaultRequest>(body) {
@@ -242,11 +250,11 @@ impl TokenVault {
                 self.load_fresh(ask).await?
             }
         };
+        let interval = settings::refresh_interval(&self.env);
         if let Some(c) = &current {
             if c.needs_reauth {
                 return Err(VaultFailure::Reauth("stored token needs re-authorization".into()));
             }
-            let interval = settings::refresh_interval(&self.env);
             match token::renewal(
                 c.expires_at,
                 c.last_attempt_at,
@@ -262,7 +270,19 @@ impl TokenVault {
             // Tried now, whatever comes of it: the brake counts attempts, not successes.
             self.cached.replace(Some(Cached { last_attempt_at: Some(now), ..c.clone() }));
         }
-        match self.renew(ask, current.clone()).await {
+        // A provider that just failed is not asked again within the interval, whoever asks.
+        let recent_failure = self.last_failure.borrow().clone().filter(|(at, _)| now - at < interval);
+        let outcome = match recent_failure {
+            Some((_, failure)) => Err(failure),
+            None => {
+                let outcome = self.renew(ask, current.clone()).await;
+                if let Err(f @ (VaultFailure::Unavailable(_) | VaultFailure::Rejected(_))) = &outcome {
+                    self.last_failure.replace(Some((now, f.clone())));
+                }
+                outcome
+            }
+        };
+        match outcome {
             Ok(fresh) => Ok(Served { token: fresh, refreshed: true }),
             Err(VaultFailure::Reauth(m)) => {
                 if let Some(c) = current {
@@ -308,11 +328,16 @@ impl TokenVault {
                 let ask = ask.clone();
                 let slot = self.renewal.clone();
                 let cache = self.cached.clone();
+                let generation = self.generation.clone();
+                let started = generation.get();
                 let future = async move {
                     let result = refresh(env, ask, current).await;
                     // The fresh token is in memory before the renewal is over, so a caller that
-                    // arrives after it finds the token valid and starts no second refresh.
-                    if let Ok(fresh) = &result {
+                    // arrives after it finds the token valid and starts no second refresh; unless
+                    // a reset came meanwhile (then D1 decides on the next call).
+                    if let Ok(fresh) = &result
+                        && generation.get() == started
+                    {
                         cache.replace(Some(fresh.clone()));
                     }
                     slot.replace(None);
@@ -344,6 +369,7 @@ async fn load(env: &Env, ask: &VaultRequest) -> Result<Option<Cached>, VaultFail
         expires_at: row.expires_at,
         needs_reauth: row.status == "needs_reauth",
         token_url: row.token_url,
+        destination_version: row.destination_version,
         last_attempt_at: row.last_refresh_at,
         held_since: clock::now(),
     }))
@@ -371,8 +397,8 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
         };
         // Defence in depth behind the edit rule: a refresh token goes back only to the token
         // endpoint that issued it, never to one the connection was pointed at later.
-        let issuer = current.as_ref().and_then(|c| c.token_url.as_deref());
-        if issuer == Some(config.token_url.as_str()) {
+        let issued_at = current.as_ref().map(|c| (c.token_url.as_deref(), c.destination_version));
+        if issued_at == Some((Some(connection.token_url.as_str()), Some(connection.destination_version))) {
             client::refresh(&config, &refresh_token).await
         } else {
             Err(ProviderFailure::ReauthRequired(
@@ -391,11 +417,17 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
                 kind: ask.kind,
                 user_id: ask.user_id.as_deref(),
             };
-            let row = sealed_row(&slot, &set, &sealed, expires_at, true, &config.token_url);
-            let written = tokens::save(&db, &row)?.run().await.map_err(|e| VaultFailure::Internal(e.to_string()))?;
+            let row = sealed_row(&slot, &set, &sealed, expires_at, true, connection.destination());
+            // A refresh only ever updates the row it came from; a client-credentials token is
+            // new. Either way nothing is written once the connection points elsewhere, or once
+            // the token was deleted while this refresh was in flight.
+            let statement = if grant == GrantType::ClientCredentials {
+                tokens::save(&db, &row)?
+            } else {
+                tokens::save_refreshed(&db, &row)?
+            };
+            let written = statement.run().await.map_err(|e| VaultFailure::Internal(e.to_string()))?;
             if !tokens::saved(&written) {
-                // The connection was pointed elsewhere while we refreshed: its tokens are gone
-                // and this one, from the old endpoint, is not kept or served.
                 return Err(VaultFailure::NoToken);
             }
             // What the answer leaves out stays as it was, as in D1 (COALESCE): providers that
@@ -409,7 +441,8 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
                 instance_url: set.instance_url.or(before.instance_url),
                 expires_at,
                 needs_reauth: false,
-                token_url: Some(config.token_url.clone()),
+                token_url: Some(connection.token_url.clone()),
+                destination_version: Some(connection.destination_version),
                 last_attempt_at: Some(now),
                 held_since: now,
             })

@@ -89,6 +89,10 @@ describe('trust boundary', () => {
       assert.equal(refused.body.error.field, 'client_secret', field);
       assert.equal(refused.body.error.reason, 'secret_required', field);
     }
+    for (const client_secret of ['', '   ', null]) {
+      const refused = await manager.client.patch(`/api/v1/connections/${c.id}`, { token_url: `${evil.url}/token`, client_secret });
+      assert.equal(refused.body?.error?.reason, 'secret_required', `secret ${JSON.stringify(client_secret)}: ${refused.text}`);
+    }
     const unchanged = await admin.get(`/api/v1/connections/${c.id}`);
     assert.equal(unchanged.body.token_url, c.token_url, 'a refused save changes nothing');
     assert.equal(unchanged.body.status, 'ready');
@@ -117,6 +121,8 @@ describe('trust boundary', () => {
     assert.deepEqual(await tokensOf(c.id), [], 'every token of the connection is gone');
 
     // The vault was told before the PATCH answered: no token, and nothing sent anywhere.
+    const plain = await memberBot.post(`/api/v1/connections/${c.id}/token`, { token_type: 'shared' });
+    assert.equal(plain.status, 404, `the cached access token was dropped too: ${plain.text}`);
     const after = await memberBot.post(`/api/v1/connections/${c.id}/token`, { token_type: 'shared', force_refresh: true });
     assert.equal(after.status, 404, after.text);
     assert.equal(after.body.error.code, 'no_token');
@@ -145,6 +151,24 @@ describe('trust boundary', () => {
     assert.equal(refused.status, 409, refused.text);
     assert.equal(refused.body.error.code, 'reauth_required');
     assert.deepEqual(evil.seen, [], 'the refresh token stayed home');
+  });
+
+  test('a public client (no secret) is pointed elsewhere by an admin only', async () => {
+    const c = await connection({ name: 'Public client', grant_type: 'authorization_code_pkce', client_id: 'pkce-client', client_secret: undefined });
+    const refused = await manager.client.patch(`/api/v1/connections/${c.id}`, { token_url: `${evil.url}/token` });
+    assert.equal(refused.status, 403, refused.text);
+    assert.equal((await admin.patch(`/api/v1/connections/${c.id}`, { token_url: `${evil.url}/token` })).status, 200);
+  });
+
+  test('concurrent edits: each is applied whole or refused with conflict, never merged from a stale read', async () => {
+    const c = await connection({ name: 'Contended' });
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => manager.client.patch(`/api/v1/connections/${c.id}`, { description: `edit ${i}` })));
+    const statuses = answers.map((a) => a.status);
+    assert.ok(statuses.every((st) => st === 200 || st === 409), JSON.stringify(answers.map((a) => a.text)));
+    assert.ok(statuses.includes(200));
+    for (const a of answers.filter((x) => x.status === 409)) assert.equal(a.body.error.code, 'conflict');
+    const audited = await admin.get(`/api/v1/audit?action=connection.update&target=${c.id}`);
+    assert.equal(audited.body.items.length, statuses.filter((st) => st === 200).length, 'only applied edits are audited');
   });
 
   describe('the callback finishes only for a live session that still has the right', () => {
@@ -188,6 +212,21 @@ describe('trust boundary', () => {
       assert.deepEqual(await tokensOf(c.id), []);
       const left = await sql(stack.worker, `SELECT COUNT(*) AS n FROM oauth_transactions WHERE user_id IN ('${gone.user.id}', '${demoted.user.id}')`);
       assert.equal(left[0].n, 0, 'their pending consents were deleted');
+    });
+
+    test('rights are checked again when the consent finishes', async () => {
+      const c = await connection({ name: 'Rights at finish' });
+      const leaving = await createUser(admin, { name: 'leaving member' });
+      const own = await createRole(admin, { name: 'Leaving role', memberIds: [leaving.user.id] });
+      assert.equal((await admin.put(`/api/v1/connections/${c.id}/roles`, { role_ids: [role.id, own.id] })).status, 200);
+      const callback = await started(leaving.client, c, 'user');
+      // Behind the API's back, so the pending transaction is not swept: only the finish-time
+      // check can refuse it.
+      await sql(stack.worker, `DELETE FROM role_members WHERE user_id = '${leaving.user.id}'`);
+      const outcome = outcomeOf((await leaving.client.get(callback)).text);
+      assert.equal(outcome.ok, false, JSON.stringify(outcome));
+      assert.match(outcome.message, /no longer allowed/);
+      assert.deepEqual(await tokensOf(c.id), []);
     });
 
     test('a stranger holding the callback URL cannot use it, nor burn it', async () => {
@@ -296,6 +335,34 @@ describe('refresh brake', () => {
       return rows[0].n >= 10 ? rows[0].n : null;
     });
     assert.equal(forced, 10);
+  });
+});
+
+describe('a failing provider is not asked again within the interval', () => {
+  test('the failure is answered from memory, without another call or notification', async () => {
+    let hits = 0;
+    const failing = await startCapture((res) => { hits += 1; res.writeHead(500); res.end(); });
+    const stack = await startStack({ vars: { BOOTSTRAP_TOKEN } });
+    try {
+      const admin = await bootstrapAdmin(stack.baseUrl);
+      const adminId = (await admin.get('/api/v1/session')).body.user.id;
+      const role = await createRole(admin, { name: 'Failing', memberIds: [adminId] });
+      const created = await admin.post('/api/v1/connections', customInput(stack.idp, { name: 'Failing machine', grant_type: 'client_credentials', client_id: 'machine-client', client_secret: 'machine-client-secret', token_url: `${failing.url}/token`, scopes: ['api'] }));
+      assert.equal((await admin.put(`/api/v1/connections/${created.body.id}/roles`, { role_ids: [role.id] })).status, 200);
+      const { bot } = await createKey(admin, 'eager');
+      const first = await bot.post(`/api/v1/connections/${created.body.id}/token`, { token_type: 'shared' });
+      assert.equal(first.body.error.code, 'provider_unavailable');
+      const tried = hits;
+      assert.ok(tried >= 1);
+      for (let i = 0; i < 5; i += 1) {
+        const again = await bot.post(`/api/v1/connections/${created.body.id}/token`, { token_type: 'shared', force_refresh: true });
+        assert.equal(again.body.error.code, 'provider_unavailable');
+      }
+      assert.equal(hits, tried, 'no further call inside the interval');
+    } finally {
+      await stack.stop();
+      await failing.close();
+    }
   });
 });
 

@@ -8,7 +8,7 @@ use domain::token::TokenKind;
 use super::client::{ProviderConfig, TokenSet};
 use crate::envelope::{KeyRing, Place};
 use crate::error::{ApiError, ApiResult};
-use crate::store::connections::ConnectionRow;
+use crate::store::connections::{ConnectionRow, Destination};
 use crate::store::tokens::{SealedToken, TokenRow};
 use crate::{clock, crypto};
 
@@ -100,7 +100,7 @@ pub fn sealed_row<'a>(
     sealed: &'a Sealed,
     expires_at: Option<i64>,
     refreshed: bool,
-    token_url: &'a str,
+    destination: Destination<'a>,
 ) -> SealedToken<'a> {
     SealedToken {
         id: slot.id,
@@ -115,6 +115,6 @@ pub fn sealed_row<'a>(
         expires_at,
         refreshed,
         now: clock::now(),
-        token_url,
+        destination,
     }
 }

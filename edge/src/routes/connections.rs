@@ -71,6 +71,7 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
         status: ConnectionStatus::Draft,
         tokens_stale: false,
         now: clock::now(),
+        destination_version: 0,
     };
     db.batch(vec![
         rows::save(&db, &record, &me.user_id)?,
@@ -103,6 +104,15 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     let policy = settings::endpoint_policy(&ctx.env);
     let after = connection::validate(&merged, row.client_secret.is_some(), policy).map_err(ApiError::from_field)?;
     let effect = effect_of_edit(&before, &after, row.client_secret.is_some()).map_err(ApiError::from_field)?;
+    let redirected = matches!(effect, EditEffect::Redirected { .. });
+    // A public client (no secret) has no secret to bring; its client id is what users consent
+    // to, so pointing it elsewhere is an admin's decision, not any manager's.
+    if redirected && row.client_secret.is_none() && !me.grants.is_admin {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "only an admin may change where a connection without a client secret sends its users' grants",
+        ));
+    }
     let current = ConnectionStatus::parse(&row.status).unwrap_or(ConnectionStatus::Draft);
     let now = clock::now();
     let status = match effect {
@@ -122,11 +132,13 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
             EditEffect::Redirected { .. } => false,
         },
         now,
+        destination_version: row.destination_version + i64::from(redirected),
     };
     let fields: Vec<&String> = patch.as_object().map(|o| o.keys().collect()).unwrap_or_default();
     // Read before the batch: who could use it and which tokens it had (the redirect drops them).
     let departure = Departure::before(&db, &row.id).await?;
-    let mut batch = vec![rows::save(&db, &record, &me.user_id)?];
+    // Nothing is written unless the row is still what this edit was computed from.
+    let mut batch = vec![rows::expect_version(&db, &row.id, row.version)?, rows::save(&db, &record, &me.user_id)?];
     let detail = match &effect {
         EditEffect::Redirected { fields: moved } => {
             // Credentials go only where they were entered for: every token issued for the old
@@ -141,10 +153,13 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     };
     batch.push(audit::by(&db, &me, "connection.update", ("connection", &row.id), detail)?);
     db.batch(batch).await.map_err(|e| {
+        if rows::is_conflict(&e) {
+            return ApiError::new(ErrorCode::Conflict, "the connection changed meanwhile: reload it and edit again");
+        }
         store::unique_or_internal(e, ErrorCode::NameTaken, "name", "a connection with this name exists already")
     })?;
     // The vaults forget the dropped tokens and the gates the old grant type, before we answer.
-    if matches!(effect, EditEffect::Redirected { .. }) {
+    if redirected {
         departure.after(&ctx.env, &db, now).await?;
     }
     let row = rows::by_id(&db, &row.id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;

@@ -43,6 +43,10 @@ pub async fn authorize(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Res
     if !grant.uses_consent() {
         return Err(ApiError::validation("grant_type", "client-credentials connections are tested with POST …/test"));
     }
+    // The browser goes where the stored URL says: it passes today's outbound rule first (a row
+    // saved under an older, looser rule is not sent anywhere).
+    domain::endpoint::normalise(&row.authorization_url, settings::endpoint_policy(&ctx.env))
+        .map_err(|e| ApiError::from_field(e.field_error("authorization_url", settings::endpoint_policy(&ctx.env))))?;
     let ring = KeyRing::from_env(&ctx.env)?;
     let config = provider_config(&row, &ring, &ctx.env)?;
     let state = domain::api_key::hex(&crypto::random_bytes::<32>()?);
@@ -71,6 +75,7 @@ pub async fn authorize(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Res
             redirect_uri: &redirect_uri,
             expires_at: now + TRANSACTION_SECONDS,
             now,
+            destination_version: row.destination_version,
         },
     )
     .await?;
@@ -192,6 +197,12 @@ async fn finish(req: &Request, ctx: &RouteContext<()>) -> ApiResult<Outcome> {
     let Some(code) = query("code") else {
         return fail(&db, &tx, ErrorCode::StateInvalid, "the provider's answer has no code".into()).await;
     };
+    // A consent is bound to the destination it started against: the code of one provider is
+    // never exchanged at an endpoint the connection was pointed at since.
+    if row.destination_version != tx.destination_version {
+        let message = "the connection was changed while you were signing in: start again".to_string();
+        return fail(&db, &tx, ErrorCode::StateInvalid, message).await;
+    }
     let ring = KeyRing::from_env(&ctx.env)?;
     let verifier = match &tx.pkce_verifier {
         Some(sealed) => Some(
@@ -218,14 +229,14 @@ async fn finish(req: &Request, ctx: &RouteContext<()>) -> ApiResult<Outcome> {
         _ => None,
     };
     let mut batch =
-        vec![connections::mark_authorized(&db, &row.id, kind == Some(TokenKind::Shared), &config.token_url, now)?];
+        vec![connections::mark_authorized(&db, &row.id, kind == Some(TokenKind::Shared), row.destination(), now)?];
     let token_id = kind.map(|k| token::token_id(&row.id, k, Some(&tx.user_id)));
     if let (Some(kind), Some(token_id)) = (kind, &token_id) {
         let sealed = seal(&ring, token_id, &set)?;
         let expires_at = Some(token::expires_at(now, set.expires_in, settings::default_token_ttl(&ctx.env)));
         let user_id = (kind == TokenKind::User).then_some(tx.user_id.as_str());
         let slot = TokenSlot { id: token_id, connection_id: &row.id, kind, user_id };
-        batch.push(tokens::save(&db, &sealed_row(&slot, &set, &sealed, expires_at, false, &config.token_url))?);
+        batch.push(tokens::save(&db, &sealed_row(&slot, &set, &sealed, expires_at, false, row.destination()))?);
     }
     batch.push(audit::statement(
         &db,

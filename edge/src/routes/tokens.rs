@@ -130,7 +130,7 @@ pub async fn test(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     };
     let mut batch = Vec::new();
     if ok {
-        batch.push(connections::mark_authorized(&db, &row.id, false, &config.token_url, now)?);
+        batch.push(connections::mark_authorized(&db, &row.id, false, row.destination(), now)?);
     }
     batch.push(audit::statement(
         &db,

@@ -30,6 +30,11 @@ pub struct ConnectionRow {
     pub save_credentials: i64,
     pub status: String,
     pub tokens_stale: i64,
+    /// Bumped by every write of the row: edits compare it (optimistic concurrency).
+    pub version: i64,
+    /// Bumped by every change of where credentials go; tokens and consents carry the one they
+    /// were made under.
+    pub destination_version: i64,
     pub created_at: i64,
     pub updated_at: i64,
     pub invited_role_ids: String,
@@ -99,7 +104,7 @@ impl ConnectionRow {
 
 const SELECT: &str = "SELECT c.id, c.provider, c.name, c.name_key, c.description, c.grant_type, c.client_id,
     c.client_secret, c.authorization_url, c.token_url, c.scopes, c.placeholders, c.client_auth_method,
-    c.save_credentials, c.status, c.tokens_stale, c.created_at, c.updated_at,
+    c.save_credentials, c.status, c.tokens_stale, c.version, c.destination_version, c.created_at, c.updated_at,
     (SELECT json_group_array(r.role_id) FROM connection_roles r WHERE r.connection_id = c.id) AS invited_role_ids,
     (SELECT json_object('status', t.status, 'expires_at', t.expires_at, 'last_refresh_at', t.last_refresh_at,
         'last_error', t.last_error, 'updated_at', t.updated_at) FROM tokens t WHERE t.id = c.id || ':shared') AS shared_token
@@ -139,6 +144,8 @@ pub struct ConnectionRecord<'a> {
     pub status: ConnectionStatus,
     pub tokens_stale: bool,
     pub now: i64,
+    /// The destination epoch to store (bumped by the caller when credentials go elsewhere).
+    pub destination_version: i64,
 }
 
 fn json<T: serde::Serialize>(value: &T) -> String {
@@ -154,15 +161,16 @@ pub fn save(db: &D1Database, record: &ConnectionRecord<'_>, created_by: &str) ->
         db,
         "INSERT INTO connections (id, provider, name, name_key, description, grant_type, client_id, client_secret,
             authorization_url, token_url, scopes, placeholders, client_auth_method, save_credentials, status,
-            tokens_stale, created_by, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)
+            tokens_stale, created_by, created_at, updated_at, destination_version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19)
          ON CONFLICT (id) DO UPDATE SET provider = excluded.provider, name = excluded.name,
             name_key = excluded.name_key, description = excluded.description, grant_type = excluded.grant_type,
             client_id = excluded.client_id, client_secret = COALESCE(excluded.client_secret, connections.client_secret),
             authorization_url = excluded.authorization_url, token_url = excluded.token_url, scopes = excluded.scopes,
             placeholders = excluded.placeholders, client_auth_method = excluded.client_auth_method,
             save_credentials = excluded.save_credentials, status = excluded.status,
-            tokens_stale = excluded.tokens_stale, updated_at = excluded.updated_at",
+            tokens_stale = excluded.tokens_stale, updated_at = excluded.updated_at,
+            destination_version = excluded.destination_version, version = connections.version + 1",
         record.id,
         v.provider.as_str(),
         v.name,
@@ -181,7 +189,25 @@ pub fn save(db: &D1Database, record: &ConnectionRecord<'_>, created_by: &str) ->
         i64::from(record.tokens_stale),
         created_by,
         record.now,
+        record.destination_version,
     )?)
+}
+
+/// Put first in an edit's batch: fails the whole batch (so nothing of it is written) unless the
+/// row still exists at the version the edit was computed from. `json('conflict')` is the error
+/// (SQLite has no RAISE outside triggers); the subquery keeps it from being evaluated early.
+pub fn expect_version(db: &D1Database, id: &str, version: i64) -> ApiResult<D1PreparedStatement> {
+    Ok(query!(
+        db,
+        "SELECT json(CASE WHEN (SELECT version FROM connections WHERE id = ?1) IS ?2 THEN '0' ELSE 'conflict' END) AS ok",
+        id,
+        version
+    )?)
+}
+
+/// Whether a failed batch failed on `expect_version`.
+pub fn is_conflict(error: &worker::Error) -> bool {
+    error.to_string().contains("malformed JSON")
 }
 
 pub fn delete(db: &D1Database, id: &str) -> ApiResult<D1PreparedStatement> {
@@ -203,7 +229,26 @@ pub fn set_invited_roles(db: &D1Database, id: &str, role_ids: &[String]) -> ApiR
 }
 
 pub fn set_status(db: &D1Database, id: &str, status: ConnectionStatus, now: i64) -> ApiResult<D1PreparedStatement> {
-    Ok(query!(db, "UPDATE connections SET status = ?2, updated_at = ?3 WHERE id = ?1", id, status.as_str(), now)?)
+    Ok(query!(
+        db,
+        "UPDATE connections SET status = ?2, updated_at = ?3, version = version + 1 WHERE id = ?1",
+        id,
+        status.as_str(),
+        now
+    )?)
+}
+
+/// Where a token set came from: the token endpoint and the destination epoch of the connection.
+#[derive(Debug, Clone, Copy)]
+pub struct Destination<'a> {
+    pub token_url: &'a str,
+    pub version: i64,
+}
+
+impl ConnectionRow {
+    pub fn destination(&self) -> Destination<'_> {
+        Destination { token_url: &self.token_url, version: self.destination_version }
+    }
 }
 
 /// After a successful consent or test: ready, and the shared token is fresh again when `shared`;
@@ -213,18 +258,20 @@ pub fn mark_authorized(
     db: &D1Database,
     id: &str,
     shared: bool,
-    token_url: &str,
+    destination: Destination<'_>,
     now: i64,
 ) -> ApiResult<D1PreparedStatement> {
     Ok(query!(
         db,
-        "UPDATE connections SET status = ?4, tokens_stale = CASE WHEN ?2 THEN 0 ELSE tokens_stale END, updated_at = ?3
-         WHERE id = ?1 AND token_url = ?5",
+        "UPDATE connections SET status = ?4, tokens_stale = CASE WHEN ?2 THEN 0 ELSE tokens_stale END, updated_at = ?3,
+            version = version + 1
+         WHERE id = ?1 AND token_url = ?5 AND destination_version = ?6",
         id,
         shared,
         now,
         ConnectionStatus::Ready.as_str(),
-        token_url
+        destination.token_url,
+        destination.version
     )?)
 }
 

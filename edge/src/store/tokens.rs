@@ -3,6 +3,7 @@
 use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement, query};
 
+use super::connections::Destination;
 use crate::error::ApiResult;
 use domain::api::TokenStatusView;
 
@@ -24,6 +25,8 @@ pub struct TokenRow {
     pub updated_at: i64,
     /// The token endpoint that issued this set; refresh tokens go nowhere else.
     pub token_url: Option<String>,
+    /// The connection's destination epoch when the set was issued.
+    pub destination_version: Option<i64>,
 }
 
 impl TokenRow {
@@ -39,7 +42,7 @@ impl TokenRow {
 }
 
 const SELECT: &str = "SELECT id, connection_id, kind, user_id, access_token, refresh_token, token_type, scope,
-    instance_url, expires_at, status, last_refresh_at, last_error, updated_at, token_url FROM tokens";
+    instance_url, expires_at, status, last_refresh_at, last_error, updated_at, token_url, destination_version FROM tokens";
 
 pub async fn by_id(db: &D1Database, id: &str) -> ApiResult<Option<TokenRow>> {
     Ok(query!(db, &format!("{SELECT} WHERE id = ?1"), id)?.first::<TokenRow>(None).await?)
@@ -60,26 +63,32 @@ pub struct SealedToken<'a> {
     pub expires_at: Option<i64>,
     pub refreshed: bool,
     pub now: i64,
-    /// The token endpoint that issued the set.
-    pub token_url: &'a str,
+    /// Where the set was issued: stored with it, and the write holds only while the connection
+    /// still points there.
+    pub destination: Destination<'a>,
 }
 
-/// Store a token set, only while the connection still sends credentials to the token endpoint
-/// that issued it: a refresh or a consent that raced with a destination change (which deleted
-/// every token) must not bring a token back. `saved` tells whether the row was written.
+/// Store a new token set (a consent, a client-credentials fetch), only while the connection
+/// still sends credentials where the set was issued, and a user token only while its owner may
+/// use the connection: a consent that raced with a destination change or a lost invite keeps
+/// nothing. `saved` tells whether the row was written.
 pub fn save(db: &D1Database, t: &SealedToken<'_>) -> ApiResult<D1PreparedStatement> {
     Ok(query!(
         db,
         "INSERT INTO tokens (id, connection_id, kind, user_id, access_token, refresh_token, token_type, scope,
-            instance_url, expires_at, status, last_refresh_at, last_error, created_at, updated_at, token_url)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'valid', ?11, NULL, ?12, ?12, ?13
-         WHERE EXISTS (SELECT 1 FROM connections c WHERE c.id = ?2 AND c.token_url = ?13)
+            instance_url, expires_at, status, last_refresh_at, last_error, created_at, updated_at, token_url,
+            destination_version)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'valid', ?11, NULL, ?12, ?12, ?13, ?14
+         WHERE EXISTS (SELECT 1 FROM connections c WHERE c.id = ?2 AND c.token_url = ?13 AND c.destination_version = ?14)
+           AND (?3 != 'user' OR EXISTS (SELECT 1 FROM connection_roles cr JOIN role_members m ON m.role_id = cr.role_id
+                JOIN users u ON u.id = m.user_id AND u.active = 1 WHERE cr.connection_id = ?2 AND m.user_id = ?4))
          ON CONFLICT (id) DO UPDATE SET access_token = excluded.access_token,
             refresh_token = COALESCE(excluded.refresh_token, tokens.refresh_token),
             token_type = excluded.token_type, scope = COALESCE(excluded.scope, tokens.scope),
             instance_url = COALESCE(excluded.instance_url, tokens.instance_url), expires_at = excluded.expires_at,
             status = 'valid', last_refresh_at = COALESCE(excluded.last_refresh_at, tokens.last_refresh_at),
-            last_error = NULL, updated_at = excluded.updated_at, token_url = excluded.token_url",
+            last_error = NULL, updated_at = excluded.updated_at, token_url = excluded.token_url,
+            destination_version = excluded.destination_version",
         t.id,
         t.connection_id,
         t.kind,
@@ -92,7 +101,32 @@ pub fn save(db: &D1Database, t: &SealedToken<'_>) -> ApiResult<D1PreparedStateme
         t.expires_at,
         t.refreshed.then_some(t.now),
         t.now,
-        t.token_url,
+        t.destination.token_url,
+        t.destination.version,
+    )?)
+}
+
+/// Store a refreshed set over the row it was refreshed from, never creating one: a token deleted
+/// while its refresh was in flight (forgotten, access lost, destination changed) stays deleted.
+pub fn save_refreshed(db: &D1Database, t: &SealedToken<'_>) -> ApiResult<D1PreparedStatement> {
+    Ok(query!(
+        db,
+        "UPDATE tokens SET access_token = ?2, refresh_token = COALESCE(?3, refresh_token), token_type = ?4,
+            scope = COALESCE(?5, scope), instance_url = COALESCE(?6, instance_url), expires_at = ?7,
+            status = 'valid', last_refresh_at = ?8, last_error = NULL, updated_at = ?8
+         WHERE id = ?1 AND token_url = ?9 AND destination_version = ?10
+           AND EXISTS (SELECT 1 FROM connections c WHERE c.id = tokens.connection_id AND c.token_url = ?9
+                AND c.destination_version = ?10)",
+        t.id,
+        t.access_token,
+        t.refresh_token,
+        t.token_type,
+        t.scope,
+        t.instance_url,
+        t.expires_at,
+        t.now,
+        t.destination.token_url,
+        t.destination.version,
     )?)
 }
 

@@ -14,6 +14,8 @@ pub struct TransactionRow {
     pub pkce_verifier: Option<String>,
     pub redirect_uri: String,
     pub expires_at: i64,
+    /// The connection's destination epoch when the consent started.
+    pub destination_version: i64,
 }
 
 pub struct NewTransaction<'a> {
@@ -26,6 +28,7 @@ pub struct NewTransaction<'a> {
     pub redirect_uri: &'a str,
     pub expires_at: i64,
     pub now: i64,
+    pub destination_version: i64,
 }
 
 pub async fn insert(db: &D1Database, t: &NewTransaction<'_>) -> ApiResult<()> {
@@ -35,7 +38,7 @@ pub async fn insert(db: &D1Database, t: &NewTransaction<'_>) -> ApiResult<()> {
         query!(
             db,
             "INSERT INTO oauth_transactions (state_hash, connection_id, user_id, session_hash, purpose, pkce_verifier,
-                redirect_uri, expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                redirect_uri, expires_at, created_at, destination_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             t.state_hash,
             t.connection_id,
             t.user_id,
@@ -45,6 +48,7 @@ pub async fn insert(db: &D1Database, t: &NewTransaction<'_>) -> ApiResult<()> {
             t.redirect_uri,
             t.expires_at,
             t.now,
+            t.destination_version,
         )?,
     ])
     .await?;
@@ -58,7 +62,8 @@ pub async fn consume(db: &D1Database, state_hash: &str, session_hash: &str) -> A
     Ok(query!(
         db,
         "DELETE FROM oauth_transactions WHERE state_hash = ?1 AND session_hash = ?2
-         RETURNING state_hash, connection_id, user_id, purpose, pkce_verifier, redirect_uri, expires_at",
+         RETURNING state_hash, connection_id, user_id, purpose, pkce_verifier, redirect_uri, expires_at,
+            destination_version",
         state_hash,
         session_hash
     )?
