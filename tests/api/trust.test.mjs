@@ -117,7 +117,7 @@ describe('trust boundary', () => {
     const moved = await manager.client.patch(`/api/v1/connections/${c.id}`, { token_url: `${evil.url}/token`, client_secret: 'chosen-by-the-manager' });
     assert.equal(moved.status, 200, moved.text);
     assert.equal(moved.body.status, 'draft');
-    assert.equal(moved.body.shared_token, undefined);
+    assert.equal(moved.body.shared_token ?? null, null);
     assert.deepEqual(await tokensOf(c.id), [], 'every token of the connection is gone');
 
     // The vault was told before the PATCH answered: no token, and nothing sent anywhere.
@@ -216,7 +216,7 @@ describe('trust boundary', () => {
 
     test('rights are checked again when the consent finishes', async () => {
       const c = await connection({ name: 'Rights at finish' });
-      const leaving = await createUser(admin, { name: 'leaving member' });
+      const leaving = await createUser(admin, { name: 'leaving' });
       const own = await createRole(admin, { name: 'Leaving role', memberIds: [leaving.user.id] });
       assert.equal((await admin.put(`/api/v1/connections/${c.id}/roles`, { role_ids: [role.id, own.id] })).status, 200);
       const callback = await started(leaving.client, c, 'user');
@@ -248,7 +248,7 @@ describe('trust boundary', () => {
     const closedUrl = closed.url;
     await closed.close();
     const details = [];
-    for (const [name, target] of [['open, not a token endpoint', evil.url], ['closed port', closedUrl]]) {
+    for (const [name, target] of [['open not a token endpoint', evil.url], ['closed port', closedUrl]]) {
       const c = await connection({ name: `Probe ${name}`, grant_type: 'client_credentials', client_id: 'machine-client', client_secret: 'machine-client-secret', token_url: `${target}/token`, scopes: ['api'] });
       const tested = await admin.post(`/api/v1/connections/${c.id}/test`);
       assert.equal(tested.status, 200, tested.text);
@@ -265,8 +265,8 @@ describe('trust boundary', () => {
   });
 
   test('a loopback-looking name is not loopback, even with the dev opt-in', async () => {
-    for (const token_url of ['http://127.attacker.example/token', 'http://127.0.0.1.nip.io/token', 'http://localhost.attacker.example/token']) {
-      const refused = await admin.post('/api/v1/connections', customInput(stack.idp, { name: `Fake loopback ${token_url}`, token_url }));
+    for (const [i, token_url] of ['http://127.attacker.example/token', 'http://127.0.0.1.nip.io/token', 'http://localhost.attacker.example/token'].entries()) {
+      const refused = await admin.post('/api/v1/connections', customInput(stack.idp, { name: `Fake loopback ${i}`, token_url }));
       assert.equal(refused.status, 422, `${token_url}: ${refused.text}`);
       assert.equal(refused.body.error.field, 'token_url');
     }
@@ -381,7 +381,7 @@ describe('revocation is at-least-once and access memory is bounded', () => {
         assert.equal((await call()).status, 200, 'the gate is warm');
         const faults = (fail) => fetch(`${stack.baseUrl}/api/v1/_test/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fail_resets: fail }) });
         assert.equal((await faults(true)).status, 200);
-        const revoked = await admin.delete(`/api/v1/api-keys/${key.id}`);
+        const revoked = await admin.delete(`/api/v1/api-keys/${key.api_key.id}`);
         assert.equal(revoked.status, 204, 'the change committed; the lost reset is not the caller\'s failure');
         const owed = await sql(stack.worker, "SELECT binding FROM pending_resets");
         assert.deepEqual(owed.map((r) => r.binding), ['KEY_GATE'], 'the unacknowledged reset is remembered');
