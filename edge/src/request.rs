@@ -1,6 +1,9 @@
 //! What every state-changing call must show: a same-origin `Origin` (unless a bot key
-//! authenticates it; bots send no Origin) and a JSON body.
+//! authenticates it; bots send no Origin) and a JSON body of at most 64 KiB. This is the one
+//! place request bodies are read.
 
+use domain::body::{Declared, MAX_BODY_BYTES, check_declared, over_cap};
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use worker::{Env, Request};
 
@@ -25,6 +28,12 @@ pub fn check_origin(req: &Request, env: &Env, principal: Option<&Principal>) -> 
 /// Check the origin, then parse the body as JSON of type `T`.
 pub async fn json<T: DeserializeOwned>(req: &mut Request, env: &Env, principal: Option<&Principal>) -> ApiResult<T> {
     check_origin(req, env, principal)?;
+    json_body(req).await
+}
+
+/// The body as JSON of type `T`, without the origin rule (for callers that are not browsers by
+/// design, such as the bootstrap call `cargo xtask dev` makes with its secret).
+pub async fn json_body<T: DeserializeOwned>(req: &mut Request) -> ApiResult<T> {
     let content_type = req.headers().get("content-type")?.unwrap_or_default();
     if !content_type.to_ascii_lowercase().starts_with("application/json") {
         return Err(ApiError::new(
@@ -32,9 +41,42 @@ pub async fn json<T: DeserializeOwned>(req: &mut Request, env: &Env, principal: 
             "send a JSON body (content-type: application/json)",
         ));
     }
-    let bytes = req.bytes().await?;
+    let bytes = capped_body(req).await?;
     serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::new(ErrorCode::InvalidBody, format!("the body is not the expected JSON: {e}")))
+}
+
+/// 413 `payload_too_large`.
+pub fn too_large() -> ApiError {
+    ApiError::new(ErrorCode::PayloadTooLarge, format!("the body is larger than {} KiB", MAX_BODY_BYTES / 1024))
+}
+
+/// Refuse a declared `Content-Length` over the cap before anything is read (the router does this
+/// for every route; `capped_body` again for its own callers).
+pub fn check_length(req: &Request) -> ApiResult<()> {
+    match check_declared(req.headers().get("content-length")?.as_deref()) {
+        Declared::TooLarge => Err(too_large()),
+        Declared::Read => Ok(()),
+    }
+}
+
+/// The body, read chunk by chunk and dropped as soon as it passes the cap: a body without a
+/// length (chunked) cannot make the worker hold more than 64 KiB and one chunk.
+async fn capped_body(req: &mut Request) -> ApiResult<Vec<u8>> {
+    check_length(req)?;
+    if req.inner().body().is_none() {
+        return Ok(Vec::new());
+    }
+    let mut stream = req.stream()?;
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        if over_cap(body.len() + chunk.len()) {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// A query parameter, if present.
