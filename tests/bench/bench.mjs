@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { authorize } from '../support/consent.mjs';
 import { customInput } from '../support/connections.mjs';
+import { nextAddress } from '../support/http.mjs';
 import { BOOTSTRAP_TOKEN, ADMIN, bootstrapAdmin, createKey, createRole, createUser } from '../support/people.mjs';
 import { ROOT, TARGET, nodeBin } from '../support/paths.mjs';
 import { startStack } from '../support/stack.mjs';
@@ -147,7 +148,9 @@ async function main() {
       const times = [];
       for (let i = 0; i < 10; i += 1) {
         const t = performance.now();
-        const r = await fetch(`${stack.baseUrl}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json', origin: stack.baseUrl }, body: JSON.stringify(ADMIN) });
+        // Each from its own address: the per-address sign-in limit is not what is measured.
+        const headers = { 'content-type': 'application/json', origin: stack.baseUrl, 'cf-connecting-ip': nextAddress() };
+        const r = await fetch(`${stack.baseUrl}/api/v1/session`, { method: 'POST', headers, body: JSON.stringify(ADMIN) });
         await r.text();
         times.push(performance.now() - t);
       }
