@@ -2,9 +2,12 @@
 //! authenticates it; bots send no Origin) and a JSON body of at most 64 KiB. This is the one
 //! place request bodies are read.
 
-use domain::body::{Declared, MAX_BODY_BYTES, check_declared, over_cap};
-use futures_util::StreamExt;
+use domain::body::{Declared, MAX_BODY_BYTES, check_declared, keep_draining, over_cap};
+use js_sys::{Reflect, Uint8Array};
 use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::web_sys::ReadableStreamDefaultReader;
 use worker::{Env, Request};
 
 use crate::auth::Principal;
@@ -60,23 +63,41 @@ pub fn check_length(req: &Request) -> ApiResult<()> {
     }
 }
 
-/// The body, read chunk by chunk and dropped as soon as it passes the cap: a body without a
-/// length (chunked) cannot make the worker hold more than 64 KiB and one chunk.
+/// The body, read chunk by chunk and never kept past the cap: a body without a length (chunked)
+/// cannot make the worker hold more than 64 KiB and one chunk. Past the cap the rest is read and
+/// dropped up to a bound, then the stream is cancelled: clients (and wrangler dev's proxy) that
+/// are still sending when an early answer comes often lose it, or break the next request on the
+/// connection, so a modest overshoot is drained to let the 413 arrive; a huge one is cut off.
 async fn capped_body(req: &mut Request) -> ApiResult<Vec<u8>> {
     check_length(req)?;
-    if req.inner().body().is_none() {
-        return Ok(Vec::new());
-    }
-    let mut stream = req.stream()?;
+    let Some(stream) = req.inner().body() else { return Ok(Vec::new()) };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut body = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk?;
-        if over_cap(body.len() + chunk.len()) {
-            return Err(too_large());
+    let mut dropped = 0usize;
+    while let Some(chunk) = next_chunk(&reader).await? {
+        let len = chunk.length() as usize;
+        if dropped == 0 && !over_cap(body.len() + len) {
+            body.extend_from_slice(&chunk.to_vec());
+            continue;
         }
-        body.extend_from_slice(&chunk);
+        dropped += len;
+        if !keep_draining(dropped) {
+            // The answer is 413 whether or not the cancel goes through.
+            let _ = JsFuture::from(reader.cancel()).await;
+            break;
+        }
     }
-    Ok(body)
+    if dropped > 0 { Err(too_large()) } else { Ok(body) }
+}
+
+/// The next chunk of a body stream, or `None` at its end.
+async fn next_chunk(reader: &ReadableStreamDefaultReader) -> ApiResult<Option<Uint8Array>> {
+    let step = JsFuture::from(reader.read()).await.map_err(|e| ApiError::internal(format!("body read: {e:?}")))?;
+    let field = |name: &str| Reflect::get(&step, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED);
+    if field("done").as_bool().unwrap_or(true) {
+        return Ok(None);
+    }
+    Ok(Some(Uint8Array::new(&field("value"))))
 }
 
 /// A query parameter, if present.
