@@ -94,9 +94,9 @@ describe('people and roles in Chromium', () => {
     await page.getByRole('button', { name: 'Create key' }).click();
     const secret = await page.locator('#new-key-secret').inputValue();
     assert.match(secret, /^eoc_[0-9a-f]{8}_[0-9a-f]{64}_[0-9a-f]{32}$/);
-    const row = page.locator('[data-testid=keys-table] tr', { hasText: 'nightly sync' });
-    await row.waitFor();
-    assert.equal(await row.locator('[data-testid=key-scopes]').textContent(), 'tokens', 'tokens only unless manage is ticked');
+    const keyRow = page.locator('[data-testid=keys-table] tr', { hasText: 'nightly sync' });
+    await keyRow.waitFor();
+    assert.equal(await keyRow.locator('[data-testid=key-scopes]').textContent(), 'tokens', 'tokens only unless manage is ticked');
     await screenshot(page, 'people-6-api-key-once');
     await page.getByRole('button', { name: 'Done' }).click();
     assert.equal(await page.locator('#new-key-secret').count(), 0, 'the key is gone once dismissed');
