@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from '../support/http.mjs';
-import { customInput } from '../support/connections.mjs';
+import { customInput, machineInput } from '../support/connections.mjs';
 import { ADMIN, BOOTSTRAP_TOKEN, bootstrapAdmin, createKey, createRole, createUser } from '../support/people.mjs';
 import { startStack } from '../support/stack.mjs';
 import { startWorker } from '../support/worker.mjs';
@@ -53,9 +53,7 @@ describe('strangers', () => {
     stack = await startStack({ vars: { BOOTSTRAP_TOKEN } });
     admin = await bootstrapAdmin(stack.baseUrl);
     role = await createRole(admin, { name: 'Stranger test bots', memberIds: [(await admin.get('/api/v1/session')).body.user.id] });
-    const created = await admin.post('/api/v1/connections', customInput(stack.idp, {
-      name: 'Machine for strangers', grant_type: 'client_credentials', client_id: 'machine-client', client_secret: 'machine-client-secret', scopes: ['api'],
-    }));
+    const created = await admin.post('/api/v1/connections', machineInput(stack.idp, { name: 'Machine for strangers' }));
     assert.equal(created.status, 201, created.text);
     connection = created.body;
     assert.equal((await admin.put(`/api/v1/connections/${connection.id}/roles`, { role_ids: [role.id] })).status, 200);
@@ -201,7 +199,7 @@ describe('strangers', () => {
 
   test('my connections come in pages', async () => {
     for (const name of ['Paged one', 'Paged two']) {
-      const made = await admin.post('/api/v1/connections', customInput(stack.idp, { name, grant_type: 'client_credentials', client_id: 'machine-client', client_secret: 'machine-client-secret', scopes: ['api'] }));
+      const made = await admin.post('/api/v1/connections', machineInput(stack.idp, { name }));
       assert.equal(made.status, 201, made.text);
       assert.equal((await admin.put(`/api/v1/connections/${made.body.id}/roles`, { role_ids: [role.id] })).status, 200);
     }
