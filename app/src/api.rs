@@ -162,8 +162,9 @@ pub async fn api_keys() -> Result<ListResponse<ApiKeyView>, ApiError> {
     get("/api/v1/api-keys").await
 }
 
-pub async fn create_api_key(name: String) -> Result<CreateApiKeyResponse, ApiError> {
-    post("/api/v1/api-keys", &CreateApiKeyRequest { name }).await
+/// A new key with these scopes (`tokens` is always included by the worker).
+pub async fn create_api_key(name: String, scopes: Vec<String>) -> Result<CreateApiKeyResponse, ApiError> {
+    post("/api/v1/api-keys", &CreateApiKeyRequest { name, scopes }).await
 }
 
 pub async fn revoke_api_key(id: &str) -> Result<(), ApiError> {
@@ -233,8 +234,10 @@ pub async fn test_connection(id: &str) -> Result<TestResponse, ApiError> {
     json(send(Request::post(&format!("/api/v1/connections/{id}/test")), None).await?).await
 }
 
-pub async fn my_connections() -> Result<Vec<MyConnectionView>, ApiError> {
-    get::<ListResponse<MyConnectionView>>("/api/v1/me/connections").await.map(|l| l.items)
+/// One page of the connections shared with me, after `cursor` (the first when empty).
+pub async fn my_connections(cursor: &str) -> Result<ListResponse<MyConnectionView>, ApiError> {
+    let query = if cursor.is_empty() { String::new() } else { format!("?cursor={}", js_sys_encode(cursor)) };
+    get(&format!("/api/v1/me/connections{query}")).await
 }
 
 pub async fn forget_my_token(id: &str) -> Result<(), ApiError> {

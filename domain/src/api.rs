@@ -135,11 +135,17 @@ pub struct ApiKeyView {
     pub prefix: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+    /// What the key may do (`key_scope.rs`); `tokens` always.
+    pub scopes: Vec<crate::key_scope::KeyScope>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreateApiKeyRequest {
     pub name: String,
+    /// `["tokens"]` (the default when absent) or `["tokens", "manage"]`; names, so an unknown one
+    /// is a field error rather than an unreadable body.
+    #[serde(default)]
+    pub scopes: Vec<String>,
 }
 
 /// The only response that ever carries the key itself.

@@ -21,6 +21,7 @@ pub enum ErrorCode {
     InvalidBody,
     UnsupportedMediaType,
     TooManyAttempts,
+    PayloadTooLarge,
     Internal,
 }
 
@@ -41,6 +42,7 @@ impl ErrorCode {
             ErrorCode::InvalidBody => 400,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::TooManyAttempts => 429,
+            ErrorCode::PayloadTooLarge => 413,
             ErrorCode::Internal => 500,
         }
     }
@@ -63,6 +65,7 @@ impl ErrorCode {
             ErrorCode::InvalidBody => "invalid_body",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::TooManyAttempts => "too_many_attempts",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::Internal => "internal",
         }
     }
@@ -102,7 +105,7 @@ impl ErrorResponse {
 mod tests {
     use super::*;
 
-    const ALL: [ErrorCode; 16] = [
+    const ALL: [ErrorCode; 17] = [
         ErrorCode::ValidationFailed,
         ErrorCode::NameTaken,
         ErrorCode::NotFound,
@@ -118,6 +121,7 @@ mod tests {
         ErrorCode::InvalidBody,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::TooManyAttempts,
+        ErrorCode::PayloadTooLarge,
         ErrorCode::Internal,
     ];
 

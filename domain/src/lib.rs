@@ -6,10 +6,13 @@
 pub mod address;
 pub mod api;
 pub mod api_key;
+pub mod body;
 pub mod connection;
 pub mod connection_edit;
+pub mod device;
 pub mod endpoint;
 pub mod error;
+pub mod key_scope;
 pub mod notification;
 pub mod permission;
 pub mod provider;

@@ -1,5 +1,10 @@
 //! Who is calling: a browser session (cookie `__Host-session`) or a bot key (`Authorization:
 //! Bearer eoc_…`), resolved with one D1 read to a principal with the grants of its roles.
+//!
+//! A bot key also has scopes (`domain::key_scope`): every key-authenticated request is checked
+//! against its route here, once, so a `tokens` key gets `forbidden` everywhere but the token
+//! routes whatever handler it reaches. (The key's tag was checked before the route ran:
+//! `screen.rs`.)
 
 use worker::{D1Database, D1PreparedStatement, Request};
 
@@ -10,6 +15,7 @@ use crate::store::audit::{Actor, ActorKind};
 use crate::store::users::RoleGrant;
 use crate::store::{api_keys, json_list, sessions};
 use domain::error::ErrorCode;
+use domain::key_scope::{self, KeyScope};
 use domain::permission::{Grants, Permission};
 use domain::session::{SessionCheck, check_session};
 
@@ -20,7 +26,7 @@ pub const KEY_TOUCH_EVERY_SECONDS: i64 = 60;
 #[derive(Debug, Clone)]
 pub enum Via {
     Session { id_hash: String },
-    ApiKey { key_id: String },
+    ApiKey { key_id: String, scopes: Vec<KeyScope> },
 }
 
 #[derive(Debug, Clone)]
@@ -35,14 +41,30 @@ impl Principal {
     pub fn actor(&self) -> Actor {
         match &self.via {
             Via::Session { .. } => Actor { kind: ActorKind::User, id: Some(self.user_id.clone()) },
-            Via::ApiKey { key_id } => Actor { kind: ActorKind::ApiKey, id: Some(key_id.clone()) },
+            Via::ApiKey { key_id, .. } => Actor { kind: ActorKind::ApiKey, id: Some(key_id.clone()) },
         }
     }
 
     /// A bot key as its gate knows it: enough to act on a connection and be audited; no
-    /// feature permissions (the token API needs none).
+    /// feature permissions (the token API needs none) and the least scope (every scope reaches
+    /// the token API).
     pub fn bot(user_id: String, key_id: String) -> Principal {
-        Principal { user_id, grants: Grants::from_roles(std::iter::empty()), via: Via::ApiKey { key_id } }
+        let via = Via::ApiKey { key_id, scopes: vec![KeyScope::Tokens] };
+        Principal { user_id, grants: Grants::from_roles(std::iter::empty()), via }
+    }
+
+    /// Refuse a key whose scopes do not reach this request's route (`domain::key_scope`);
+    /// people are not limited by scopes.
+    pub fn check_scope(&self, req: &Request) -> ApiResult<()> {
+        match &self.via {
+            Via::ApiKey { scopes, .. } if !key_scope::allows(scopes, req.method().as_ref(), &req.path()) => {
+                Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    "this key may only get tokens and read connections: create a key with the manage scope for this",
+                ))
+            }
+            _ => Ok(()),
+        }
     }
 
     pub fn is_bot(&self) -> bool {
@@ -94,7 +116,7 @@ pub async fn require(req: &Request, db: &D1Database) -> ApiResult<Principal> {
 /// never silently anonymous.
 pub async fn authenticate(req: &Request, db: &D1Database) -> ApiResult<Option<Principal>> {
     if let Some(key) = bearer_key(req)? {
-        return by_api_key(db, &key).await.map(Some);
+        return by_api_key(req, db, &key).await.map(Some);
     }
     match session_id(req)? {
         Some(id) => by_session(db, &id).await.map(Some),
@@ -107,7 +129,7 @@ pub async fn authenticate(req: &Request, db: &D1Database) -> ApiResult<Option<Pr
 pub fn bearer_key(req: &Request) -> ApiResult<Option<String>> {
     let Some(header) = req.headers().get("authorization")? else { return Ok(None) };
     let key = header.strip_prefix("Bearer ").map(str::trim).ok_or_else(unauthenticated)?;
-    domain::api_key::key_prefix(key).ok_or_else(unauthenticated)?;
+    domain::api_key::parse(key).ok_or_else(unauthenticated)?;
     Ok(Some(key.to_string()))
 }
 
@@ -123,7 +145,7 @@ pub async fn require_with_rows<T: serde::de::DeserializeOwned>(
         let hash = crypto::sha256_hex(key.as_bytes());
         let [found, rows] = pair(db.batch(vec![api_keys::find_by_hash_statement(db, &hash)?, read]).await?)?;
         let row = found.results::<api_keys::KeyOwnerRow>()?.into_iter().next().ok_or_else(unauthenticated)?;
-        return Ok((key_principal(db, row).await?, rows.results::<T>()?));
+        return Ok((key_principal(req, db, row).await?, rows.results::<T>()?));
     }
     let id = session_id(req)?.ok_or_else(unauthenticated)?;
     let id_hash = crypto::sha256_hex(id.as_bytes());
@@ -136,20 +158,25 @@ fn pair(results: Vec<worker::D1Result>) -> ApiResult<[worker::D1Result; 2]> {
     results.try_into().map_err(|r: Vec<_>| ApiError::internal(format!("a batch of 2 returned {}", r.len())))
 }
 
-async fn by_api_key(db: &D1Database, key: &str) -> ApiResult<Principal> {
+async fn by_api_key(req: &Request, db: &D1Database, key: &str) -> ApiResult<Principal> {
     let row = api_keys::find_by_hash(db, &crypto::sha256_hex(key.as_bytes())).await?.ok_or_else(unauthenticated)?;
-    key_principal(db, row).await
+    key_principal(req, db, row).await
 }
 
-async fn key_principal(db: &D1Database, row: api_keys::KeyOwnerRow) -> ApiResult<Principal> {
+/// A live key's principal, if its scopes reach this request's route (every key goes through
+/// here: `authenticate`, `require_with_rows`, and so every `require*`).
+async fn key_principal(req: &Request, db: &D1Database, row: api_keys::KeyOwnerRow) -> ApiResult<Principal> {
     if row.revoked_at.is_some() || row.active == 0 {
         return Err(unauthenticated());
     }
+    let via = Via::ApiKey { key_id: row.id.clone(), scopes: key_scope::from_stored(&row.scopes) };
+    let principal = Principal { user_id: row.user_id, grants: grants_of(&row.roles), via };
+    principal.check_scope(req)?;
     let now = clock::now();
     if row.last_used_at.is_none_or(|t| now - t >= KEY_TOUCH_EVERY_SECONDS) {
         api_keys::touch(db, &row.id, now).await?;
     }
-    Ok(Principal { user_id: row.user_id, grants: grants_of(&row.roles), via: Via::ApiKey { key_id: row.id } })
+    Ok(principal)
 }
 
 async fn by_session(db: &D1Database, session_id: &str) -> ApiResult<Principal> {
@@ -183,13 +210,17 @@ pub async fn require_session(req: &Request, db: &D1Database) -> ApiResult<Princi
 
 /// The session id from the cookie header: 64 lower-case hex characters, or nothing.
 pub fn session_id(req: &Request) -> ApiResult<Option<String>> {
+    Ok(cookie(req, SESSION_COOKIE)?.filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit())))
+}
+
+/// The value of one cookie in the request, if sent.
+pub fn cookie(req: &Request, name: &str) -> ApiResult<Option<String>> {
     let Some(header) = req.headers().get("cookie")? else { return Ok(None) };
     Ok(header
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_string())
-        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit())))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value.to_string()))
 }
 
 pub fn session_cookie(id: &str) -> String {

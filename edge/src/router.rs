@@ -10,6 +10,7 @@ use crate::routes::{
     api_keys, audit, bootstrap, config, connections, diagnostics, health, invitable_roles, notifications, oauth,
     providers, roles, session, tokens, users,
 };
+use crate::screen;
 
 pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
     let response = Router::new()
@@ -61,8 +62,9 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
     Ok(json_method_not_allowed(response))
 }
 
-/// Adapts a handler returning `ApiResult` to the router's signature, rendering errors as JSON
-/// and marking every API answer uncacheable.
+/// Adapts a handler returning `ApiResult` to the router's signature: screens the request first
+/// (`screen.rs`: body size, bot key tag, bearer throttling), renders errors as JSON and marks
+/// every API answer uncacheable.
 fn api<F, Fut>(
     handler: F,
 ) -> impl Fn(Request, RouteContext<()>) -> std::pin::Pin<Box<dyn Future<Output = worker::Result<Response>>>>
@@ -72,9 +74,16 @@ where
 {
     move |req, ctx| {
         Box::pin(async move {
-            let mut response = match handler(req, ctx).await {
-                Ok(response) => response,
+            let env = ctx.env.clone();
+            let mut response = match screen::before(&req, &env).await {
                 Err(error) => error.into_response()?,
+                Ok(screened) => {
+                    let response = match handler(req, ctx).await {
+                        Ok(response) => response,
+                        Err(error) => error.into_response()?,
+                    };
+                    screen::after(&screened, &env, response).await?
+                }
             };
             let headers = response.headers_mut();
             headers.set("cache-control", "no-store")?;

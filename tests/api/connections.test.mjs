@@ -27,7 +27,7 @@ describe('connections', () => {
     const stripped = await createUser(admin, { name: 'nobody' });
     await admin.patch(`/api/v1/users/${stripped.user.id}`, { role_ids: [] });
     nobody = stripped.client;
-    managerBot = (await createKey(manager, 'ci bot')).bot;
+    managerBot = (await createKey(manager, 'ci bot', ['manage'])).bot;
   });
   after(async () => { await worker?.stop(); });
 

@@ -5,7 +5,7 @@
 // on the very next call (so every write path tells the gates).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { customInput } from '../support/connections.mjs';
+import { machineInput } from '../support/connections.mjs';
 import { BOOTSTRAP_TOKEN, bootstrapAdmin, createKey, createRole, createUser } from '../support/people.mjs';
 import { startStack } from '../support/stack.mjs';
 import { sql } from '../support/worker.mjs';
@@ -18,9 +18,7 @@ describe('token API hot path', () => {
   let connection;
   let successes = 0;
 
-  const machine = (name) => customInput(stack.idp, {
-    name, grant_type: 'client_credentials', client_id: 'machine-client', client_secret: 'machine-client-secret', scopes: ['api'],
-  });
+  const machine = (name) => machineInput(stack.idp, { name });
   const token = async (bot, body = { token_type: 'shared' }, id = connection.id) => {
     const response = await bot.post(`/api/v1/connections/${id}/token`, body);
     if (response.status === 200) successes += 1;

@@ -93,13 +93,15 @@ describe('people and roles in Chromium', () => {
     await page.locator('#key-name').fill('nightly sync');
     await page.getByRole('button', { name: 'Create key' }).click();
     const secret = await page.locator('#new-key-secret').inputValue();
-    assert.match(secret, /^eoc_[0-9a-f]{8}_[0-9a-f]{64}$/);
-    await page.locator('[data-testid=keys-table] tr', { hasText: 'nightly sync' }).waitFor();
+    assert.match(secret, /^eoc_[0-9a-f]{8}_[0-9a-f]{64}_[0-9a-f]{32}$/);
+    const keyRow = page.locator('[data-testid=keys-table] tr', { hasText: 'nightly sync' });
+    await keyRow.waitFor();
+    assert.equal(await keyRow.locator('[data-testid=key-scopes]').textContent(), 'tokens', 'tokens only unless manage is ticked');
     await screenshot(page, 'people-6-api-key-once');
     await page.getByRole('button', { name: 'Done' }).click();
     assert.equal(await page.locator('#new-key-secret').count(), 0, 'the key is gone once dismissed');
     assert.ok(!(await page.content()).includes(secret.slice(13)));
-    const status = await page.evaluate(async (key) => (await fetch('/api/v1/session', { headers: { authorization: `Bearer ${key}` } })).status, secret);
+    const status = await page.evaluate(async (key) => (await fetch('/api/v1/me/connections', { headers: { authorization: `Bearer ${key}` } })).status, secret);
     assert.equal(status, 200, 'the key shown works');
     assert.deepEqual(problems, []);
     await context.close();

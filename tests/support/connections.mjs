@@ -31,3 +31,10 @@ export function customInput(idp, overrides = {}) {
     ...overrides,
   };
 }
+
+/** A client-credentials connection against the test IdP (its `machine-client`). */
+export function machineInput(idp, overrides = {}) {
+  return customInput(idp, {
+    grant_type: 'client_credentials', client_id: 'machine-client', client_secret: 'machine-client-secret', scopes: ['api'], ...overrides,
+  });
+}

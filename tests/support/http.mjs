@@ -1,20 +1,32 @@
 // A small API client for tests: JSON in and out, a cookie jar for the session, the same-origin
 // `Origin` header browsers send, or a bot key. Every response body is kept for leak scans.
+//
+// Each client is a machine of its own: it sends its own `CF-Connecting-IP` (wrangler dev passes a
+// client-sent one through; on Cloudflare the edge sets it), so per-address throttles count each
+// test client separately, as they would count separate people.
+let clients = 0;
+/** A distinct address per call (198.18.0.0/15 is set aside for tests). */
+export function nextAddress() {
+  clients += 1;
+  return `198.18.${(clients >> 8) & 255}.${clients & 255}`;
+}
+
 export class Client {
   /**
    * @param {string} baseUrl
-   * @param {{apiKey?: string, origin?: string|null}} [options] origin null sends none
+   * @param {{apiKey?: string, origin?: string|null, address?: string}} [options] origin null sends none
    */
-  constructor(baseUrl, { apiKey, origin } = {}) {
+  constructor(baseUrl, { apiKey, origin, address } = {}) {
     this.baseUrl = baseUrl;
     this.apiKey = apiKey;
+    this.address = address ?? nextAddress();
     this.origin = origin === undefined ? (apiKey ? null : baseUrl) : origin;
     this.cookies = new Map();
     this.seen = [];
   }
 
   async request(method, path, { body, headers = {}, raw } = {}) {
-    const all = { accept: 'application/json', ...headers };
+    const all = { accept: 'application/json', 'cf-connecting-ip': this.address, ...headers };
     if (this.origin && method !== 'GET') all.origin = this.origin;
     if (this.apiKey) all.authorization = `Bearer ${this.apiKey}`;
     if (this.cookies.size) all.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');

@@ -37,9 +37,12 @@ export async function createRole(admin, { name, permissions = [], memberIds = []
   return response.body;
 }
 
-/** A bot key for a signed-in client; returns a client that authenticates with it. */
-export async function createKey(client, name = 'test bot') {
-  const response = await client.post('/api/v1/api-keys', { name });
+/**
+ * A bot key for a signed-in client; returns a client that authenticates with it.
+ * @param {string[]} [scopes] `['manage']` for a key that may do what its owner may; default tokens only
+ */
+export async function createKey(client, name = 'test bot', scopes) {
+  const response = await client.post('/api/v1/api-keys', scopes ? { name, scopes } : { name });
   if (response.status !== 201) throw new Error(`creating a key failed: ${response.status} ${response.text}`);
   return { key: response.body, bot: new Client(client.baseUrl, { apiKey: response.body.secret }) };
 }

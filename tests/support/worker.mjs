@@ -32,6 +32,11 @@ export function testEncryptionKeys() {
   return `t1:${randomBytes(32).toString('base64')}`;
 }
 
+/** A test MAC key (bot key tags, device cookies): 32 random bytes, base64. */
+export function testMacKey() {
+  return randomBytes(32).toString('base64');
+}
+
 /**
  * Start a worker.
  * @param {object} [options]
@@ -51,8 +56,11 @@ export async function startWorker({ vars = {}, port } = {}) {
   fs.mkdirSync(TEST_LOGS, { recursive: true });
   const logPath = path.join(TEST_LOGS, `wrangler-${port}.log`);
   const log = fs.openSync(logPath, 'w');
-  // The test IdP runs on http://127.0.0.1: the dev opt-in of the outbound URL rule (DESIGN §10).
-  const allVars = { TEST_ROUTES: '1', ALLOW_PRIVATE_ENDPOINTS: '1', ENCRYPTION_KEYS: testEncryptionKeys(), ...vars };
+  // A var set to null is left out (a worker without it). The test IdP runs on
+  // http://127.0.0.1: the dev opt-in of the outbound URL rule (DESIGN §10).
+  const allVars = Object.fromEntries(
+    Object.entries({ TEST_ROUTES: '1', ALLOW_PRIVATE_ENDPOINTS: '1', ENCRYPTION_KEYS: testEncryptionKeys(), MAC_KEY: testMacKey(), ...vars }).filter(([, v]) => v !== null),
+  );
   const args = [
     'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
     '--persist-to', persistTo, '--show-interactive-dev-session=false',

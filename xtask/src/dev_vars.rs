@@ -1,5 +1,6 @@
-//! `.dev.vars`: local secrets for `wrangler dev`, created once: a random encryption key and a
-//! random bootstrap token (for creating the first admin).
+//! `.dev.vars`: local secrets for `wrangler dev`, created once: a random encryption key, a random
+//! MAC key (bot key tags and device cookies) and a random bootstrap token (for creating the first
+//! admin).
 
 use std::io::Read;
 use std::path::Path;
@@ -8,8 +9,9 @@ use base64::Engine;
 
 use crate::{Result, paths};
 
-/// Make sure `.dev.vars` has `ENCRYPTION_KEYS` and `BOOTSTRAP_TOKEN`; lines already there are
-/// never rewritten (a new key would make the local database unreadable). Returns the token.
+/// Make sure `.dev.vars` has `ENCRYPTION_KEYS`, `MAC_KEY` and `BOOTSTRAP_TOKEN`; lines already
+/// there are never rewritten (a new encryption key would make the local database unreadable, a
+/// new MAC key every bot key invalid). Returns the token.
 pub fn ensure() -> Result<String> {
     ensure_at(&paths::root().join(".dev.vars"))
 }
@@ -21,6 +23,9 @@ fn ensure_at(path: &Path) -> Result<String> {
     }
     if value(&text, "ENCRYPTION_KEYS").is_none() {
         text.push_str(&format!("ENCRYPTION_KEYS=\"k1:{}\"\n", random_key()?));
+    }
+    if value(&text, "MAC_KEY").is_none() {
+        text.push_str(&format!("MAC_KEY=\"{}\"\n", random_key()?));
     }
     if value(&text, "BOOTSTRAP_TOKEN").is_none() {
         let token = domain_hex(&random_bytes::<24>()?);
@@ -74,10 +79,29 @@ mod tests {
         let token = ensure_at(&path).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("ENCRYPTION_KEYS=\"k1:keep-me\""));
+        let mac_key = value(&text, "MAC_KEY").unwrap();
+        assert_eq!(base64::engine::general_purpose::STANDARD.decode(&mac_key).unwrap().len(), 32);
         assert_eq!(token.len(), 48);
         // A second run changes nothing.
         assert_eq!(ensure_at(&path).unwrap(), token);
         assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn an_existing_mac_key_is_kept_and_the_file_only_grows() {
+        let dir = std::env::temp_dir().join(format!("xtask-devvars-mac-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(".dev.vars");
+        let before = "# mine\nENCRYPTION_KEYS=\"k1:a\"\nBOOTSTRAP_TOKEN=\"0123456789abcdef0123\"\n";
+        std::fs::write(&path, before).unwrap();
+        ensure_at(&path).unwrap();
+        let after = std::fs::read_to_string(&path).unwrap();
+        assert!(after.starts_with(before), "existing lines untouched");
+        assert_eq!(after.lines().filter(|l| l.starts_with("MAC_KEY=")).count(), 1);
+        std::fs::write(&path, "MAC_KEY=\"keep-this\"\n").unwrap();
+        ensure_at(&path).unwrap();
+        assert_eq!(value(&std::fs::read_to_string(&path).unwrap(), "MAC_KEY").as_deref(), Some("keep-this"));
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

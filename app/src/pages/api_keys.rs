@@ -1,4 +1,5 @@
-//! My API keys: create one (its key is shown once, with a copy button), list by prefix, revoke.
+//! My API keys: create one (its key is shown once, with a copy button) with the scopes chosen
+//! (tokens only unless "manage" is ticked), list by prefix with scopes, revoke.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -23,6 +24,8 @@ fn ApiKeysPage() -> impl IntoView {
         api::api_keys()
     });
     let name = RwSignal::new(String::new());
+    // Off by default: a key that only gets tokens cannot change anything if it leaks.
+    let manage = RwSignal::new(false);
     let errors = FieldErrors::new();
     let created = RwSignal::new(None::<(String, String)>);
     let busy = RwSignal::new(false);
@@ -36,10 +39,13 @@ fn ApiKeysPage() -> impl IntoView {
         }
         busy.set(true);
         spawn_local(async move {
-            match api::create_api_key(name.get_untracked()).await {
+            let scopes =
+                if manage.get_untracked() { vec!["tokens".into(), "manage".into()] } else { vec!["tokens".into()] };
+            match api::create_api_key(name.get_untracked(), scopes).await {
                 Ok(response) => {
                     created.set(Some((response.api_key.name, response.secret)));
                     name.set(String::new());
+                    manage.set(false);
                     version.update(|v| *v += 1);
                 }
                 Err(e) => {
@@ -61,7 +67,7 @@ fn ApiKeysPage() -> impl IntoView {
 
     view! {
         <section class="page-head"><h1>"API keys"</h1></section>
-        <p class="lead">"Bots and packages call the API with a key. A key acts with your rights; revoke it when a bot no longer needs it."</p>
+        <p class="lead">"Bots and packages call the API with a key. A key gets tokens of the connections you may use and reads them; tick \u{201c}manage\u{201d} only for a bot that must do more of what you may do. Revoke a key when a bot no longer needs it."</p>
         {move || created.get().map(|(key_name, secret)| view! {
             <section class="card reveal" data-testid="new-key">
                 <h2>{format!("New key \u{201c}{key_name}\u{201d}")}</h2>
@@ -72,21 +78,26 @@ fn ApiKeysPage() -> impl IntoView {
         })}
         <form class="card form inline" on:submit=create novalidate>
             <TextField id="key-name" label="Name" value=name error=errors.of("name") placeholder="nightly CRM sync" />
+            <label class="choice checkbox">
+                <input type="checkbox" id="key-manage" prop:checked=move || manage.get() on:change=move |ev| manage.set(event_target_checked(&ev)) />
+                " manage: may also change what I may change (not only get tokens)"
+            </label>
             <button type="submit" disabled=move || busy.get()>"Create key"</button>
         </form>
         <table class="table" data-testid="keys-table">
-            <thead><tr><th>"Name"</th><th>"Key"</th><th>"Created"</th><th>"Last used"</th><th></th></tr></thead>
+            <thead><tr><th>"Name"</th><th>"Key"</th><th>"Scopes"</th><th>"Created"</th><th>"Last used"</th><th></th></tr></thead>
             <tbody>
                 {move || match keys.get() {
-                    None => view! { <tr><td colspan="5" class="muted">"Loading…"</td></tr> }.into_any(),
-                    Some(Err(e)) => view! { <tr><td colspan="5" class="error">{e.message()}</td></tr> }.into_any(),
-                    Some(Ok(list)) if list.items.is_empty() => view! { <tr><td colspan="5" class="muted">"No keys yet."</td></tr> }.into_any(),
+                    None => view! { <tr><td colspan="6" class="muted">"Loading…"</td></tr> }.into_any(),
+                    Some(Err(e)) => view! { <tr><td colspan="6" class="error">{e.message()}</td></tr> }.into_any(),
+                    Some(Ok(list)) if list.items.is_empty() => view! { <tr><td colspan="6" class="muted">"No keys yet."</td></tr> }.into_any(),
                     Some(Ok(list)) => list.items.into_iter().map(|key| {
                         let id = key.id.clone();
                         view! {
                             <tr>
                                 <td>{key.name}</td>
                                 <td><code>{format!("{}…", key.prefix)}</code></td>
+                                <td data-testid="key-scopes">{key.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")}</td>
                                 <td>{timestamp(key.created_at)}</td>
                                 <td>{key.last_used_at.map(timestamp).unwrap_or_else(|| "never".into())}</td>
                                 <td class="row-actions"><button type="button" class="link danger" on:click=move |_| revoke(id.clone())>"Revoke"</button></td>

@@ -1,12 +1,14 @@
-//! My connections: the connections my roles are invited to, my user-specific token's state, and
-//! Authorize / Re-authorize / Forget.
+//! My connections: the connections my roles are invited to (paged, "Load more"), my
+//! user-specific token's state, and Authorize / Re-authorize / Forget.
 
+use domain::api::MyConnectionView;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 
 use crate::api;
 use crate::components::consent::{ConsentOutcome, start_consent};
+use crate::components::paged::{LoadMore, Paged};
 use crate::components::require_sign_in::RequireSignIn;
 use crate::components::token_status::TokenStatus;
 
@@ -17,11 +19,23 @@ pub fn MyConnections() -> impl IntoView {
 
 #[component]
 fn MyConnectionsPage() -> impl IntoView {
-    let items = LocalResource::new(api::my_connections);
+    let paged = Paged::<MyConnectionView>::new();
+    let (items, next, error) = (paged.items, paged.next, paged.error);
+    let loaded = RwSignal::new(false);
+    let load = move |cursor: Option<String>| {
+        paged.load(cursor, move |c| async move {
+            let page = api::my_connections(&c).await;
+            loaded.set(true);
+            page
+        });
+    };
+    // After a change, the first page again (what was loaded beyond it is loaded anew on demand).
+    let reload = move || load(None);
+    load(None);
     let message = RwSignal::new(None::<Result<String, String>>);
     let done = Callback::new(move |o: ConsentOutcome| {
         message.set(Some(if o.ok { Ok(o.message) } else { Err(o.message) }));
-        items.refetch();
+        reload();
     });
     let forget = move |id: String| {
         spawn_local(async move {
@@ -29,7 +43,7 @@ fn MyConnectionsPage() -> impl IntoView {
                 Ok(()) => message.set(Some(Ok("Your token was forgotten.".into()))),
                 Err(e) => message.set(Some(Err(e.message()))),
             }
-            items.refetch();
+            reload();
         });
     };
     view! {
@@ -42,13 +56,16 @@ fn MyConnectionsPage() -> impl IntoView {
         <table class="table" data-testid="my-connections">
             <thead><tr><th>"Connection"</th><th>"Provider"</th><th>"My token"</th><th></th></tr></thead>
             <tbody>
-                {move || match items.get() {
-                    None => view! { <tr><td colspan="4" class="muted">"Loading…"</td></tr> }.into_any(),
-                    Some(Err(e)) => view! { <tr><td colspan="4" class="error">{e.message()}</td></tr> }.into_any(),
-                    Some(Ok(list)) if list.is_empty() => view! {
+                {move || match (loaded.get(), error.get()) {
+                    (_, Some(e)) => Some(view! { <tr><td colspan="4" class="error">{e}</td></tr> }.into_any()),
+                    (false, None) => Some(view! { <tr><td colspan="4" class="muted">"Loading…"</td></tr> }.into_any()),
+                    (true, None) if items.with(Vec::is_empty) => Some(view! {
                         <tr><td colspan="4" class="muted">"No connection is shared with your roles yet."</td></tr>
-                    }.into_any(),
-                    Some(Ok(list)) => list.into_iter().map(|item| {
+                    }.into_any()),
+                    _ => None,
+                }}
+                <For each=move || items.get() key=|item| (item.connection.id.clone(), item.connection.updated_at, item.my_token.clone().map(|t| t.updated_at)) let:item>
+                    {
                         let c = item.connection;
                         let consent = c.grant_type.uses_consent();
                         let has_token = item.my_token.is_some();
@@ -74,9 +91,10 @@ fn MyConnectionsPage() -> impl IntoView {
                                 </td>
                             </tr>
                         }
-                    }).collect_view().into_any(),
-                }}
+                    }
+                </For>
             </tbody>
         </table>
+        <LoadMore next=next on_more=Callback::new(load) />
     }
 }

@@ -1,5 +1,6 @@
 //! `/api/v1/api-keys`: a signed-in person's bot keys. The key is returned once, at creation;
 //! D1 keeps its SHA-256. Keys are created and revoked from a browser session, not by other keys.
+//! A new key carries a tag (a MAC under `MAC_KEY`, `mac.rs`) and the scopes asked for.
 
 use domain::api::{CreateApiKeyRequest, CreateApiKeyResponse, ListResponse};
 use domain::error::ErrorCode;
@@ -8,6 +9,7 @@ use worker::{Request, Response, RouteContext};
 
 use crate::auth::{self, Principal};
 use crate::error::{ApiError, ApiResult};
+use crate::mac::{MacKey, Purpose};
 use crate::store::audit::{self, Event};
 use crate::store::{self, api_keys};
 use crate::{clock, crypto, gate, request};
@@ -32,7 +34,14 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     require_person(&me)?;
     let body: CreateApiKeyRequest = request::json(&mut req, &ctx.env, Some(&me)).await?;
     let name = domain::validate::name("name", &body.name).map_err(ApiError::from_field)?;
-    let secret = domain::api_key::format_key(crypto::random_bytes::<4>()?, crypto::random_bytes::<32>()?);
+    let scopes = domain::key_scope::from_request(&body.scopes).map_err(ApiError::from_field)?;
+    let scope_names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+    let scopes_json = serde_json::to_string(&scope_names).map_err(ApiError::internal)?;
+    let unsigned = domain::api_key::unsigned_key(crypto::random_bytes::<4>()?, crypto::random_bytes::<32>()?);
+    let tag = MacKey::from_env(&ctx.env)?.tag(Purpose::ApiKey, &unsigned)?;
+    let short: [u8; domain::api_key::TAG_BYTES] =
+        tag[..domain::api_key::TAG_BYTES].try_into().map_err(|_| ApiError::internal("tag length"))?;
+    let secret = domain::api_key::signed_key(&unsigned, &short);
     let prefix =
         domain::api_key::key_prefix(&secret).ok_or_else(|| ApiError::internal("malformed new key"))?.to_string();
     let id = crypto::new_id()?;
@@ -46,6 +55,7 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
                 name: &name,
                 prefix: &prefix,
                 secret_hash: &crypto::sha256_hex(secret.as_bytes()),
+                scopes: &scopes_json,
                 now,
             },
         )?,
@@ -56,12 +66,13 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
                 action: "api_key.create",
                 target: Some(("api_key", &id)),
                 success: true,
-                detail: json!({"name": name, "prefix": prefix}),
+                detail: json!({"name": name, "prefix": prefix, "scopes": scope_names}),
             },
         )?,
     ])
     .await?;
-    let api_key = api_keys::ApiKeyRow { id, name, prefix, created_at: now, last_used_at: None }.view();
+    let api_key =
+        api_keys::ApiKeyRow { id, name, prefix, created_at: now, last_used_at: None, scopes: scopes_json }.view();
     Ok(Response::from_json(&CreateApiKeyResponse { api_key, secret })?.with_status(201))
 }
 

@@ -28,6 +28,6 @@ pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
         limit: store::page_limit(request::query(&req, "limit")?.as_deref()),
     };
     let items = audit_log::list(&db, &filter).await?;
-    let next_cursor = (items.len() == filter.limit as usize).then(|| items.last().map(|e| e.id.clone())).flatten();
+    let next_cursor = store::next_cursor(&items, filter.limit, |e| e.id.clone());
     Ok(Response::from_json(&ListResponse { items, next_cursor })?)
 }

@@ -11,7 +11,7 @@ use worker::{Request, Response, RouteContext};
 use crate::error::{ApiError, ApiResult};
 use crate::store::audit::{self, Actor, Event};
 use crate::store::{self, users};
-use crate::{crypto, settings};
+use crate::{crypto, request, settings};
 
 pub async fn post(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let expected = settings::bootstrap_token(&ctx.env)
@@ -21,12 +21,7 @@ pub async fn post(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response
     if crypto::sha256_hex(given.as_bytes()) != crypto::sha256_hex(expected.as_bytes()) {
         return Err(ApiError::new(ErrorCode::Forbidden, "wrong bootstrap token"));
     }
-    let content_type = req.headers().get("content-type")?.unwrap_or_default();
-    if !content_type.starts_with("application/json") {
-        return Err(ApiError::new(ErrorCode::UnsupportedMediaType, "send a JSON body"));
-    }
-    let body: BootstrapRequest = serde_json::from_slice(&req.bytes().await?)
-        .map_err(|e| ApiError::new(ErrorCode::InvalidBody, e.to_string()))?;
+    let body: BootstrapRequest = request::json_body(&mut req).await?;
     let db = store::database(&ctx.env)?;
     if users::count(&db).await? > 0 {
         return Err(ApiError::new(ErrorCode::Conflict, "an account exists already; sign in instead"));

@@ -16,7 +16,7 @@ pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let limit = store::page_limit(request::query(&req, "limit")?.as_deref());
     let cursor = request::query(&req, "cursor")?.filter(|c| !c.is_empty());
     let items = notifications::list(&db, &me.user_id, cursor.as_deref(), limit).await?;
-    let next_cursor = (items.len() == limit as usize).then(|| items.last().map(|n| n.id.clone())).flatten();
+    let next_cursor = store::next_cursor(&items, limit, |n| n.id.clone());
     let unread = notifications::unread(&db, &me.user_id).await?;
     Ok(Response::from_json(&NotificationsResponse { items, unread, next_cursor })?)
 }

@@ -18,8 +18,7 @@ pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     auth::require_admin(&req, &db).await?;
     let request::ListParams { q, cursor, limit } = request::list_params(&req)?;
     let rows = roles::list(&db, &q, &cursor, limit).await?;
-    let next_cursor =
-        (rows.len() == limit as usize).then(|| rows.last().map(|r| domain::validate::name_key(&r.name))).flatten();
+    let next_cursor = store::next_cursor(&rows, limit, |r| domain::validate::name_key(&r.name));
     Ok(Response::from_json(&ListResponse {
         items: rows.iter().map(roles::RoleRow::view).collect::<Vec<RoleView>>(),
         next_cursor,

@@ -73,6 +73,9 @@ async fn asker(req: &Request, env: &Env, connection_id: &str) -> ApiResult<(Prin
             (me, grant)
         }
     };
+    // The gate's principal has the least scope; the token API is within every scope, so this
+    // holds today and keeps holding if the route table changes.
+    me.check_scope(req)?;
     let grant = grant.map(|g| GrantType::parse(&g).ok_or_else(|| ApiError::internal(format!("stored grant type {g}"))));
     Ok((me, grant.transpose()?))
 }
@@ -146,13 +149,17 @@ pub async fn test(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     Ok(Response::from_json(&TestResponse { ok, detail })?)
 }
 
-/// `GET /api/v1/me/connections`: the connections I may use, with my token's state.
+/// `GET /api/v1/me/connections?q=&limit=&cursor=`: one page of the connections I may use, with
+/// my token's state, by name (the cursor is the last name key).
 pub async fn mine(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let me = auth::require(&req, &db).await?;
+    let request::ListParams { q, cursor, limit } = request::list_params(&req)?;
     let now = clock::now();
+    let rows = connections::usable_by(&db, &me.user_id, &q, &cursor, limit).await?;
+    let next_cursor = store::next_cursor(&rows, limit, |r| r.name_key.clone());
     let mut items = Vec::new();
-    for row in connections::usable_by(&db, &me.user_id).await? {
+    for row in rows {
         let my_token = tokens::by_id(&db, &token::token_id(&row.id, TokenKind::User, Some(&me.user_id))).await?;
         let shared = tokens::by_id(&db, &token::token_id(&row.id, TokenKind::Shared, None)).await?;
         items.push(MyConnectionView {
@@ -161,7 +168,7 @@ pub async fn mine(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
             shared_token: shared.map(|t| t.status_view(now)),
         });
     }
-    Ok(Response::from_json(&ListResponse { items, next_cursor: None })?)
+    Ok(Response::from_json(&ListResponse { items, next_cursor })?)
 }
 
 /// `DELETE /api/v1/connections/{id}/tokens/me`: forget my user-specific token.

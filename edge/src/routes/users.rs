@@ -19,7 +19,7 @@ pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     auth::require_admin(&req, &db).await?;
     let request::ListParams { q, cursor, limit } = request::list_params(&req)?;
     let rows = users::list(&db, &q, &cursor, limit).await?;
-    let next_cursor = (rows.len() == limit as usize).then(|| rows.last().map(|r| r.email.clone())).flatten();
+    let next_cursor = store::next_cursor(&rows, limit, |r| r.email.clone());
     Ok(Response::from_json(&ListResponse {
         items: rows.iter().map(users::UserRow::view).collect::<Vec<UserView>>(),
         next_cursor,

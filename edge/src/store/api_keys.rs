@@ -1,4 +1,5 @@
-//! Bot API keys: stored as SHA-256 of the whole key, listed by their readable prefix.
+//! Bot API keys: stored as SHA-256 of the whole key, listed by their readable prefix, with their
+//! scopes as a JSON array (`["tokens"]`, `["tokens","manage"]`).
 
 use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement, query};
@@ -14,6 +15,7 @@ pub struct ApiKeyRow {
     pub prefix: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+    pub scopes: String,
 }
 
 impl ApiKeyRow {
@@ -24,6 +26,7 @@ impl ApiKeyRow {
             prefix: self.prefix.clone(),
             created_at: self.created_at,
             last_used_at: self.last_used_at,
+            scopes: domain::key_scope::from_stored(&self.scopes),
         }
     }
 }
@@ -37,6 +40,7 @@ pub struct KeyOwnerRow {
     pub revoked_at: Option<i64>,
     pub active: i64,
     pub roles: String,
+    pub scopes: String,
 }
 
 pub async fn find_by_hash(db: &D1Database, secret_hash: &str) -> ApiResult<Option<KeyOwnerRow>> {
@@ -46,7 +50,7 @@ pub async fn find_by_hash(db: &D1Database, secret_hash: &str) -> ApiResult<Optio
 /// The lookup as a statement, to batch with the read a request makes anyway.
 pub fn find_by_hash_statement(db: &D1Database, secret_hash: &str) -> ApiResult<D1PreparedStatement> {
     let sql = format!(
-        "SELECT k.id, k.user_id, k.last_used_at, k.revoked_at, u.active, {ROLES_JSON} AS roles
+        "SELECT k.id, k.user_id, k.last_used_at, k.revoked_at, u.active, {ROLES_JSON} AS roles, k.scopes
          FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.secret_hash = ?1"
     );
     Ok(query!(db, &sql, secret_hash)?)
@@ -55,7 +59,7 @@ pub fn find_by_hash_statement(db: &D1Database, secret_hash: &str) -> ApiResult<D
 pub async fn list_for_user(db: &D1Database, user_id: &str) -> ApiResult<Vec<ApiKeyRow>> {
     Ok(query!(
         db,
-        "SELECT id, name, prefix, created_at, last_used_at FROM api_keys
+        "SELECT id, name, prefix, created_at, last_used_at, scopes FROM api_keys
          WHERE user_id = ?1 AND revoked_at IS NULL ORDER BY created_at DESC, id DESC",
         user_id
     )?
@@ -70,18 +74,22 @@ pub struct NewKeyRow<'a> {
     pub name: &'a str,
     pub prefix: &'a str,
     pub secret_hash: &'a str,
+    /// JSON array of scope names.
+    pub scopes: &'a str,
     pub now: i64,
 }
 
 pub fn insert(db: &D1Database, key: &NewKeyRow<'_>) -> ApiResult<D1PreparedStatement> {
     Ok(query!(
         db,
-        "INSERT INTO api_keys (id, user_id, name, prefix, secret_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO api_keys (id, user_id, name, prefix, secret_hash, scopes, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         key.id,
         key.user_id,
         key.name,
         key.prefix,
         key.secret_hash,
+        key.scopes,
         key.now,
     )?)
 }

@@ -275,15 +275,28 @@ pub fn mark_authorized(
     )?)
 }
 
-/// Connections the user may use: those inviting a role the user is a member of.
-pub async fn usable_by(db: &D1Database, user_id: &str) -> ApiResult<Vec<ConnectionRow>> {
+/// One page of the connections the user may use (those inviting a role the user is a member
+/// of), by name key after `cursor`, matching `q` in the name.
+pub async fn usable_by(
+    db: &D1Database,
+    user_id: &str,
+    q: &str,
+    cursor: &str,
+    limit: u32,
+) -> ApiResult<Vec<ConnectionRow>> {
+    let pattern = format!("%{}%", q.trim().to_lowercase());
     Ok(query!(
         db,
         &format!(
             "{SELECT} WHERE c.id IN (SELECT cr.connection_id FROM connection_roles cr
-               JOIN role_members m ON m.role_id = cr.role_id WHERE m.user_id = ?1) ORDER BY c.name_key"
+               JOIN role_members m ON m.role_id = cr.role_id WHERE m.user_id = ?1)
+             AND c.name_key > ?2 AND (?3 = '%%' OR c.name_key LIKE ?3)
+             ORDER BY c.name_key LIMIT ?4"
         ),
-        user_id
+        user_id,
+        cursor,
+        pattern,
+        limit
     )?
     .all()
     .await?

@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod audit_log;
 pub mod connections;
+pub mod device_failures;
 pub mod notifications;
 pub mod pending_resets;
 pub mod roles;
@@ -35,6 +36,11 @@ pub fn unique_or_internal(error: worker::Error, code: ErrorCode, field: &str, me
 /// Page size for list endpoints: `?limit=` clamped to 1..=100, default 50.
 pub fn page_limit(raw: Option<&str>) -> u32 {
     raw.and_then(|v| v.parse::<u32>().ok()).unwrap_or(50).clamp(1, 100)
+}
+
+/// The cursor of the next page: the last row's key when the page came back full (keyset paging).
+pub fn next_cursor<T>(rows: &[T], limit: u32, key: impl Fn(&T) -> String) -> Option<String> {
+    if rows.len() == limit as usize { rows.last().map(key) } else { None }
 }
 
 /// Ids as a JSON array, for `IN (SELECT value FROM json_each(?))`: one binding, any number.

@@ -6,6 +6,7 @@ use worker::{D1Database, D1PreparedStatement, query};
 use super::json_list;
 use crate::error::ApiResult;
 use domain::api::UserView;
+use domain::session::Failures;
 
 /// The roles of a user with their permissions, as one JSON column.
 pub const ROLES_JSON: &str = "(SELECT json_group_array(json_object('id', r.id, 'permissions', json(r.permissions)))
@@ -18,7 +19,9 @@ pub struct UserRow {
     pub display_name: String,
     pub password_hash: String,
     pub active: i64,
+    /// The failure counter of browsers without a device cookie for this account.
     pub failed_sign_ins: i64,
+    pub failed_since: i64,
     pub locked_until: Option<i64>,
     pub created_at: i64,
     pub last_sign_in_at: Option<i64>,
@@ -33,6 +36,11 @@ pub struct RoleGrant {
 }
 
 impl UserRow {
+    /// The account's counter for untrusted clients (`domain::session`).
+    pub fn untrusted_failures(&self) -> Failures {
+        Failures { count: self.failed_sign_ins, since: self.failed_since, locked_until: self.locked_until }
+    }
+
     pub fn role_grants(&self) -> Vec<RoleGrant> {
         json_list(&self.roles)
     }
@@ -54,7 +62,7 @@ impl UserRow {
 
 fn select() -> String {
     format!(
-        "SELECT u.id, u.email, u.display_name, u.password_hash, u.active, u.failed_sign_ins, u.locked_until,
+        "SELECT u.id, u.email, u.display_name, u.password_hash, u.active, u.failed_sign_ins, u.failed_since, u.locked_until,
                 u.created_at, u.last_sign_in_at, {ROLES_JSON} AS roles FROM users u"
     )
 }
@@ -141,21 +149,34 @@ pub fn set_active(db: &D1Database, id: &str, active: bool, now: i64) -> ApiResul
     Ok(query!(db, "UPDATE users SET active = ?2, updated_at = ?3 WHERE id = ?1", id, i64::from(active), now)?)
 }
 
-pub fn record_sign_in_failure(
-    db: &D1Database,
-    id: &str,
-    failed: i64,
-    locked_until: Option<i64>,
-) -> ApiResult<D1PreparedStatement> {
-    Ok(query!(db, "UPDATE users SET failed_sign_ins = ?2, locked_until = ?3 WHERE id = ?1", id, failed, locked_until)?)
-}
-
-pub fn record_sign_in_success(db: &D1Database, id: &str, now: i64) -> ApiResult<D1PreparedStatement> {
+/// Store the untrusted-clients counter after a failure.
+pub fn record_sign_in_failure(db: &D1Database, id: &str, failures: Failures) -> ApiResult<D1PreparedStatement> {
     Ok(query!(
         db,
-        "UPDATE users SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = ?2 WHERE id = ?1",
+        "UPDATE users SET failed_sign_ins = ?2, failed_since = ?3, locked_until = ?4 WHERE id = ?1",
         id,
-        now
+        failures.count,
+        failures.since,
+        failures.locked_until
+    )?)
+}
+
+/// Record a sign-in; `reset_untrusted` clears the untrusted-clients counter as well.
+pub fn record_sign_in_success(
+    db: &D1Database,
+    id: &str,
+    now: i64,
+    reset_untrusted: bool,
+) -> ApiResult<D1PreparedStatement> {
+    Ok(query!(
+        db,
+        "UPDATE users SET last_sign_in_at = ?2,
+            failed_sign_ins = CASE WHEN ?3 THEN 0 ELSE failed_sign_ins END,
+            locked_until = CASE WHEN ?3 THEN NULL ELSE locked_until END
+         WHERE id = ?1",
+        id,
+        now,
+        reset_untrusted
     )?)
 }
 
