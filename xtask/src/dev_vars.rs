@@ -1,6 +1,6 @@
 //! `.dev.vars`: local secrets for `wrangler dev`, created once: a random encryption key, a random
-//! MAC key (bot key tags and device cookies) and a random bootstrap token (for creating the first
-//! admin).
+//! MAC key (bot key tags and device cookies), a random bootstrap token (for creating the first
+//! admin), and the dev opt-in of the outbound URL rule (`ALLOW_PRIVATE_ENDPOINTS`).
 
 use std::io::Read;
 use std::path::Path;
@@ -26,6 +26,12 @@ fn ensure_at(path: &Path) -> Result<String> {
     }
     if value(&text, "MAC_KEY").is_none() {
         text.push_str(&format!("MAC_KEY=\"{}\"\n", random_key()?));
+    }
+    if value(&text, "ALLOW_PRIVATE_ENDPOINTS").is_none() {
+        // The local product may talk to an authorization server on this machine (plain http on
+        // loopback, private addresses); a deployment's wrangler.toml never says so. Set 0 here
+        // to try the production rule locally.
+        text.push_str("ALLOW_PRIVATE_ENDPOINTS=\"1\"\n");
     }
     if value(&text, "BOOTSTRAP_TOKEN").is_none() {
         let token = domain_hex(&random_bytes::<24>()?);
@@ -82,6 +88,7 @@ mod tests {
         let mac_key = value(&text, "MAC_KEY").unwrap();
         assert_eq!(base64::engine::general_purpose::STANDARD.decode(&mac_key).unwrap().len(), 32);
         assert_eq!(token.len(), 48);
+        assert_eq!(value(&text, "ALLOW_PRIVATE_ENDPOINTS").as_deref(), Some("1"));
         // A second run changes nothing.
         assert_eq!(ensure_at(&path).unwrap(), token);
         assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
