@@ -291,7 +291,7 @@ describe('the outbound URL rule without the dev opt-in (a deployment)', () => {
       'https://100.64.0.1/token', 'https://[::1]/token', 'https://[fd00::1]/token', 'https://[fe80::1]/token',
       'https://[::ffff:127.0.0.1]/token', 'https://[::ffff:a9fe:a9fe]/token', 'https://2130706433/token', 'https://0x7f000001/token',
       'https://0177.0.0.1/token', 'https://127.1/token', 'https://0.0.0.0/token', 'https://intranet/token', 'https://idp.internal/token',
-      'https://good.example@127.0.0.1/token', 'http://idp.example.com/token',
+      'https://good.example@127.0.0.1/token', 'http://idp.example.com/token', 'https://xn--.example.com/token',
     ];
     for (const [i, token_url] of hostile.entries()) {
       const input = { provider: 'custom', name: `Hostile ${i}`, grant_type: 'client_credentials', client_id: 'c', client_secret: 's', token_url, scopes: ['api'] };

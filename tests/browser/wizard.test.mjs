@@ -161,6 +161,14 @@ describe('connection wizard in Chromium', () => {
     assert.equal(await page.locator('#client-secret').inputValue(), '', 'the secret is never sent back to the browser');
     await page.getByText('A secret is stored (encrypted).').waitFor();
     await nextEnabled();
+    // Pointing the stored credentials elsewhere needs the secret again, said under its field.
+    const tokenUrl = await page.locator('#token-url').inputValue();
+    await page.locator('#token-url').fill('https://other.example.com/oauth2/token');
+    await page.getByText('changes where credentials are sent: enter the client secret again').waitFor();
+    await page.locator('#next[disabled]').waitFor({ timeout: 5000 });
+    await screenshot(page, 'wizard-7-secret-required');
+    await page.locator('#token-url').fill(tokenUrl);
+    await nextEnabled();
     await next().click();
     await next().click();
     assert.ok(await page.locator('#invite-roles input[type=checkbox]').first().isVisible());

@@ -62,6 +62,7 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     let input: ConnectionInput = request::json(&mut req, &ctx.env, Some(&me)).await?;
     let policy = settings::endpoint_policy(&ctx.env);
     let valid = connection::validate(&input, false, policy).map_err(ApiError::from_field)?;
+    whatwg_agrees(&valid)?;
     let id = crypto::new_id()?;
     let sealed = seal_secret(&ctx.env, &id, &valid)?;
     let record = ConnectionRecord {
@@ -103,6 +104,7 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     let merged = merge(&row, &patch)?;
     let policy = settings::endpoint_policy(&ctx.env);
     let after = connection::validate(&merged, row.client_secret.is_some(), policy).map_err(ApiError::from_field)?;
+    whatwg_agrees(&after)?;
     let effect = effect_of_edit(&before, &after, row.client_secret.is_some()).map_err(ApiError::from_field)?;
     let redirected = matches!(effect, EditEffect::Redirected { .. });
     // A public client (no secret) has no secret to bring; its client id is what users consent
@@ -218,6 +220,22 @@ pub async fn set_roles(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Res
 async fn find(db: &D1Database, ctx: &RouteContext<()>) -> ApiResult<ConnectionRow> {
     let id = ctx.param("id").map(String::as_str).unwrap_or_default();
     rows::by_id(db, id).await?.ok_or_else(|| ApiError::not_found("no such connection"))
+}
+
+/// The endpoint rule in `domain` takes IDNA A-labels (`xn--…`) as written (checking them needs
+/// tables kept out of the SPA); here, where `url` is linked anyway, a stored URL must also be one
+/// the WHATWG parser reads to the very same text, or it is refused as invalid.
+fn whatwg_agrees(valid: &ValidConnection) -> ApiResult<()> {
+    for (field, value) in [("authorization_url", &valid.authorization_url), ("token_url", &valid.token_url)] {
+        if !value.is_empty() && url::Url::parse(value).map(|u| u.as_str() != value.as_str()).unwrap_or(true) {
+            return Err(ApiError::from_field(domain::validate::FieldError::new(
+                field,
+                "invalid_url",
+                "This host name is not a valid internationalised name.",
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Seal a new secret for this row, if the input carries one.
