@@ -194,6 +194,21 @@ fn is_octet(text: &str) -> bool {
     (1..=3).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) && text.parse::<u8>().is_ok()
 }
 
+/// The key a client address is throttled under: an IPv6 address by its /64 (one subscriber gets
+/// at least that many addresses, so counting single ones would let it rotate freely), an IPv4
+/// address as it is, anything unreadable as itself.
+pub fn throttle_key(address: &str) -> String {
+    match address.trim().parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(IpAddr::V6(v6)) => v6.to_ipv4_mapped().map(|v4| v4.to_string()).unwrap_or_default(),
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Err(_) => address.trim().to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,5 +341,14 @@ mod tests {
         for host in ["mylocal.com", "notlocalhost.example", "evilnip.io", "corporate.example"] {
             assert_eq!(classify_host(host), Public, "{host}");
         }
+    }
+
+    #[test]
+    fn throttle_keys_group_an_ipv6_subscriber() {
+        assert_eq!(throttle_key("2001:db8:1:2:aaaa::1"), throttle_key("2001:db8:1:2:ffff:1:2:3"));
+        assert_ne!(throttle_key("2001:db8:1:2::1"), throttle_key("2001:db8:1:3::1"));
+        assert_eq!(throttle_key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(throttle_key("::ffff:203.0.113.7"), "203.0.113.7");
+        assert_eq!(throttle_key("unknown"), "unknown");
     }
 }

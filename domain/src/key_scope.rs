@@ -1,7 +1,8 @@
 //! What a bot key may do (DESIGN.md §10 "keys have scopes"). A key acts with its owner's rights,
 //! but only within its scopes, chosen when it is created:
 //! - `tokens` (always, and the default): the token API and reading the connections its owner
-//!   may use, so a leaked bot key cannot change anything;
+//!   may use (`GET /me/connections`; not the whole list a viewer sees), so a leaked bot key can
+//!   neither change anything nor map connections its owner cannot use;
 //! - `manage`: everything else its owner may do in the API.
 //!
 //! The worker asks `allows` with the route of every key-authenticated request, in one place.
@@ -75,8 +76,7 @@ fn is_token_route(method: &str, path: &str) -> bool {
     let id = |s: &str| !s.is_empty();
     match (method, segments.as_slice()) {
         ("POST", ["connections", c, "token"]) => id(c),
-        ("GET", ["connections"]) | ("GET", ["me", "connections"]) => true,
-        ("GET", ["connections", c]) => id(c),
+        ("GET", ["me", "connections"]) => true,
         _ => false,
     }
 }
@@ -92,8 +92,9 @@ mod tests {
     fn tokens_keys_reach_the_token_api_and_reading_connections() {
         assert!(allows(TOKENS, "POST", "/api/v1/connections/abc/token"));
         assert!(allows(TOKENS, "GET", "/api/v1/me/connections"));
-        assert!(allows(TOKENS, "GET", "/api/v1/connections"));
-        assert!(allows(TOKENS, "GET", "/api/v1/connections/abc"));
+        assert!(!allows(TOKENS, "GET", "/api/v1/connections"), "every connection a viewer sees");
+        assert!(!allows(TOKENS, "GET", "/api/v1/connections/abc"));
+        assert!(allows(MANAGE, "GET", "/api/v1/connections"));
     }
 
     #[test]

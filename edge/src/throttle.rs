@@ -31,8 +31,10 @@ impl Throttle {
 
 /// The caller's address. On Cloudflare the edge sets `CF-Connecting-IP` and a client cannot
 /// choose it; `wrangler dev` sets 127.0.0.1 when a request has none.
+/// IPv6 callers are counted by their /64 (`domain::address::throttle_key`).
 pub fn client_address(req: &Request) -> String {
-    req.headers().get("cf-connecting-ip").ok().flatten().unwrap_or_else(|| "unknown".into())
+    let address = req.headers().get("cf-connecting-ip").ok().flatten().unwrap_or_else(|| "unknown".into());
+    domain::address::throttle_key(&address)
 }
 
 /// Count one event for `address`; `false` when the address is over its limit.

@@ -10,7 +10,7 @@ import { Client } from '../support/http.mjs';
 import { customInput, machineInput } from '../support/connections.mjs';
 import { ADMIN, BOOTSTRAP_TOKEN, bootstrapAdmin, createKey, createRole, createUser } from '../support/people.mjs';
 import { startStack } from '../support/stack.mjs';
-import { startWorker } from '../support/worker.mjs';
+import { sql, startWorker } from '../support/worker.mjs';
 
 const LIMIT = 10; // wrangler.toml: SIGN_IN_LIMIT and BEARER_LIMIT, per address per 60 s
 const KIB = 1024;
@@ -103,6 +103,37 @@ describe('strangers', () => {
       assert.equal(answer.headers.get('retry-after'), null, name);
     }
     assert.equal(answers.unknown.body.error.code, 'unauthenticated');
+  });
+
+  test('concurrent guesses are each charged: a wave cannot share one count or lift a lock', async () => {
+    const target = await createUser(admin, { name: 'wave' });
+    const wave = await Promise.all(Array.from({ length: 12 }, (_, i) => signIn(new Client(stack.baseUrl), target.email, `wave guess ${i} wrong`)));
+    assert.deepEqual([...new Set(wave.map((a) => a.status))], [401]);
+    const rows = await sql(stack.worker, `SELECT json_extract(detail, '$.reason') AS reason FROM audit_events
+      WHERE action = 'session.sign_in' AND target_id = '${target.user.id}' AND outcome = 'failure'`);
+    const checked = rows.filter((r) => r.reason.startsWith('wrong_password')).length;
+    assert.ok(checked <= 5, `at most five guesses were checked against the password, not ${checked}`);
+    assert.equal(rows.length, 12, 'every attempt was counted');
+    const right = await signIn(new Client(stack.baseUrl), target.email, target.password);
+    assert.equal(right.status, 401, 'the account is locked for unknown browsers');
+  });
+
+  test('a password change ends the trust of browsers that signed in before', async () => {
+    const owner = await createUser(admin, { name: 'rotated' });
+    assert.ok(owner.client.cookies.get('__Host-device'));
+    const fresh = 'a brand new password 456';
+    assert.equal((await admin.patch(`/api/v1/users/${owner.user.id}`, { password: fresh })).status, 200);
+    for (let i = 0; i < 5; i += 1) await signIn(new Client(stack.baseUrl), owner.email, `stranger guess ${i} wrong`);
+    const before = await signIn(owner.client, owner.email, fresh);
+    assert.equal(before.status, 401, 'the old device cookie no longer vouches: this browser is a stranger now');
+  });
+
+  test('an email longer than any address is refused like an unknown one, and not stored whole', async () => {
+    const long = `${'x'.repeat(300)}@example.test`;
+    const answer = await signIn(new Client(stack.baseUrl), long, 'whatever password 1');
+    assert.equal(answer.status, 401);
+    const [row] = await sql(stack.worker, "SELECT detail FROM audit_events WHERE json_extract(detail, '$.reason') = 'email_too_long'");
+    assert.ok(row && JSON.parse(row.detail).email.length <= 64, JSON.stringify(row));
   });
 
   test('online guessing from one address is bounded: over the limit it answers 429 with Retry-After', async () => {
@@ -219,15 +250,16 @@ describe('strangers', () => {
     assert.equal((await admin.get('/api/v1/me/connections?limit=2')).body.next_cursor.length > 0, true);
   });
 
-  test('a tokens key gets tokens and reads connections, and is refused everything else', async () => {
+  test('a tokens key gets tokens and reads the connections its owner may use, and is refused everything else', async () => {
     const { bot } = await createKey(admin, 'tokens only');
     const token = await bot.post(`/api/v1/connections/${connection.id}/token`, { token_type: 'shared' });
     assert.equal(token.status, 200, token.text);
     assert.ok(token.body.access_token);
     assert.equal((await bot.get('/api/v1/me/connections')).status, 200);
-    assert.equal((await bot.get('/api/v1/connections')).status, 200);
-    assert.equal((await bot.get(`/api/v1/connections/${connection.id}`)).status, 200);
     const refused = {
+      // Every connection a viewer sees, usable or not: not what a tokens key is for.
+      'GET /connections': await bot.get('/api/v1/connections'),
+      'GET /connections/:id': await bot.get(`/api/v1/connections/${connection.id}`),
       'POST /connections': await bot.post('/api/v1/connections', customInput(stack.idp, { name: 'Bot made' })),
       'PATCH /connections/:id': await bot.patch(`/api/v1/connections/${connection.id}`, { description: 'bot edit' }),
       'DELETE /connections/:id': await bot.delete(`/api/v1/connections/${connection.id}`),
@@ -244,6 +276,16 @@ describe('strangers', () => {
       assert.equal(response.body.error.code, 'forbidden', route);
     }
     assert.equal((await admin.get(`/api/v1/connections/${connection.id}`)).body.description ?? '', '', 'nothing changed');
+  });
+
+  test('a key cannot become its owner: no password, roles or active flag for the owner', async () => {
+    const { bot } = await createKey(admin, 'wants a session', ['tokens', 'manage']);
+    const me = (await admin.get('/api/v1/session')).body.user;
+    for (const change of [{ password: 'taken over by a key 1' }, { role_ids: ['role-admin'] }, { active: true }]) {
+      const refused = await bot.patch(`/api/v1/users/${me.id}`, change);
+      assert.equal(refused.status, 403, `${JSON.stringify(change)}: ${refused.text}`);
+    }
+    assert.equal((await bot.patch(`/api/v1/users/${me.id}`, { display_name: 'Admin by key' })).status, 200);
   });
 
   test('a manage key of an admin can do admin things; the key list shows scopes', async () => {

@@ -12,9 +12,9 @@
 
 use domain::api::{MeResponse, SignInRequest};
 use domain::error::ErrorCode;
-use domain::session::{Failures, Judge};
+use domain::session::Judge;
 use serde_json::json;
-use worker::{D1Database, D1PreparedStatement, Request, Response, RouteContext};
+use worker::{D1Database, Request, Response, RouteContext};
 
 use crate::auth::{self, Principal, Via};
 use crate::error::{ApiError, ApiResult};
@@ -26,6 +26,11 @@ use crate::{clock, crypto, device, request};
 
 const WRONG: &str = "the email or the password is wrong";
 
+const MAX_EMAIL_CHARS: usize = 254;
+
+/// Tries to charge a sign-in attempt against a counter other attempts are charging too.
+const CHARGE_ATTEMPTS: usize = 5;
+
 fn refused() -> ApiError {
     ApiError::new(ErrorCode::Unauthenticated, WRONG)
 }
@@ -36,32 +41,64 @@ pub async fn post(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response
         return Err(throttle::too_many("too many sign-in attempts from your address: wait a minute"));
     }
     let mac = MacKey::from_env(&ctx.env)?;
-    let cookie = device::from_request(&req, &mac)?;
+    let presented = device::from_request(&req)?;
     let db = store::database(&ctx.env)?;
     let email = body.email.trim().to_lowercase();
+    // No address is longer (RFC 5321): a longer one is refused like any unknown email, without
+    // a lookup, and never written whole into the audit log.
+    if email.chars().count() > MAX_EMAIL_CHARS {
+        crypto::burn_password_check(&body.password);
+        let shown: String = email.chars().take(64).collect();
+        audit::record(&db, failure(&shown, None, Judge::Untrusted, "email_too_long")).await?;
+        return Err(refused());
+    }
     let now = clock::now();
     let Some(user) = users::by_email(&db, &email).await? else {
         crypto::burn_password_check(&body.password);
         audit::record(&db, failure(&email, None, Judge::Untrusted, "unknown_email")).await?;
         return Err(refused());
     };
-    let trusted = cookie.filter(|c| c.vouches_for(&user.id, now));
+    let epoch = device::epoch(&user.password_hash);
+    let trusted = presented.and_then(|p| p.verified(&mac, &epoch)).filter(|c| c.vouches_for(&user.id, now));
     let judge = Judge::of(trusted.is_some());
-    let failures = match &trusted {
-        Some(c) => device_failures::get(&db, &c.nonce).await?,
+    // The attempt is charged before the password is checked, as a compare-and-swap on the
+    // counter that was read: concurrent guesses cannot share one count, and none can lift a lock
+    // another set meanwhile. A right password takes the charge back below.
+    let nonce = trusted.as_ref().map(|c| c.nonce.as_str());
+    let mut failures = match nonce {
+        Some(n) => device_failures::get(&db, n).await?,
         None => user.untrusted_failures(),
     };
-    if failures.is_locked(now) {
-        // The same work as a real check, so a lock cannot be told apart by timing either.
+    let mut charged = None;
+    for _ in 0..CHARGE_ATTEMPTS {
+        if failures.is_locked(now) {
+            break;
+        }
+        let next = failures.after_failure(now);
+        let statement = match nonce {
+            Some(n) => device_failures::charge(&db, n, &user.id, failures, next)?,
+            None => users::charge_sign_in(&db, &user.id, failures, next)?,
+        };
+        if store::changed(&statement.run().await?) {
+            charged = Some(next);
+            break;
+        }
+        // Another attempt charged the counter first: read it again.
+        failures = match nonce {
+            Some(n) => device_failures::get(&db, n).await?,
+            None => users::by_id(&db, &user.id).await?.map(|u| u.untrusted_failures()).unwrap_or(failures),
+        };
+    }
+    let Some(next) = charged else {
+        // Locked (or contended past reason): the same work as a real check, so a lock cannot be
+        // told apart by timing either.
         crypto::burn_password_check(&body.password);
         audit::record(&db, failure(&email, Some(&user.id), judge, "locked")).await?;
         return Err(refused());
-    }
+    };
     if !crypto::verify_password(&body.password, &user.password_hash) {
-        let next = failures.after_failure(now);
         let reason = if next.just_locked(now) { "wrong_password_locked" } else { "wrong_password" };
-        let record = record_failure(&db, &user.id, trusted.as_ref().map(|c| c.nonce.as_str()), next)?;
-        db.batch(vec![record, audit::statement(&db, failure(&email, Some(&user.id), judge, reason))?]).await?;
+        audit::record(&db, failure(&email, Some(&user.id), judge, reason)).await?;
         return Err(refused());
     }
     if user.active == 0 {
@@ -94,21 +131,8 @@ pub async fn post(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response
     let mut response = Response::from_json(&me(&principal, &user))?;
     response.headers_mut().append("set-cookie", &auth::session_cookie(&session_id))?;
     // A fresh device cookie on every sign-in: this browser is now one the owner uses.
-    response.headers_mut().append("set-cookie", &device::issue(&mac, &user.id, now)?)?;
+    response.headers_mut().append("set-cookie", &device::issue(&mac, &user.id, &epoch, now)?)?;
     Ok(response)
-}
-
-/// Store the judge's counter after a failure: the device's own, or the account's untrusted one.
-fn record_failure(
-    db: &D1Database,
-    user_id: &str,
-    device_nonce: Option<&str>,
-    next: Failures,
-) -> ApiResult<D1PreparedStatement> {
-    match device_nonce {
-        Some(nonce) => device_failures::record(db, nonce, user_id, next),
-        None => users::record_sign_in_failure(db, user_id, next),
-    }
 }
 
 /// The audit row of a refused sign-in: the real reason, which the caller never sees.

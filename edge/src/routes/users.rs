@@ -70,6 +70,17 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     let loses_admin = change.active == Some(false)
         || change.role_ids.as_ref().is_some_and(|r| !r.iter().any(|id| id == SystemRole::Admin.id()));
     let is_admin = user.role_grants().iter().any(|r| r.id == SystemRole::Admin.id());
+    // A key acts for its owner but is not its owner: it may not set the owner's password (and so
+    // turn itself into a session), nor the owner's roles or active flag.
+    if me.is_bot()
+        && user.id == me.user_id
+        && (change.password.is_some() || change.role_ids.is_some() || change.active.is_some())
+    {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "a bot key may not change its own owner's password, roles or active flag",
+        ));
+    }
     if change.active == Some(false) && user.id == me.user_id {
         return Err(ApiError::new(ErrorCode::Conflict, "you cannot deactivate yourself").with_field("active"));
     }

@@ -26,17 +26,29 @@ pub async fn get(db: &D1Database, nonce: &str) -> ApiResult<Failures> {
     }))
 }
 
-pub fn record(db: &D1Database, nonce: &str, user_id: &str, failures: Failures) -> ApiResult<D1PreparedStatement> {
+/// Charge one device's counter from `before` to `after`, only if it still holds `before` (a
+/// missing row holds the clean counter): compare-and-swap, like `users::charge_sign_in`.
+pub fn charge(
+    db: &D1Database,
+    nonce: &str,
+    user_id: &str,
+    before: Failures,
+    after: Failures,
+) -> ApiResult<D1PreparedStatement> {
     Ok(query!(
         db,
         "INSERT INTO device_failures (nonce, user_id, count, since, locked_until) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (nonce) DO UPDATE SET count = excluded.count, since = excluded.since,
-            locked_until = excluded.locked_until",
+            locked_until = excluded.locked_until
+         WHERE device_failures.count = ?6 AND device_failures.since = ?7 AND device_failures.locked_until IS ?8",
         nonce,
         user_id,
-        failures.count,
-        failures.since,
-        failures.locked_until
+        after.count,
+        after.since,
+        after.locked_until,
+        before.count,
+        before.since,
+        before.locked_until
     )?)
 }
 

@@ -53,3 +53,9 @@ pub fn json_ids(ids: &[String]) -> String {
 pub fn json_list<T: serde::de::DeserializeOwned>(raw: &str) -> Vec<T> {
     serde_json::from_str::<Vec<Option<T>>>(raw).map(|v| v.into_iter().flatten().collect()).unwrap_or_default()
 }
+
+/// Whether a write changed a row: compare-and-swap statements and guarded inserts report their
+/// outcome this way.
+pub fn changed(result: &worker::D1Result) -> bool {
+    result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) > 0
+}

@@ -48,6 +48,15 @@ pub async fn by_id(db: &D1Database, id: &str) -> ApiResult<Option<TokenRow>> {
     Ok(query!(db, &format!("{SELECT} WHERE id = ?1"), id)?.first::<TokenRow>(None).await?)
 }
 
+/// Several tokens by id, in one query (a page of "my connections" needs two per row).
+pub async fn by_ids(db: &D1Database, ids: &[String]) -> ApiResult<std::collections::HashMap<String, TokenRow>> {
+    let rows = query!(db, &format!("{SELECT} WHERE id IN (SELECT value FROM json_each(?1))"), super::json_ids(ids))?
+        .all()
+        .await?
+        .results::<TokenRow>()?;
+    Ok(rows.into_iter().map(|r| (r.id.clone(), r)).collect())
+}
+
 /// Sealed values of a token set, ready to store.
 pub struct SealedToken<'a> {
     pub id: &'a str,
@@ -132,7 +141,7 @@ pub fn save_refreshed(db: &D1Database, t: &SealedToken<'_>) -> ApiResult<D1Prepa
 
 /// Whether a `save` wrote its row.
 pub fn saved(result: &worker::D1Result) -> bool {
-    result.meta().ok().flatten().and_then(|m| m.changes).unwrap_or(0) > 0
+    super::changed(result)
 }
 
 /// A refresh failed: remember why, and whether the grant is gone.

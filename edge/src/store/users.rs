@@ -150,14 +150,21 @@ pub fn set_active(db: &D1Database, id: &str, active: bool, now: i64) -> ApiResul
 }
 
 /// Store the untrusted-clients counter after a failure.
-pub fn record_sign_in_failure(db: &D1Database, id: &str, failures: Failures) -> ApiResult<D1PreparedStatement> {
+/// Charge the untrusted-clients counter from `before` to `after`, only if it still holds `before`
+/// (compare-and-swap): concurrent attempts cannot share one count or undo a lock set meanwhile.
+/// `store::changed` on the result says whether this attempt got the charge.
+pub fn charge_sign_in(db: &D1Database, id: &str, before: Failures, after: Failures) -> ApiResult<D1PreparedStatement> {
     Ok(query!(
         db,
-        "UPDATE users SET failed_sign_ins = ?2, failed_since = ?3, locked_until = ?4 WHERE id = ?1",
+        "UPDATE users SET failed_sign_ins = ?2, failed_since = ?3, locked_until = ?4
+         WHERE id = ?1 AND failed_sign_ins = ?5 AND failed_since = ?6 AND locked_until IS ?7",
         id,
-        failures.count,
-        failures.since,
-        failures.locked_until
+        after.count,
+        after.since,
+        after.locked_until,
+        before.count,
+        before.since,
+        before.locked_until
     )?)
 }
 
