@@ -58,7 +58,7 @@ pub fn effect_of_edit(
                 "secret_required",
                 format!(
                     "Changing {} changes where credentials are sent: enter the client secret again.",
-                    fields.join(", ")
+                    fields.iter().map(|f| label(f)).collect::<Vec<_>>().join(", ")
                 ),
             ));
         }
@@ -68,6 +68,18 @@ pub fn effect_of_edit(
         return Ok(EditEffect::TokensStale);
     }
     Ok(EditEffect::Unchanged)
+}
+
+/// How a person reads a destination field's name.
+fn label(field: &str) -> &str {
+    match field {
+        "token_url" => "the token URL",
+        "authorization_url" => "the authorization URL",
+        "client_id" => "the client ID",
+        "client_auth_method" => "the client authentication method",
+        "grant_type" => "the grant type",
+        other => other,
+    }
 }
 
 #[cfg(test)]
@@ -131,7 +143,7 @@ mod tests {
                 ("client_secret", "secret_required"),
                 "{field}"
             );
-            assert!(refused.message.contains(field), "{field}: {}", refused.message);
+            assert!(refused.message.contains(label(field)), "{field}: {}", refused.message);
             after.client_secret = Some("entered again".into());
             assert_eq!(
                 effect_of_edit(&stored(), &after, true),
