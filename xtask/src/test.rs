@@ -1,8 +1,11 @@
 //! `cargo xtask test`: every suite, in order, with one closing line `N passed, N failed`.
 //!
-//! 1. native unit tests (`cargo test` on the crates that build for the host);
-//! 2. the release build, once;
-//! 3. node's test runner over `tests/**/*.test.mjs`: API integration against wrangler dev with a
+//! 1. native unit tests (`cargo test` on the crates that build for the host, the worker's
+//!    library included: its pure parts run natively);
+//! 2. the gates: `cargo fmt --check`, and clippy with `-D warnings` natively and for wasm32 (the
+//!    workspace lints deny unwrap/expect/panic/todo/dbg outside tests); each counts as one check;
+//! 3. the release build, once;
+//! 4. node's test runner over `tests/**/*.test.mjs`: API integration against wrangler dev with a
 //!    real oidc-provider, and browser tests in Debian's Chromium.
 
 use std::io::{BufRead, BufReader};
@@ -40,6 +43,15 @@ pub fn run(args: &[String]) -> Result<()> {
         Ok(t) => total += t,
         Err(e) => broken.push(format!("native tests: {e}")),
     }
+    for gate in GATES {
+        match run_gate(gate) {
+            Ok(()) => total.passed += 1,
+            Err(e) => {
+                total.failed += 1;
+                broken.push(format!("{}: {e}", gate.name));
+            }
+        }
+    }
     match build::all().and_then(|()| node_tests()) {
         Ok(t) => total += t,
         Err(e) => broken.push(format!("integration and browser tests: {e}")),
@@ -63,10 +75,46 @@ pub fn run(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// `cargo test` for the host-buildable crates; the counts come from its `test result:` lines.
+/// A check the code must pass besides its tests.
+struct Gate {
+    name: &'static str,
+    args: &'static [&'static str],
+}
+
+const GATES: &[Gate] = &[
+    Gate { name: "format", args: &["fmt", "--all", "--check"] },
+    Gate { name: "clippy (native)", args: &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"] },
+    Gate {
+        name: "clippy (wasm32)",
+        args: &[
+            "clippy",
+            "--package",
+            "edge",
+            "--package",
+            "app",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    },
+];
+
+fn run_gate(gate: &Gate) -> Result<()> {
+    let mut cmd = Command::new("cargo");
+    cmd.args(gate.args).current_dir(paths::root());
+    eprintln!("$ {}", process::describe(&cmd));
+    let status = cmd.status()?;
+    if status.success() { Ok(()) } else { Err(format!("failed ({status})").into()) }
+}
+
+/// `cargo test` for the host-buildable crates (the worker's library included: envelope, key
+/// ring, failure classification run natively); the counts come from its `test result:` lines.
 fn native_tests() -> Result<Tally> {
     let mut cmd = Command::new("cargo");
-    cmd.args(["test", "--package", "domain", "--package", "xtask"]).current_dir(paths::root());
+    cmd.args(["test", "--package", "domain", "--package", "xtask", "--package", "edge", "--tests"])
+        .current_dir(paths::root());
     eprintln!("$ {}", process::describe(&cmd));
     let mut child = cmd.stdout(Stdio::piped()).spawn()?;
     let mut tally = Tally::default();

@@ -259,3 +259,58 @@ fn failure(error: &RequestTokenError<HttpError, BasicErrorResponse>) -> Provider
         RequestTokenError::Other(m) => ProviderFailure::Unavailable(m.clone()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oauth2::basic::BasicErrorResponseType;
+
+    fn server(code: BasicErrorResponseType, description: Option<&str>) -> ProviderFailure {
+        failure(&RequestTokenError::ServerResponse(BasicErrorResponse::new(
+            code,
+            description.map(str::to_string),
+            None,
+        )))
+    }
+
+    #[test]
+    fn a_gone_grant_needs_a_new_consent() {
+        assert_eq!(
+            server(BasicErrorResponseType::InvalidGrant, Some("refresh token revoked")),
+            ProviderFailure::ReauthRequired("invalid_grant: refresh token revoked".into())
+        );
+    }
+
+    #[test]
+    fn refusals_are_not_retried() {
+        for code in [
+            BasicErrorResponseType::InvalidClient,
+            BasicErrorResponseType::InvalidScope,
+            BasicErrorResponseType::UnauthorizedClient,
+            BasicErrorResponseType::UnsupportedGrantType,
+        ] {
+            let failure = server(code.clone(), None);
+            assert!(matches!(failure, ProviderFailure::Rejected(_)), "{code:?}: {failure:?}");
+        }
+    }
+
+    #[test]
+    fn transient_provider_errors_are_retried() {
+        let busy = server(BasicErrorResponseType::Extension("temporarily_unavailable".into()), None);
+        assert!(matches!(busy, ProviderFailure::Unavailable(_)), "{busy:?}");
+    }
+
+    #[test]
+    fn transport_and_garbage_are_unavailable_and_never_echo_the_body() {
+        let timeout = failure(&RequestTokenError::Request(HttpError::Timeout(Duration::from_secs(10))));
+        assert!(matches!(timeout, ProviderFailure::Unavailable(_)));
+        let body = b"<html>access_token=leaky-token</html>".to_vec();
+        let parse_error =
+            serde_path_to_error::deserialize::<_, serde_json::Value>(&mut serde_json::Deserializer::from_slice(&body))
+                .map(|_| ())
+                .unwrap_err();
+        let garbage = failure(&RequestTokenError::Parse(parse_error, body));
+        assert!(matches!(&garbage, ProviderFailure::Unavailable(m) if !m.contains("leaky-token")), "{garbage:?}");
+        assert_eq!(garbage.public_message(), UNAVAILABLE);
+    }
+}
