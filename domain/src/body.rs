@@ -1,4 +1,4 @@
-//! How large a request body may be (DESIGN.md §10 "bounded everything"). The worker refuses a
+//! How large a request body may be ("bounded everything", ARCHITECTURE.md). The worker refuses a
 //! body over the cap from its declared `Content-Length` before reading anything, and keeps
 //! nothing of a body without one once it passes the cap, so a stranger cannot make it hold (or
 //! hash) megabytes.

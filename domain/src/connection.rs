@@ -1,5 +1,5 @@
 //! OAuth connections: grant types, client authentication, the status state machine, and what a
-//! valid connection is (DESIGN.md §4). Decisions only; the worker stores and the SPA shows.
+//! valid connection is (ARCHITECTURE.md). Decisions only; the worker stores and the SPA shows.
 
 use std::collections::BTreeMap;
 

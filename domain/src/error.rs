@@ -1,4 +1,4 @@
-//! Stable error codes of the HTTP API (DESIGN.md §7): the wire shape and the status each implies.
+//! Stable error codes of the HTTP API (ARCHITECTURE.md): the wire shape and the status each implies.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! What a bot key may do (DESIGN.md §10 "keys have scopes"). A key acts with its owner's rights,
+//! What a bot key may do ("keys have scopes", ARCHITECTURE.md). A key acts with its owner's rights,
 //! but only within its scopes, chosen when it is created:
 //! - `tokens` (always, and the default): the token API and reading the connections its owner
 //!   may use (`GET /me/connections`; not the whole list a viewer sees), so a leaked bot key can

@@ -1,4 +1,4 @@
-//! Who may do what (DESIGN.md §3): feature permissions granted by roles, and the checks every
+//! Who may do what (ARCHITECTURE.md): feature permissions granted by roles, and the checks every
 //! endpoint asks of a principal.
 
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! Token decisions for the vault (DESIGN.md §5), as functions of `now`: when to refresh, how
+//! Token decisions for the vault (ARCHITECTURE.md), as functions of `now`: when to refresh, how
 //! long a token without `expires_in` lives, which provider errors mean what, how to back off.
 
 use serde::{Deserialize, Serialize};

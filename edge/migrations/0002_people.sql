@@ -1,4 +1,4 @@
--- People, roles, sessions, bot keys and the audit log (DESIGN.md §3, issue 3).
+-- People, roles, sessions, bot keys and the audit log (ARCHITECTURE.md).
 -- Times are seconds since the epoch. Ids are opaque text.
 
 CREATE TABLE users (

@@ -1,4 +1,4 @@
--- OAuth connections and their invited roles (DESIGN.md §4, issue 4).
+-- OAuth connections and their invited roles (ARCHITECTURE.md).
 CREATE TABLE connections (
     id                 TEXT PRIMARY KEY NOT NULL,
     provider           TEXT NOT NULL,

@@ -1,4 +1,4 @@
--- The OAuth engine (DESIGN.md §5, issue 5): single-use authorization transactions and the
+-- The OAuth engine (ARCHITECTURE.md): single-use authorization transactions and the
 -- token vault's source of truth. Every token is an AES-256-GCM envelope bound to its row.
 
 CREATE TABLE oauth_transactions (

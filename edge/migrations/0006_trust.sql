@@ -1,4 +1,4 @@
--- Trust rules (DESIGN.md §10).
+-- Trust rules (ARCHITECTURE.md).
 
 -- Optimistic concurrency for edits (`version`, bumped by every write of the row), and the epoch
 -- of where credentials go (`destination_version`, bumped by every change of token URL,

@@ -1,4 +1,4 @@
--- Strangers are throttled, not obeyed (DESIGN.md §10; domain/src/session.rs, device.rs,
+-- Strangers are throttled, not obeyed (ARCHITECTURE.md; domain/src/session.rs, device.rs,
 -- key_scope.rs).
 
 -- users.failed_sign_ins and users.locked_until now count only browsers without a device cookie

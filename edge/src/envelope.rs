@@ -1,4 +1,4 @@
-//! Secrets at rest (DESIGN.md §6): AES-256-GCM with a fresh 96-bit nonce per value and
+//! Secrets at rest (ARCHITECTURE.md): AES-256-GCM with a fresh 96-bit nonce per value and
 //! AAD = table, row id and column, so a ciphertext moved to another row or column fails to
 //! decrypt. Stored as `v1.<key id>.<nonce>.<ciphertext>` (base64url). Keys come from the worker
 //! secret `ENCRYPTION_KEYS` (`id:base64,…`); the first encrypts, all decrypt, so a rotation adds a

@@ -1,5 +1,5 @@
 //! `ApiError`: what a handler fails with. It renders as `{"error":{"code","message","field"?}}`
-//! (DESIGN.md §7); internal detail goes to the log only.
+//! (ARCHITECTURE.md); internal detail goes to the log only.
 
 use domain::error::{ErrorCode, ErrorResponse};
 use worker::Response;

@@ -1,5 +1,5 @@
 //! What every request passes before its route runs, and what a bearer failure costs after it
-//! (DESIGN.md §10): a declared body over 64 KiB is refused unread, and a bot key is refused
+//! (ARCHITECTURE.md): a declared body over 64 KiB is refused unread, and a bot key is refused
 //! unless its tag is a MAC under `MAC_KEY`, so a key the product never issued reaches no D1 row
 //! and no KeyGate object. Bearer failures (here or later in the route: a revoked key, a
 //! deactivated owner) are counted per client address; over the limit they answer 429.

@@ -1,4 +1,4 @@
-//! Strangers are throttled per client address (DESIGN.md §10) with Cloudflare's Rate Limiting
+//! Strangers are throttled per client address (ARCHITECTURE.md) with Cloudflare's Rate Limiting
 //! binding (`[[ratelimits]]` in wrangler.toml): counters live in Cloudflare's memory, so counting
 //! costs no D1 write and a flood touches no storage.
 //!

@@ -1,4 +1,4 @@
-// Strangers are throttled, not obeyed (DESIGN.md §10): what a caller without an account, or
+// Strangers are throttled, not obeyed (ARCHITECTURE.md): what a caller without an account, or
 // with someone else's email, a forged key or a huge body, can and cannot make the worker do.
 // Each client plays its own machine (its own CF-Connecting-IP, see support/http.mjs).
 import { after, before, describe, test } from 'node:test';

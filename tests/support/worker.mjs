@@ -11,7 +11,7 @@ import { freePort } from './ports.mjs';
 
 const run = promisify(execFile);
 
-/** Offline, home-free wrangler (TOOLCHAIN.md); XTASK_PREBUILT skips the `[build]` command. */
+/** Offline, home-free wrangler; XTASK_PREBUILT skips the `[build]` command. */
 export function wranglerEnv() {
   const state = path.join(ROOT, '.wrangler');
   return {

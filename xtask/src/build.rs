@@ -51,7 +51,7 @@ pub fn worker() -> Result<()> {
         let mut cmd = Command::new(paths::cargo_bin_dir().join("worker-build"));
         cmd.arg("--release").current_dir(root.join("edge"));
         wrangler::offline_env(&mut cmd);
-        // worker-build downloads these unless told where they are (TOOLCHAIN.md).
+        // worker-build downloads these unless told where they are.
         cmd.env("WASM_BINDGEN_BIN", paths::cargo_bin_dir().join("wasm-bindgen"))
             .env("ESBUILD_BIN", paths::node_bin("esbuild"));
         process::run(&mut cmd)

@@ -1,6 +1,6 @@
 //! Pinned tools, installed when missing or at another version. Everything a build or a test needs
 //! arrives through here, so a clean machine and CI need nothing installed by hand.
-//! Versions and the reasons for them: ../shared/TOOLCHAIN.md.
+//! The reason for each pin is written next to it.
 
 use std::path::Path;
 use std::process::Command;

@@ -7,7 +7,7 @@ use std::process::{Child, Command};
 
 use crate::{Result, build, paths, process};
 
-/// Keep wrangler and worker-build off the network and out of the home directory (TOOLCHAIN.md).
+/// Keep wrangler and worker-build off the network and out of the home directory.
 pub fn offline_env(cmd: &mut Command) {
     let state = paths::root().join(".wrangler");
     cmd.env("CI", "true")

@@ -1,6 +1,6 @@
 //! `POST/GET/DELETE /api/v1/session`: sign in, who am I, sign out.
 //!
-//! Strangers are throttled, not obeyed (DESIGN.md §10):
+//! Strangers are throttled, not obeyed (ARCHITECTURE.md):
 //! - every attempt counts against the client's address (`throttle.rs`, before any hashing);
 //! - failures count per account only for browsers without a device cookie for it, and per
 //!   cookie for browsers with one (`domain::session`, `domain::device`), so a stranger who fails
