@@ -32,14 +32,23 @@ function xtask(args, extraEnv = {}) {
   return run('cargo', ['xtask', ...args], { cwd: ROOT, env: { ...env, ...extraEnv }, timeout: 180_000 });
 }
 
-/** Whatever processes are still in a process group (`pgrep -g`). */
+/** The live processes of a process group (`pgrep -g`); zombies, dead and waiting for init to reap
+ * them, are not running. */
 async function groupMembers(group) {
+  let pids;
   try {
-    const { stdout } = await run('pgrep', ['-g', String(group)]);
-    return stdout.trim().split('\n').filter(Boolean);
+    pids = (await run('pgrep', ['-g', String(group)])).stdout.trim().split('\n').filter(Boolean);
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }
+  return pids.filter((pid) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    } catch {
+      return false;
+    }
+  });
 }
 
 async function health(port) {
@@ -131,6 +140,12 @@ test('detached: serves after its launcher exited, `stop` ends it leaving no wran
   assert.ok(!fs.existsSync(path.join(state, 'xtask-dev.pid')));
   const nothing = await xtask(['stop', '--state', state]);
   assert.match(nothing.stderr, /no detached server runs/);
+
+  // A restart on the same state keeps the admin it has.
+  const restarted = await xtask(['dev', '--detach', '--port', String(port), '--state', state]);
+  assert.match(restarted.stderr, /created on an earlier run/);
+  await new Client(`http://127.0.0.1:${port}`).signIn(EMAIL, PASSWORD);
+  await xtask(['stop', '--state', state]);
 });
 
 test('a foreground server whose launcher exits stops with it and says why', async () => {

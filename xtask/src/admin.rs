@@ -132,7 +132,11 @@ impl Row {
         [SystemRole::Admin, SystemRole::User]
             .iter()
             .map(|r| {
-                format!("INSERT OR IGNORE INTO role_members (role_id, user_id) SELECT id, {user_id} FROM roles WHERE id = {};\n", quote(r.id()))
+                format!(
+                    "INSERT OR IGNORE INTO role_members (role_id, user_id) SELECT id, {user_id} FROM roles \
+                     WHERE id = {} AND EXISTS (SELECT 1 FROM users WHERE id = {user_id});\n",
+                    quote(r.id())
+                )
             })
             .collect()
     }

@@ -16,8 +16,8 @@ use crate::{Result, dev, state};
 
 const STOP_USAGE: &str = "usage: cargo xtask stop [--state DIR]";
 
-/// Start the server detached and return once it serves.
-pub fn start(port: u16, persist_to: &Path, admin: &str) -> Result<()> {
+/// One detached server per state folder: checked before anything is built or written.
+pub fn refuse_if_running(persist_to: &Path) -> Result<()> {
     if let Some(running) = running(persist_to) {
         return Err(format!(
             "a server for {} runs already (pid {}); end it with cargo xtask stop first",
@@ -26,6 +26,12 @@ pub fn start(port: u16, persist_to: &Path, admin: &str) -> Result<()> {
         )
         .into());
     }
+    Ok(())
+}
+
+/// Start the server detached and return once it serves.
+pub fn start(port: u16, persist_to: &Path, admin: &str) -> Result<()> {
+    refuse_if_running(persist_to)?;
     // A pid file left by a server that is gone.
     let _ = std::fs::remove_file(state::pid_file(persist_to));
     let log_path = state::log_file(persist_to);

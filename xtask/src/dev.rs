@@ -29,6 +29,9 @@ pub fn run(args: &[String]) -> Result<()> {
     if std::env::var(DETACHED_ENV).is_ok_and(|v| v == "1") {
         return serve(options.port, &persist_to, None, true);
     }
+    if options.detach {
+        detach::refuse_if_running(&persist_to)?;
+    }
     tools::ensure_build_tools()?;
     build::all()?;
     dev_vars::ensure()?;
