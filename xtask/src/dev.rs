@@ -1,52 +1,70 @@
-//! `cargo xtask dev`: install, build, migrate and serve the whole product on 127.0.0.1.
+//! `cargo xtask dev`: install, build, migrate, write the first admin, then serve the whole
+//! product on 127.0.0.1, in the foreground or detached (`--detach`, ended by `cargo xtask stop`).
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
-use crate::{Result, build, dev_vars, paths, tools, wrangler};
+use crate::{Result, admin, build, detach, dev_vars, parent, state, tools, wrangler};
 
 const DEFAULT_PORT: u16 = 8787;
+const USAGE: &str = "usage: cargo xtask dev [--port N] [--state DIR] [--detach]";
+
+/// Set for the server process `--detach` starts: everything before serving was done by the
+/// launcher, and the server must outlive it.
+pub const DETACHED_ENV: &str = "XTASK_DETACHED";
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Options {
+    pub port: u16,
+    pub state: Option<PathBuf>,
+    pub detach: bool,
+}
 
 pub fn run(args: &[String]) -> Result<()> {
-    let port = parse_port(args)?;
+    let options = parse(args)?;
+    let persist_to = state::dir(options.state.as_deref())?;
+    if std::env::var(DETACHED_ENV).is_ok_and(|v| v == "1") {
+        return serve(options.port, &persist_to, None, true);
+    }
+    if options.detach {
+        detach::refuse_if_running(&persist_to)?;
+    }
     tools::ensure_build_tools()?;
     build::all()?;
-    let bootstrap_token = dev_vars::ensure()?;
-    // The same folder every time, so local data survives restarts.
-    let persist_to = paths::root().join(".wrangler/state");
+    dev_vars::ensure()?;
     wrangler::apply_migrations(&persist_to)?;
-
-    let mut child = wrangler::spawn_dev(port, &persist_to)?;
-    let pid = child.id();
-    // Ctrl-C (and SIGTERM) reach xtask only: wrangler runs in its own group, which is ended here
-    // as a whole so workerd does not outlive it.
-    ctrlc::set_handler(move || wrangler::kill_group(pid))?;
-    // A supervisor (`timeout`, systemd, `docker stop`) signals the process it started: cargo,
-    // which dies without telling its child. Ask Linux to send us SIGTERM when cargo goes, so the
-    // handler above still ends wrangler and workerd.
-    #[cfg(target_os = "linux")]
-    {
-        // SAFETY: prctl(PR_SET_PDEATHSIG) only records a signal number for this process.
-        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) };
-        // SAFETY: getppid(2) has no preconditions.
-        if unsafe { libc::getppid() } == 1 {
-            wrangler::kill_group(pid);
-            return Err("the parent process is gone".into());
-        }
+    // Before wrangler serves: once health answers, the admin signs in.
+    let admin = admin::ensure_first(&persist_to)?;
+    if options.detach {
+        return detach::start(options.port, &persist_to, &admin);
     }
+    serve(options.port, &persist_to, Some(&admin), false)
+}
 
+/// Run `wrangler dev` until it ends or is stopped (Ctrl-C, SIGTERM, the parent exiting unless
+/// `detached`), leaving no wrangler or workerd behind.
+fn serve(port: u16, persist_to: &Path, admin: Option<&str>, detached: bool) -> Result<()> {
+    let mut child = wrangler::spawn_dev(port, persist_to)?;
+    let group = child.id();
+    parent::stop_group_with_us(group, detached)?;
+    if detached {
+        detach::record(persist_to, group)?;
+    }
+    if let Err(error) = wait_until_serving(port, &mut child, Duration::from_secs(120)) {
+        wrangler::kill_group(group);
+        return Err(if parent::gone() { parent::GONE.into() } else { error });
+    }
     let url = format!("http://127.0.0.1:{port}/");
-    let ready = wait_until_healthy(port, Duration::from_secs(60)).and_then(|()| first_admin(port, &bootstrap_token));
-    match ready {
-        Ok(admin) => eprintln!("\n  The product is running: {url}\n{admin}\n  Stop it with Ctrl-C.\n"),
-        Err(error) => {
-            wrangler::kill_group(pid);
-            return Err(error);
-        }
-    }
+    let stop = if detached { "cargo xtask stop" } else { "Ctrl-C" };
+    eprintln!("\n  The product is running: {url}\n{}\n  Stop it with {stop}.\n", admin.unwrap_or_default());
     let status = child.wait()?;
-    wrangler::kill_group(pid);
+    wrangler::kill_group(group);
+    if parent::gone() {
+        return Err(parent::GONE.into());
+    }
     if status.success() || status.code().is_none() {
         Ok(())
     } else {
@@ -54,93 +72,51 @@ pub fn run(args: &[String]) -> Result<()> {
     }
 }
 
-fn parse_port(args: &[String]) -> Result<u16> {
-    match args {
-        [] => Ok(DEFAULT_PORT),
-        [flag, value] if flag == "--port" => {
-            Ok(value.parse().map_err(|_| format!("--port takes a number, not {value}"))?)
-        }
-        _ => Err("usage: cargo xtask dev [--port N]".into()),
-    }
-}
-
-/// Create the first admin through `POST /api/v1/bootstrap`, from `ADMIN_EMAIL`/`ADMIN_PASSWORD`
-/// when set, otherwise with a generated password printed this once. Says what happened.
-fn first_admin(port: u16, token: &str) -> Result<String> {
-    let email = std::env::var("ADMIN_EMAIL").unwrap_or_else(|_| "admin@example.com".into());
-    let generated = std::env::var("ADMIN_PASSWORD").is_err();
-    let password = match std::env::var("ADMIN_PASSWORD") {
-        Ok(p) => p,
-        Err(_) => dev_vars::domain_hex(&dev_vars::random_bytes::<12>()?),
-    };
-    let body = format!("{{\"email\":{},\"password\":{}}}", json_string(&email), json_string(&password));
-    let (status, response) =
-        http_request(port, "POST", "/api/v1/bootstrap", &[("x-bootstrap-token", token)], Some(&body))?;
-    match status {
-        201 if generated => Ok(format!(
-            "  First admin created. Sign in with:\n    email:    {email}\n    password: {password}\n  (shown once; set ADMIN_EMAIL and ADMIN_PASSWORD to choose them)\n"
-        )),
-        201 => Ok(format!("  First admin created: {email} with the password from ADMIN_PASSWORD.\n")),
-        409 => Ok("  Sign in with the admin account created on an earlier run.\n".into()),
-        _ => Err(format!("creating the first admin failed: HTTP {status}: {response}").into()),
-    }
-}
-
-fn json_string(value: &str) -> String {
-    let mut out = String::from("\"");
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+fn parse(args: &[String]) -> Result<Options> {
+    let mut options = Options { port: DEFAULT_PORT, state: None, detach: false };
+    let mut rest = args.iter();
+    while let Some(flag) = rest.next() {
+        match flag.as_str() {
+            "--detach" => options.detach = true,
+            "--port" => {
+                let value = rest.next().ok_or(USAGE)?;
+                options.port = value.parse().map_err(|_| format!("--port takes a number, not {value}"))?;
+            }
+            "--state" => options.state = Some(PathBuf::from(rest.next().ok_or(USAGE)?)),
+            _ => return Err(USAGE.into()),
         }
     }
-    out.push('"');
-    out
+    Ok(options)
 }
 
-/// Poll `GET /api/v1/health` until it answers 200.
-pub fn wait_until_healthy(port: u16, limit: Duration) -> Result<()> {
+/// Poll health until it answers 200; fail early when wrangler ends first.
+pub fn wait_until_serving(port: u16, child: &mut Child, limit: Duration) -> Result<()> {
     let started = Instant::now();
     while started.elapsed() < limit {
+        if let Some(status) = child.try_wait()? {
+            return Err(format!("wrangler dev ended ({status}) before it served").into());
+        }
         if health_status(port).is_some_and(|s| s == 200) {
             return Ok(());
         }
-        std::thread::sleep(Duration::from_millis(250));
+        std::thread::sleep(Duration::from_millis(100));
     }
     Err(format!("the worker did not answer on port {port} within {limit:?}").into())
 }
 
 fn health_status(port: u16) -> Option<u16> {
-    http_request(port, "GET", "/api/v1/health", &[], None).ok().map(|(status, _)| status)
+    get_status(port, "/api/v1/health").ok()
 }
 
-/// One plain HTTP/1.1 request to the local worker; enough for xtask without an HTTP client crate.
-fn http_request(
-    port: u16,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<&str>,
-) -> Result<(u16, String)> {
+/// The status of one plain HTTP/1.1 GET to the local worker; enough without an HTTP client crate.
+fn get_status(port: u16, path: &str) -> Result<u16> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    if let Some(body) = body {
-        request.push_str(&format!("content-type: application/json\r\ncontent-length: {}\r\n", body.len()));
-    }
-    request.push_str("\r\n");
-    request.push_str(body.unwrap_or_default());
+    let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes())?;
     let mut response = String::new();
     stream.read_to_string(&mut response)?;
-    let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or("no HTTP status line")?;
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
-    Ok((status, body))
+    Ok(response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or("no HTTP status line")?)
 }
 
 #[cfg(test)]
@@ -152,16 +128,13 @@ mod tests {
     }
 
     #[test]
-    fn port_defaults_and_can_be_chosen() {
-        assert_eq!(parse_port(&[]).unwrap(), 8787);
-        assert_eq!(parse_port(&args(&["--port", "9000"])).unwrap(), 9000);
-        assert!(parse_port(&args(&["--port", "x"])).is_err());
-        assert!(parse_port(&args(&["--bogus"])).is_err());
-    }
-
-    #[test]
-    fn json_strings_are_escaped() {
-        assert_eq!(json_string("a\"b\\c\n"), "\"a\\\"b\\\\c\\u000a\"");
+    fn options_default_and_can_be_chosen() {
+        assert_eq!(parse(&[]).unwrap(), Options { port: 8787, state: None, detach: false });
+        let chosen = parse(&args(&["--port", "9000", "--state", "/tmp/s", "--detach"])).unwrap();
+        assert_eq!(chosen, Options { port: 9000, state: Some(PathBuf::from("/tmp/s")), detach: true });
+        assert!(parse(&args(&["--port", "x"])).is_err());
+        assert!(parse(&args(&["--port"])).is_err());
+        assert!(parse(&args(&["--bogus"])).is_err());
     }
 
     #[test]
@@ -169,6 +142,14 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         drop(listener);
-        assert!(wait_until_healthy(port, Duration::from_millis(300)).is_err());
+        let mut child = std::process::Command::new("sleep").arg("5").spawn().unwrap();
+        assert!(wait_until_serving(port, &mut child, Duration::from_millis(300)).is_err());
+        child.kill().unwrap();
+        child.wait().unwrap();
+        // A server that ends is noticed at once, not after the limit.
+        let mut ended = std::process::Command::new("true").spawn().unwrap();
+        let started = Instant::now();
+        assert!(wait_until_serving(port, &mut ended, Duration::from_secs(30)).is_err());
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 }

@@ -34,7 +34,7 @@ fn ensure_at(path: &Path) -> Result<String> {
         text.push_str("ALLOW_PRIVATE_ENDPOINTS=\"1\"\n");
     }
     if value(&text, "BOOTSTRAP_TOKEN").is_none() {
-        let token = domain_hex(&random_bytes::<24>()?);
+        let token = domain::api_key::hex(&random_bytes::<24>()?);
         text.push_str(&format!("BOOTSTRAP_TOKEN=\"{token}\"\n"));
     }
     std::fs::write(path, &text)?;
@@ -58,10 +58,6 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
 /// 32 random bytes from the OS, base64: one AES-256 key.
 pub fn random_key() -> Result<String> {
     Ok(base64::engine::general_purpose::STANDARD.encode(random_bytes::<32>()?))
-}
-
-pub fn domain_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

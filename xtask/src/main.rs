@@ -1,18 +1,25 @@
 //! `cargo xtask <command>`: the project's automation, so a fresh machine needs two commands.
 //!
-//! - `dev [--port N]`: install what is missing, build, migrate, serve on 127.0.0.1.
+//! - `dev [--port N] [--state DIR] [--detach]`: install what is missing, build, migrate, write
+//!   the first admin, serve on 127.0.0.1 (detached: in the background until `stop`).
+//! - `stop [--state DIR]`: end a detached server.
+//! - `admin --email E --password P [--state DIR]`: create or reset an admin in local state.
 //! - `test`: every suite (native unit tests, API integration, browser), one summary line.
 //! - `bench`: performance figures (token API, refresh storm, lists, weights, sign-in).
 //! - `build [--worker-only|--spa-only]`: release builds of the worker and the SPA.
 //! - `install`: only install the pinned tools.
 
+mod admin;
 mod bench;
 mod build;
 mod csp;
+mod detach;
 mod dev;
 mod dev_vars;
+mod parent;
 mod paths;
 mod process;
+mod state;
 mod test;
 mod tools;
 mod wrangler;
@@ -21,13 +28,15 @@ use std::process::ExitCode;
 
 pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-const USAGE: &str = "usage: cargo xtask <dev [--port N] | test | bench | build [--worker-only|--spa-only] | install>";
+const USAGE: &str = "usage: cargo xtask <dev [--port N] [--state DIR] [--detach] | stop [--state DIR] | admin --email E --password P [--state DIR] | test | bench | build [--worker-only|--spa-only] | install>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rest = args.get(1..).unwrap_or_default();
     let result = match args.first().map(String::as_str) {
         Some("dev") => dev::run(rest),
+        Some("stop") => detach::stop(rest),
+        Some("admin") => admin::run(rest),
         Some("test") => test::run(rest),
         Some("build") => build::run(rest),
         Some("bench") => bench::run(rest),

@@ -3,7 +3,7 @@
 
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command};
+use std::process::{Child, Command, Stdio};
 
 use crate::{Result, build, paths, process};
 
@@ -29,6 +29,31 @@ fn wrangler() -> Command {
 /// Apply D1 migrations to the local database under `persist_to`.
 pub fn apply_migrations(persist_to: &Path) -> Result<()> {
     process::run(wrangler().args(["d1", "migrations", "apply", "DB", "--local", "--persist-to"]).arg(persist_to))
+}
+
+/// Run SQL against the local database under `persist_to` (from a file: the statements are ours,
+/// the values in them are quoted, and no shell or argument splitting stands in between). Returns
+/// wrangler's JSON answer.
+pub fn execute_sql(persist_to: &Path, sql: &str) -> Result<String> {
+    let dir = paths::target_dir().join("xtask");
+    std::fs::create_dir_all(&dir)?;
+    let file = dir.join(format!("sql-{}.sql", std::process::id()));
+    std::fs::write(&file, sql)?;
+    let mut cmd = wrangler();
+    cmd.args(["d1", "execute", "DB", "--local", "--json", "--persist-to"]).arg(persist_to).arg("--file").arg(&file);
+    let out = cmd.stdin(Stdio::null()).stderr(Stdio::inherit()).output();
+    // The file holds a password hash: gone as soon as wrangler has read it.
+    let _ = std::fs::remove_file(&file);
+    let out = out.map_err(|e| format!("could not start wrangler d1 execute: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "wrangler d1 execute failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout).trim()
+        )
+        .into());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Start `wrangler dev` on 127.0.0.1:`port` as the leader of a new process group.
