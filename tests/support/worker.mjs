@@ -61,9 +61,13 @@ export async function startWorker({ vars = {}, port } = {}) {
   const allVars = Object.fromEntries(
     Object.entries({ TEST_ROUTES: '1', ALLOW_PRIVATE_ENDPOINTS: '1', ENCRYPTION_KEYS: testEncryptionKeys(), MAC_KEY: testMacKey(), ...vars }).filter(([, v]) => v !== null),
   );
+  // An empty env file instead of the repository's .dev.vars (which `cargo xtask dev` writes):
+  // a test worker has exactly the vars given here, whatever a developer ran before.
+  const envFile = path.join(persistTo, 'no-dev-vars.env');
+  fs.writeFileSync(envFile, '');
   const args = [
     'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-    '--persist-to', persistTo, '--show-interactive-dev-session=false',
+    '--persist-to', persistTo, '--show-interactive-dev-session=false', '--env-file', envFile,
     ...Object.entries(allVars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
   ];
   // A process group of its own: ending wrangler alone would leave workerd running.

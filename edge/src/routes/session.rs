@@ -36,10 +36,11 @@ fn refused() -> ApiError {
 }
 
 pub async fn post(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
-    let body: SignInRequest = request::json(&mut req, &ctx.env, None).await?;
+    // Counted before the body is read: an address over its limit costs no read and no hash.
     if !throttle::count(&ctx.env, Throttle::SignIn, &throttle::client_address(&req)).await? {
         return Err(throttle::too_many("too many sign-in attempts from your address: wait a minute"));
     }
+    let body: SignInRequest = request::json(&mut req, &ctx.env, None).await?;
     let mac = MacKey::from_env(&ctx.env)?;
     let presented = device::from_request(&req)?;
     let db = store::database(&ctx.env)?;
