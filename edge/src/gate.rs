@@ -44,6 +44,8 @@ struct Known {
 
 #[durable_object]
 pub struct KeyGate {
+    /// How long what was read is trusted (`settings::access_memory`, read once).
+    memory_bound: i64,
     env: Env,
     known: RefCell<Option<Known>>,
     generation: Cell<u64>,
@@ -52,7 +54,13 @@ pub struct KeyGate {
 
 impl DurableObject for KeyGate {
     fn new(_state: State, env: Env) -> Self {
-        KeyGate { env, known: RefCell::new(None), generation: Cell::new(0), touched_at: Cell::new(None) }
+        KeyGate {
+            memory_bound: settings::access_memory(&env),
+            env,
+            known: RefCell::new(None),
+            generation: Cell::new(0),
+            touched_at: Cell::new(None),
+        }
     }
 
     /// Served over RPC (`call`, see `rpc.rs`); fetch is kept for tools: `POST /<op>`.
@@ -88,9 +96,8 @@ impl KeyGate {
         // Read from D1 only when not in memory. A reset that arrives while we read may have
         // replaced what we read (a revoked key, a withdrawn invite): then we read again.
         let mut attempts = 0;
-        let bound = settings::access_memory(&self.env);
         let now = clock::now();
-        if self.known.borrow().as_ref().is_some_and(|k| now - k.held_since >= bound) {
+        if self.known.borrow().as_ref().is_some_and(|k| now - k.held_since >= self.memory_bound) {
             self.known.replace(None);
         }
         while self.known.borrow().is_none() {

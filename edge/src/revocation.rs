@@ -101,9 +101,9 @@ pub mod faults {
     }
 }
 
-/// These people's access may have changed: end their consents in flight, reset their keys' gates (keys revoked by the same
-/// change included: `since` is when the change began), and delete user tokens nobody may use
-/// any more, emptying their vaults.
+/// These people's access may have changed: end their consents in flight, reset their keys'
+/// gates (keys revoked by the same change included: `since` is when the change began), and
+/// delete user tokens nobody may use any more, emptying their vaults.
 pub async fn people(env: &Env, db: &D1Database, user_ids: &[String], since: i64) -> ApiResult<()> {
     if user_ids.is_empty() {
         return Ok(());
@@ -115,8 +115,8 @@ pub async fn people(env: &Env, db: &D1Database, user_ids: &[String], since: i64)
     vault::forget_revoked(env, db).await
 }
 
-/// A connection is going away, or its destination changed: whoever could use it (read before the delete) loses it, and its
-/// vaults forget their tokens (read before the delete too: the rows go by cascade).
+/// A connection is going away, or its destination changed: whoever could use it (read before
+/// the delete) loses it, and its vaults forget their tokens (read before the delete too).
 pub struct Departure {
     users: Vec<String>,
     token_ids: Vec<String>,

@@ -141,6 +141,10 @@ pub struct TokenVault {
     /// The last failed refresh and when: inside the brake's interval callers get it again
     /// instead of another call to a failing provider (and another notification).
     last_failure: RefCell<Option<(i64, VaultFailure)>>,
+    /// Deployment settings, read once: how long memory is trusted (`settings::access_memory`)
+    /// and the refresh brake's interval (`settings::refresh_interval`).
+    memory_bound: i64,
+    refresh_interval: i64,
     /// Shared with the renewal future, which stores the fresh token before anyone wakes.
     cached: Rc<RefCell<Option<Cached>>>,
     renewal: Rc<RefCell<Option<InFlight>>>,
@@ -150,6 +154,8 @@ impl DurableObject for TokenVault {
     fn new(state: State, env: Env) -> Self {
         TokenVault {
             outbox: Outbox::new(&state),
+            memory_bound: settings::access_memory(&env),
+            refresh_interval: settings::refresh_interval(&env),
             state,
             env,
             generation: Rc::new(Cell::new(0)),
@@ -241,8 +247,7 @@ impl TokenVault {
         let now = clock::now();
         // Memory is trusted for a bounded time: a reset that never arrived (a token dropped or
         // forgotten behind our back) stops mattering after `access_memory`.
-        let memory_bound = settings::access_memory(&self.env);
-        let in_memory = self.cached.borrow().clone().filter(|c| now - c.held_since < memory_bound);
+        let in_memory = self.cached.borrow().clone().filter(|c| now - c.held_since < self.memory_bound);
         let current = match in_memory {
             Some(c) => Some(c),
             None => {
@@ -250,7 +255,7 @@ impl TokenVault {
                 self.load_fresh(ask).await?
             }
         };
-        let interval = settings::refresh_interval(&self.env);
+        let interval = self.refresh_interval;
         if let Some(c) = &current {
             if c.needs_reauth {
                 return Err(VaultFailure::Reauth("stored token needs re-authorization".into()));
@@ -263,8 +268,7 @@ impl TokenVault {
                 ask.force_refresh,
                 interval,
             ) {
-                Renewal::Serve => return Ok(Served { token: c.clone(), refreshed: false }),
-                Renewal::Braked => return Ok(Served { token: c.clone(), refreshed: false }),
+                Renewal::Serve | Renewal::Braked => return Ok(Served { token: c.clone(), refreshed: false }),
                 Renewal::Refresh => {}
             }
             // Tried now, whatever comes of it: the brake counts attempts, not successes.
@@ -427,7 +431,7 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
                 tokens::save_refreshed(&db, &row)?
             };
             let written = statement.run().await.map_err(|e| VaultFailure::Internal(e.to_string()))?;
-            if !tokens::saved(&written) {
+            if !store::changed(&written) {
                 return Err(VaultFailure::NoToken);
             }
             // What the answer leaves out stays as it was, as in D1 (COALESCE): providers that

@@ -137,12 +137,12 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
         destination_version: row.destination_version + i64::from(redirected),
     };
     let fields: Vec<&String> = patch.as_object().map(|o| o.keys().collect()).unwrap_or_default();
-    // Read before the batch: who could use it and which tokens it had (the redirect drops them).
-    let departure = Departure::before(&db, &row.id).await?;
+    // A redirect drops every token: who could use it and which tokens it had are read first.
+    let departure = if redirected { Some(Departure::before(&db, &row.id).await?) } else { None };
     // Nothing is written unless the row is still what this edit was computed from.
     let mut batch = vec![rows::expect_version(&db, &row.id, row.version)?, rows::save(&db, &record, &me.user_id)?];
-    let detail = match &effect {
-        EditEffect::Redirected { fields: moved } => {
+    let detail = match (&effect, &departure) {
+        (EditEffect::Redirected { fields: moved }, Some(departure)) => {
             // Credentials go only where they were entered for: every token issued for the old
             // destination goes, in the same batch, and so do consents started against it.
             batch.push(notifications::to_users_of(&db, NotificationKind::ConnectionNeedsReauth, &row.id, &row.name)?);
@@ -151,7 +151,7 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
             json!({"fields": fields, "credentials_changed": true, "destination_changed": moved,
                    "tokens_dropped": departure.stored_tokens()})
         }
-        other => json!({"fields": fields, "credentials_changed": *other != EditEffect::Unchanged}),
+        (other, _) => json!({"fields": fields, "credentials_changed": *other != EditEffect::Unchanged}),
     };
     batch.push(audit::by(&db, &me, "connection.update", ("connection", &row.id), detail)?);
     db.batch(batch).await.map_err(|e| {
@@ -161,7 +161,7 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
         store::unique_or_internal(e, ErrorCode::NameTaken, "name", "a connection with this name exists already")
     })?;
     // The vaults forget the dropped tokens and the gates the old grant type, before we answer.
-    if redirected {
+    if let Some(departure) = departure {
         departure.after(&ctx.env, &db, now).await?;
     }
     let row = rows::by_id(&db, &row.id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;

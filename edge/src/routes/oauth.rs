@@ -45,8 +45,9 @@ pub async fn authorize(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Res
     }
     // The browser goes where the stored URL says: it passes today's outbound rule first (a row
     // saved under an older, looser rule is not sent anywhere).
-    domain::endpoint::normalise(&row.authorization_url, settings::endpoint_policy(&ctx.env))
-        .map_err(|e| ApiError::from_field(e.field_error("authorization_url", settings::endpoint_policy(&ctx.env))))?;
+    let policy = settings::endpoint_policy(&ctx.env);
+    domain::endpoint::normalise(&row.authorization_url, policy)
+        .map_err(|e| ApiError::from_field(e.field_error("authorization_url", policy)))?;
     let ring = KeyRing::from_env(&ctx.env)?;
     let config = provider_config(&row, &ring, &ctx.env)?;
     let state = domain::api_key::hex(&crypto::random_bytes::<32>()?);
@@ -250,7 +251,7 @@ async fn finish(req: &Request, ctx: &RouteContext<()>) -> ApiResult<Outcome> {
     )?);
     let written = db.batch(batch).await?;
     // The connection was pointed elsewhere while the code was exchanged: nothing was kept.
-    if token_id.is_some() && !written.get(1).is_some_and(tokens::saved) {
+    if token_id.is_some() && !written.get(1).is_some_and(store::changed) {
         return Err(refused("the connection changed while you were signing in: start again"));
     }
     if let Some(token_id) = &token_id {

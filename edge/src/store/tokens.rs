@@ -80,7 +80,7 @@ pub struct SealedToken<'a> {
 /// Store a new token set (a consent, a client-credentials fetch), only while the connection
 /// still sends credentials where the set was issued, and a user token only while its owner may
 /// use the connection: a consent that raced with a destination change or a lost invite keeps
-/// nothing. `saved` tells whether the row was written.
+/// nothing. `store::changed` on the result tells whether the row was written.
 pub fn save(db: &D1Database, t: &SealedToken<'_>) -> ApiResult<D1PreparedStatement> {
     Ok(query!(
         db,
@@ -137,11 +137,6 @@ pub fn save_refreshed(db: &D1Database, t: &SealedToken<'_>) -> ApiResult<D1Prepa
         t.destination.token_url,
         t.destination.version,
     )?)
-}
-
-/// Whether a `save` wrote its row.
-pub fn saved(result: &worker::D1Result) -> bool {
-    super::changed(result)
 }
 
 /// A refresh failed: remember why, and whether the grant is gone.
