@@ -52,6 +52,11 @@ struct SharedTokenState {
 }
 
 impl ConnectionRow {
+    /// Where a token set issued for this connection now comes from.
+    pub fn destination(&self) -> Destination<'_> {
+        Destination { token_url: &self.token_url, version: self.destination_version }
+    }
+
     pub fn scopes(&self) -> Vec<String> {
         json_list(&self.scopes)
     }
@@ -243,12 +248,6 @@ pub fn set_status(db: &D1Database, id: &str, status: ConnectionStatus, now: i64)
 pub struct Destination<'a> {
     pub token_url: &'a str,
     pub version: i64,
-}
-
-impl ConnectionRow {
-    pub fn destination(&self) -> Destination<'_> {
-        Destination { token_url: &self.token_url, version: self.destination_version }
-    }
 }
 
 /// After a successful consent or test: ready, and the shared token is fresh again when `shared`;
