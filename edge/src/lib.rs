@@ -19,6 +19,7 @@ mod routes;
 mod rpc;
 mod screen;
 mod settings;
+mod stewardship;
 mod store;
 mod throttle;
 mod vault;

@@ -1,42 +1,19 @@
-//! What every state-changing call must show: a same-origin `Origin` (unless a bot key
-//! authenticates it; bots send no Origin) and a JSON body of at most 64 KiB. This is the one
-//! place request bodies are read.
+//! Reading requests: a JSON body of at most 64 KiB (the one place request bodies are read), query
+//! parameters and list paging.
 
 use domain::body::{Declared, MAX_BODY_BYTES, check_declared, keep_draining, over_cap};
 use js_sys::{Reflect, Uint8Array};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
+use worker::Request;
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::web_sys::ReadableStreamDefaultReader;
-use worker::{Env, Request};
 
-use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
-use crate::settings;
 use domain::error::ErrorCode;
 
-/// Refuse a cross-site write: browsers send `Origin` on every non-GET fetch, so a missing or
-/// foreign one on a cookie (or anonymous) call is refused. Key-authenticated calls may omit it,
-/// but a foreign one is refused all the same.
-pub fn check_origin(req: &Request, env: &Env, principal: Option<&Principal>) -> ApiResult<()> {
-    let origin = req.headers().get("origin")?;
-    let expected = settings::public_origin(env, req)?;
-    match origin {
-        Some(o) if o.trim_end_matches('/') == expected.trim_end_matches('/') => Ok(()),
-        None if principal.is_some_and(Principal::is_bot) => Ok(()),
-        _ => Err(ApiError::new(ErrorCode::Forbidden, "cross-origin request refused")),
-    }
-}
-
-/// Check the origin, then parse the body as JSON of type `T`.
-pub async fn json<T: DeserializeOwned>(req: &mut Request, env: &Env, principal: Option<&Principal>) -> ApiResult<T> {
-    check_origin(req, env, principal)?;
-    json_body(req).await
-}
-
-/// The body as JSON of type `T`, without the origin rule (for callers that are not browsers by
-/// design, such as the bootstrap call `cargo xtask dev` makes with its secret).
-pub async fn json_body<T: DeserializeOwned>(req: &mut Request) -> ApiResult<T> {
+/// The body as JSON of type `T` (the router has applied the same-origin rule already).
+pub async fn json<T: DeserializeOwned>(req: &mut Request) -> ApiResult<T> {
     let content_type = req.headers().get("content-type")?.unwrap_or_default();
     if !content_type.to_ascii_lowercase().starts_with("application/json") {
         return Err(ApiError::new(

@@ -1,11 +1,15 @@
-//! The route table, nothing else. Handlers return `ApiResult`; `api` turns errors into the JSON
-//! error shape so every route answers the same way.
+//! The route table and what every route shares. Handlers return `ApiResult`; `api` screens the
+//! request (body size, bot key tag, the same-origin rule for writes), reads the clock once, and
+//! turns errors into the JSON error shape so every route answers the same way.
 
 use std::future::Future;
 
-use worker::{Env, Request, Response, RouteContext, Router};
+use worker::{Env, Request, Response, Router};
+
+use domain::error::ErrorCode;
 
 use crate::error::{ApiError, ApiResult};
+use crate::routes::{Call, Ctx};
 use crate::routes::{
     api_keys, audit, bootstrap, config, connections, diagnostics, health, invitable_roles, notifications, oauth,
     providers, roles, session, tokens, users,
@@ -13,13 +17,13 @@ use crate::routes::{
 use crate::screen;
 
 pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
-    let response = Router::new()
+    let response = Router::with_data(Call { now: crate::clock::now() })
         .get_async("/api/v1/health", api(health::get))
         .get_async("/api/v1/config", api(config::get))
         .get_async("/api/v1/_test/discovery", api(diagnostics::discovery))
-        .post_async("/api/v1/_test/cron", api(diagnostics::cron))
-        .post_async("/api/v1/_test/faults", api(diagnostics::faults))
-        .post_async("/api/v1/bootstrap", api(bootstrap::post))
+        .post_async("/api/v1/_test/cron", script(diagnostics::cron))
+        .post_async("/api/v1/_test/faults", script(diagnostics::faults))
+        .post_async("/api/v1/bootstrap", script(bootstrap::post))
         .post_async("/api/v1/session", api(session::post))
         .get_async("/api/v1/session", api(session::get))
         .delete_async("/api/v1/session", api(session::delete))
@@ -55,21 +59,49 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
         .get_async("/api/v1/me/subscriptions", api(notifications::subscriptions))
         .put_async("/api/v1/me/subscriptions", api(notifications::set_subscriptions))
         .get_async("/api/v1/audit", api(audit::list))
-        .or_else_any_method_async("/api/*rest", api(not_found))
-        .or_else_any_method_async("/oauth/*rest", api(not_found))
+        .or_else_any_method_async("/api/*rest", script(not_found))
+        .or_else_any_method_async("/oauth/*rest", script(not_found))
         .run(req, env)
         .await?;
     Ok(json_method_not_allowed(response))
 }
 
-/// Adapts a handler returning `ApiResult` to the router's signature: screens the request first
-/// (`screen.rs`: body size, bot key tag, bearer throttling), renders errors as JSON and marks
-/// every API answer uncacheable.
-fn api<F, Fut>(
-    handler: F,
-) -> impl Fn(Request, RouteContext<()>) -> std::pin::Pin<Box<dyn Future<Output = worker::Result<Response>>>>
+/// Who may call a route that changes state.
+#[derive(Clone, Copy)]
+enum Callers {
+    /// Browsers of our own origin, and bot keys (`domain::origin`).
+    SameOrigin,
+    /// Scripts proving themselves with a secret of their own (the first-admin bootstrap), the
+    /// test-only routes, and unknown paths (a 404 changes nothing): no browser rule applies.
+    Scripts,
+}
+
+/// A route for browsers and bots.
+fn api<F, Fut>(handler: F) -> impl Fn(Request, Ctx) -> Routed
 where
-    F: Fn(Request, RouteContext<()>) -> Fut + Copy + 'static,
+    F: Fn(Request, Ctx) -> Fut + Copy + 'static,
+    Fut: Future<Output = ApiResult<Response>> + 'static,
+{
+    route(Callers::SameOrigin, handler)
+}
+
+/// A route for scripts (see `Callers::Scripts`).
+fn script<F, Fut>(handler: F) -> impl Fn(Request, Ctx) -> Routed
+where
+    F: Fn(Request, Ctx) -> Fut + Copy + 'static,
+    Fut: Future<Output = ApiResult<Response>> + 'static,
+{
+    route(Callers::Scripts, handler)
+}
+
+type Routed = std::pin::Pin<Box<dyn Future<Output = worker::Result<Response>>>>;
+
+/// Adapts a handler returning `ApiResult` to the router's signature: screens the request first
+/// (`screen.rs`: body size, bot key tag, bearer throttling; then the same-origin rule), renders
+/// errors as JSON and marks every API answer uncacheable.
+fn route<F, Fut>(callers: Callers, handler: F) -> impl Fn(Request, Ctx) -> Routed
+where
+    F: Fn(Request, Ctx) -> Fut + Copy + 'static,
     Fut: Future<Output = ApiResult<Response>> + 'static,
 {
     move |req, ctx| {
@@ -78,7 +110,15 @@ where
             let mut response = match screen::before(&req, &env).await {
                 Err(error) => error.into_response()?,
                 Ok(screened) => {
-                    let response = match handler(req, ctx).await {
+                    let allowed = match callers {
+                        Callers::SameOrigin => same_origin(&req, &env, screened.bearer()),
+                        Callers::Scripts => Ok(()),
+                    };
+                    let response = match allowed {
+                        Ok(()) => handler(req, ctx).await,
+                        Err(error) => Err(error),
+                    };
+                    let response = match response {
                         Ok(response) => response,
                         Err(error) => error.into_response()?,
                     };
@@ -93,7 +133,19 @@ where
     }
 }
 
-async fn not_found(_req: Request, _ctx: RouteContext<()>) -> ApiResult<Response> {
+/// `domain::origin::judge` on this request.
+fn same_origin(req: &Request, env: &Env, bearer: bool) -> ApiResult<()> {
+    let method = req.method().to_string();
+    if !domain::origin::is_write(&method) {
+        return Ok(());
+    }
+    let origin = req.headers().get("origin")?;
+    let expected = crate::settings::public_origin(env, req)?;
+    domain::origin::judge(&method, origin.as_deref(), &expected, bearer)
+        .map_err(|_| ApiError::new(ErrorCode::Forbidden, "cross-origin request refused"))
+}
+
+async fn not_found(_req: Request, _ctx: Ctx) -> ApiResult<Response> {
     Err(ApiError::not_found("no such endpoint"))
 }
 

@@ -33,6 +33,13 @@ pub async fn before(req: &Request, env: &Env) -> ApiResult<Screened> {
     Ok(Screened { bearer: true, address })
 }
 
+impl Screened {
+    /// The request authenticated with a bot key whose tag is ours.
+    pub fn bearer(&self) -> bool {
+        self.bearer
+    }
+}
+
 /// Run on the route's answer: a bearer request that ended `unauthenticated` counts as a failure.
 pub async fn after(screened: &Screened, env: &Env, response: Response) -> worker::Result<Response> {
     if !screened.bearer || response.status_code() != 401 {

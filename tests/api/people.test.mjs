@@ -230,6 +230,34 @@ describe('people, roles and keys', () => {
     assert.equal((await botForeign.post('/api/v1/roles', { name: 'Bot evil' })).status, 403);
   });
 
+  test('the router refuses a cross-site write on every state-changing route, before the route runs', async () => {
+    // Every write of the route table (edge/src/router.rs) but the bootstrap, which scripts call
+    // with a secret of their own. The ids need not exist: the rule runs before the route.
+    const writes = [
+      ['POST', '/api/v1/session'], ['DELETE', '/api/v1/session'],
+      ['POST', '/api/v1/users'], ['PATCH', '/api/v1/users/x'], ['DELETE', '/api/v1/users/x'],
+      ['POST', '/api/v1/roles'], ['PATCH', '/api/v1/roles/x'], ['DELETE', '/api/v1/roles/x'],
+      ['POST', '/api/v1/api-keys'], ['DELETE', '/api/v1/api-keys/x'],
+      ['POST', '/api/v1/connections'], ['PATCH', '/api/v1/connections/x'], ['DELETE', '/api/v1/connections/x'],
+      ['PUT', '/api/v1/connections/x/roles'], ['POST', '/api/v1/connections/x/authorize'],
+      ['POST', '/api/v1/connections/x/test'], ['POST', '/api/v1/connections/x/token'],
+      ['DELETE', '/api/v1/connections/x/tokens/me'], ['POST', '/api/v1/notifications/x/read'],
+      ['PUT', '/api/v1/me/subscriptions'],
+    ];
+    const before = (await sql(worker, 'SELECT COUNT(*) AS n FROM audit_events'))[0].n;
+    for (const origin of [null, 'https://evil.example']) {
+      const browser = new Client(worker.baseUrl, { origin });
+      browser.cookies = admin.cookies;
+      for (const [method, path] of writes) {
+        const response = await browser.request(method, path, { body: {} });
+        assert.equal(response.status, 403, `${method} ${path} from ${origin}: ${response.text}`);
+        assert.equal(response.body.error.code, 'forbidden');
+      }
+    }
+    assert.equal((await sql(worker, 'SELECT COUNT(*) AS n FROM audit_events'))[0].n, before, 'no refused write reached a route');
+    assert.equal((await admin.get('/api/v1/session')).status, 200, 'the refused sign-out did not end the session');
+  });
+
   test('validation errors name the field', async () => {
     const cases = [
       ['/api/v1/users', { email: 'not-an-email', display_name: 'X', password: 'long enough password' }, 'email'],
@@ -295,3 +323,48 @@ describe('people, roles and keys', () => {
     }
   });
 });
+
+describe('someone active keeps the Admin role, even under concurrent changes', () => {
+  let worker;
+  before(async () => { worker = await startWorker({ vars: { BOOTSTRAP_TOKEN } }); });
+  after(async () => { await worker?.stop(); });
+
+  test('two admins demoting each other at the same moment: exactly one wins', async () => {
+    const first = await bootstrapAdmin(worker.baseUrl);
+    const me = (await first.get('/api/v1/session')).body.user;
+    const second = await createUser(first, { name: 'second-admin', roleIds: ['role-admin'] });
+    const activeAdmins = async () => (await sql(worker,
+      "SELECT COUNT(*) AS n FROM users u JOIN role_members m ON m.user_id = u.id WHERE m.role_id = 'role-admin' AND u.active = 1"))[0].n;
+    const demote = (client, id) => client.patch(`/api/v1/users/${id}`, { role_ids: ['role-user'] });
+    let [winner, loser] = [first, second.client];
+    const ids = new Map([[first, me.id], [second.client, second.user.id]]);
+    for (let round = 0; round < 4; round += 1) {
+      const answers = await Promise.all([demote(winner, ids.get(loser)), demote(loser, ids.get(winner))]);
+      // The first to commit wins. The other is refused by its batch's guard (409), or, when it
+      // arrives after that commit, because its sender is no longer an admin (403).
+      const said = answers.map((a) => a.text).join(' | ');
+      assert.equal(answers.filter((a) => a.status === 200).length, 1, `round ${round}: ${said}`);
+      const refused = answers.find((a) => a.status !== 200);
+      assert.ok([403, 409].includes(refused.status), said);
+      assert.equal(await activeAdmins(), 1, `round ${round}: one active admin left`);
+      // Whoever's demotion went through first is the admin left; the other's batch failed its guard.
+      const stillAdmin = answers[0].status === 200 ? winner : loser;
+      assert.equal((await stillAdmin.get('/api/v1/users?limit=1')).status, 200);
+      const other = stillAdmin === winner ? loser : winner;
+      const back = await stillAdmin.patch(`/api/v1/users/${ids.get(other)}`, { role_ids: ['role-user', 'role-admin'] });
+      assert.equal(back.status, 200, back.text);
+      [winner, loser] = [stillAdmin, other];
+    }
+    // Alone, nobody can demote or deactivate the last admin, and a refusal writes nothing.
+    await winner.patch(`/api/v1/users/${ids.get(loser)}`, { active: false });
+    const alone = await winner.patch(`/api/v1/users/${ids.get(winner)}`, { role_ids: ['role-user'], display_name: 'Renamed' });
+    assert.equal(alone.status, 409, alone.text);
+    assert.equal(alone.body.error.code, 'conflict');
+    const self = (await winner.get('/api/v1/session')).body.user;
+    assert.notEqual(self.display_name, 'Renamed', 'the refused change wrote nothing');
+    assert.ok(self.role_ids.includes('role-admin'));
+    assert.equal((await winner.patch('/api/v1/roles/role-admin', { member_ids: [ids.get(loser)] })).status, 409, 'only an inactive member left');
+    assert.equal(await activeAdmins(), 1);
+  });
+});
+

@@ -5,14 +5,15 @@
 use domain::api::{CreateApiKeyRequest, CreateApiKeyResponse, ListResponse};
 use domain::error::ErrorCode;
 use serde_json::json;
-use worker::{Request, Response, RouteContext};
+use worker::{Request, Response};
 
 use crate::auth::{self, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::mac::{MacKey, Purpose};
+use crate::routes::Ctx;
 use crate::store::audit::{self, Event};
 use crate::store::{self, api_keys};
-use crate::{clock, crypto, gate, request};
+use crate::{crypto, gate, request};
 
 fn require_person(principal: &Principal) -> ApiResult<()> {
     if principal.is_bot() {
@@ -21,18 +22,18 @@ fn require_person(principal: &Principal) -> ApiResult<()> {
     Ok(())
 }
 
-pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let me = auth::require(&req, &db).await?;
     let items = api_keys::list_for_user(&db, &me.user_id).await?.iter().map(api_keys::ApiKeyRow::view).collect();
     Ok(Response::from_json(&ListResponse { items, next_cursor: None })?)
 }
 
-pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let me = auth::require(&req, &db).await?;
     require_person(&me)?;
-    let body: CreateApiKeyRequest = request::json(&mut req, &ctx.env, Some(&me)).await?;
+    let body: CreateApiKeyRequest = request::json(&mut req).await?;
     let name = domain::validate::name("name", &body.name).map_err(ApiError::from_field)?;
     let scopes = domain::key_scope::from_request(&body.scopes).map_err(ApiError::from_field)?;
     let scope_names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
@@ -45,7 +46,7 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     let prefix =
         domain::api_key::key_prefix(&secret).ok_or_else(|| ApiError::internal("malformed new key"))?.to_string();
     let id = crypto::new_id()?;
-    let now = clock::now();
+    let now = ctx.data.now;
     db.batch(vec![
         api_keys::insert(
             &db,
@@ -76,16 +77,15 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     Ok(Response::from_json(&CreateApiKeyResponse { api_key, secret })?.with_status(201))
 }
 
-pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let me = auth::require(&req, &db).await?;
     require_person(&me)?;
-    request::check_origin(&req, &ctx.env, Some(&me))?;
     let id = ctx.param("id").map(String::as_str).unwrap_or_default();
     if !api_keys::list_for_user(&db, &me.user_id).await?.iter().any(|k| k.id == id) {
         return Err(ApiError::not_found("no such key"));
     }
-    let now = clock::now();
+    let now = ctx.data.now;
     db.batch(vec![
         api_keys::revoke(&db, id, &me.user_id, now)?,
         audit::statement(

@@ -1,14 +1,15 @@
 //! `GET /api/v1/audit?actor=&action=&target=&since=&until=&cursor=&limit=`: admins only.
 
 use domain::api::ListResponse;
-use worker::{Request, Response, RouteContext};
+use worker::{Request, Response};
 
 use crate::error::{ApiError, ApiResult};
+use crate::routes::Ctx;
 use crate::store;
 use crate::store::audit_log::{self, AuditFilter};
 use crate::{auth, request};
 
-pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     auth::require_admin(&req, &db).await?;
     let q = |name: &str| request::query(&req, name).map(|v| v.filter(|s| !s.trim().is_empty()));

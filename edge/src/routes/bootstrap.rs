@@ -6,14 +6,15 @@ use domain::api::{BootstrapRequest, CreateUserRequest};
 use domain::error::ErrorCode;
 use domain::permission::SystemRole;
 use serde_json::json;
-use worker::{Request, Response, RouteContext};
+use worker::{Request, Response};
 
 use crate::error::{ApiError, ApiResult};
+use crate::routes::Ctx;
 use crate::store::audit::{self, Actor, Event};
 use crate::store::{self, users};
 use crate::{crypto, request, settings};
 
-pub async fn post(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn post(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let expected = settings::bootstrap_token(&ctx.env)
         .ok_or_else(|| ApiError::not_found("bootstrap is not enabled (set BOOTSTRAP_TOKEN)"))?;
     let given = req.headers().get("x-bootstrap-token")?.unwrap_or_default();
@@ -21,7 +22,7 @@ pub async fn post(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response
     if crypto::sha256_hex(given.as_bytes()) != crypto::sha256_hex(expected.as_bytes()) {
         return Err(ApiError::new(ErrorCode::Forbidden, "wrong bootstrap token"));
     }
-    let body: BootstrapRequest = request::json_body(&mut req).await?;
+    let body: BootstrapRequest = request::json(&mut req).await?;
     let db = store::database(&ctx.env)?;
     if users::count(&db).await? > 0 {
         return Err(ApiError::new(ErrorCode::Conflict, "an account exists already; sign in instead"));
@@ -33,7 +34,7 @@ pub async fn post(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response
         role_ids: vec![SystemRole::Admin.id().into(), SystemRole::User.id().into()],
     };
     let new = domain::user::validate_create(&request).map_err(ApiError::from_field)?;
-    let (id, mut batch) = super::users::creation(&db, &new, &request.password)?;
+    let (id, mut batch) = super::users::creation(&db, &new, &request.password, ctx.data.now)?;
     batch.push(audit::statement(
         &db,
         Event {

@@ -3,12 +3,13 @@
 
 use domain::api::ConfigResponse;
 use domain::url::callback_url;
-use worker::{Request, Response, RouteContext};
+use worker::{Request, Response};
 
 use crate::error::{ApiError, ApiResult};
+use crate::routes::Ctx;
 use crate::settings;
 
-pub async fn get(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn get(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let origin = url::Url::parse(&settings::public_origin(&ctx.env, &req)?).map_err(ApiError::internal)?;
     Ok(Response::from_json(&ConfigResponse {
         product_name: domain::PRODUCT_NAME.into(),

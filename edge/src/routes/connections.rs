@@ -11,18 +11,19 @@ use domain::notification::NotificationKind;
 use domain::permission::SystemRole;
 use serde::Deserialize;
 use serde_json::json;
-use worker::{D1Database, D1PreparedStatement, Env, Request, Response, RouteContext};
+use worker::{D1Database, D1PreparedStatement, Env, Request, Response};
 
 use crate::auth;
 use crate::envelope::{KeyRing, Place};
 use crate::error::{ApiError, ApiResult};
 use crate::revocation::{self, Departure};
+use crate::routes::Ctx;
 use crate::store::audit;
 use crate::store::connections::{self as rows, ConnectionRecord, ConnectionRow, ListFilter};
 use crate::store::{self, access, json_list, notifications, roles, tokens, transactions};
-use crate::{clock, crypto, request, settings};
+use crate::{crypto, request, settings};
 
-pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let request::ListParams { q, cursor, limit } = request::list_params(&req)?;
     let provider = request::query(&req, "provider")?.filter(|p| !p.is_empty());
@@ -50,16 +51,16 @@ pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     Ok(Response::from_json(&ListResponse { items, next_cursor })?)
 }
 
-pub async fn get(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn get(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     auth::require_connection_viewer(&req, &db).await?;
     Ok(Response::from_json(&find(&db, &ctx).await?.view()?)?)
 }
 
-pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let me = auth::require_connection_manager(&req, &db).await?;
-    let input: ConnectionInput = request::json(&mut req, &ctx.env, Some(&me)).await?;
+    let input: ConnectionInput = request::json(&mut req).await?;
     let policy = settings::endpoint_policy(&ctx.env);
     let valid = connection::validate(&input, false, policy).map_err(ApiError::from_field)?;
     whatwg_agrees(&valid)?;
@@ -71,7 +72,7 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
         sealed_secret: sealed.as_deref(),
         status: ConnectionStatus::Draft,
         tokens_stale: false,
-        now: clock::now(),
+        now: ctx.data.now,
         destination_version: 0,
     };
     db.batch(vec![
@@ -92,10 +93,10 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     Ok(Response::from_json(&row.view()?)?.with_status(201))
 }
 
-pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let me = auth::require_connection_manager(&req, &db).await?;
-    let patch: serde_json::Value = request::json(&mut req, &ctx.env, Some(&me)).await?;
+    let patch: serde_json::Value = request::json(&mut req).await?;
     let row = find(&db, &ctx).await?;
     // The stored connection is read under the permissive rule: it passed the rule in force
     // when it was saved; the edit itself must pass today's.
@@ -116,7 +117,7 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
         ));
     }
     let current = ConnectionStatus::parse(&row.status).unwrap_or(ConnectionStatus::Draft);
-    let now = clock::now();
+    let now = ctx.data.now;
     let status = match effect {
         EditEffect::Unchanged => current,
         _ => connection::next_status(current, StatusEvent::CredentialsChanged),
@@ -168,12 +169,11 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     Ok(Response::from_json(&row.view()?)?)
 }
 
-pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let me = auth::require_connection_manager(&req, &db).await?;
-    request::check_origin(&req, &ctx.env, Some(&me))?;
     let row = find(&db, &ctx).await?;
-    let now = clock::now();
+    let now = ctx.data.now;
     let departure = Departure::before(&db, &row.id).await?;
     // Secrets go with the row (and its invites by cascade) in one batch; audit rows stay.
     db.batch(vec![
@@ -192,10 +192,10 @@ struct InviteRequest {
 }
 
 /// `PUT /api/v1/connections/{id}/roles`: the custom roles whose members may use it.
-pub async fn set_roles(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn set_roles(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let me = auth::require_connection_manager(&req, &db).await?;
-    let body: InviteRequest = request::json(&mut req, &ctx.env, Some(&me)).await?;
+    let body: InviteRequest = request::json(&mut req).await?;
     let row = find(&db, &ctx).await?;
     let role_ids = domain::user::dedup(&body.role_ids);
     if role_ids.iter().any(|id| SystemRole::from_id(id).is_some()) {
@@ -212,12 +212,12 @@ pub async fn set_roles(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Res
     let mut roles_touched: Vec<String> = json_list(&row.invited_role_ids);
     roles_touched.extend(role_ids);
     let users = access::members_of_roles(&db, &roles_touched).await?;
-    revocation::people(&ctx.env, &db, &users, clock::now()).await?;
+    revocation::people(&ctx.env, &db, &users, ctx.data.now).await?;
     let row = rows::by_id(&db, &row.id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
     Ok(Response::from_json(&row.view()?)?)
 }
 
-async fn find(db: &D1Database, ctx: &RouteContext<()>) -> ApiResult<ConnectionRow> {
+async fn find(db: &D1Database, ctx: &Ctx) -> ApiResult<ConnectionRow> {
     let id = ctx.param("id").map(String::as_str).unwrap_or_default();
     rows::by_id(db, id).await?.ok_or_else(|| ApiError::not_found("no such connection"))
 }

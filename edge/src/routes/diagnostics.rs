@@ -2,14 +2,15 @@
 //! workerd what the integration tests cannot see from outside.
 
 use domain::api::DiscoveryProbeResponse;
-use worker::{Request, Response, RouteContext};
+use worker::{Request, Response};
 
 use crate::error::{ApiError, ApiResult};
+use crate::routes::Ctx;
 use crate::{oauth, settings};
 
 /// `GET /api/v1/_test/discovery?issuer=…`: fetch the issuer's discovery document through the
 /// same outbound HTTP client the OAuth engine uses.
-pub async fn discovery(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn discovery(req: Request, ctx: Ctx) -> ApiResult<Response> {
     if !settings::test_routes_enabled(&ctx.env) {
         return Err(ApiError::not_found("no such endpoint"));
     }
@@ -32,7 +33,7 @@ pub async fn discovery(req: Request, ctx: RouteContext<()>) -> ApiResult<Respons
 /// `POST /api/v1/_test/cron`: run the scheduled refresher now. wrangler 4.86's
 /// `/cdn-cgi/handler/scheduled` cannot reach a Rust worker (the runtime fails to clone the
 /// `ScheduledController` into the worker-build entrypoint), so tests reach the same function here.
-pub async fn cron(_req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn cron(_req: Request, ctx: Ctx) -> ApiResult<Response> {
     if !settings::test_routes_enabled(&ctx.env) {
         return Err(ApiError::not_found("no such endpoint"));
     }
@@ -42,7 +43,7 @@ pub async fn cron(_req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
 
 /// `POST /api/v1/_test/faults {"fail_resets": bool}`: make object resets fail in this isolate,
 /// to prove that a lost reset is retried and that objects forget access after their bound.
-pub async fn faults(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn faults(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     if !settings::test_routes_enabled(&ctx.env) {
         return Err(ApiError::not_found("no such endpoint"));
     }

@@ -2,13 +2,14 @@
 //! member lists (the roles admin pages are for admins).
 
 use domain::api::{InvitableRole, ListResponse};
-use worker::{Request, Response, RouteContext};
+use worker::{Request, Response};
 
 use crate::error::ApiResult;
+use crate::routes::Ctx;
 use crate::store::{self, roles};
 use crate::{auth, request};
 
-pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let me = auth::require(&req, &db).await?;
     if !me.grants.can_manage_connections() {

@@ -15,3 +15,12 @@ pub mod roles;
 pub mod session;
 pub mod tokens;
 pub mod users;
+
+/// What every handler gets besides the request: the environment, the path parameters and `Call`.
+pub type Ctx = worker::RouteContext<Call>;
+
+/// Per request: the one reading of the clock that every decision of the request uses.
+pub struct Call {
+    /// Seconds since the epoch when the request arrived.
+    pub now: i64,
+}

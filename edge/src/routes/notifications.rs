@@ -4,13 +4,14 @@
 use domain::api::{NotificationsResponse, SubscriptionsBody};
 use domain::notification::NotificationKind;
 use serde_json::json;
-use worker::{Request, Response, RouteContext};
+use worker::{Request, Response};
 
 use crate::error::{ApiError, ApiResult};
+use crate::routes::Ctx;
 use crate::store::{self, audit, notifications};
-use crate::{auth, clock, request};
+use crate::{auth, request};
 
-pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let me = auth::require(&req, &db).await?;
     let limit = store::page_limit(request::query(&req, "limit")?.as_deref());
@@ -21,18 +22,17 @@ pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     Ok(Response::from_json(&NotificationsResponse { items, unread, next_cursor })?)
 }
 
-pub async fn mark_read(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn mark_read(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let me = auth::require(&req, &db).await?;
-    request::check_origin(&req, &ctx.env, Some(&me))?;
     let id = ctx.param("id").map(String::as_str).unwrap_or_default();
-    if !notifications::mark_read(&db, &me.user_id, id, clock::now()).await? {
+    if !notifications::mark_read(&db, &me.user_id, id, ctx.data.now).await? {
         return Err(ApiError::not_found("no such notification"));
     }
     Ok(Response::empty()?.with_status(204))
 }
 
-pub async fn subscriptions(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn subscriptions(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let me = auth::require(&req, &db).await?;
     let opted_out = notifications::opt_outs(&db, &me.user_id).await?;
@@ -40,10 +40,10 @@ pub async fn subscriptions(req: Request, ctx: RouteContext<()>) -> ApiResult<Res
     Ok(Response::from_json(&SubscriptionsBody { subscribed })?)
 }
 
-pub async fn set_subscriptions(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn set_subscriptions(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let me = auth::require(&req, &db).await?;
-    let body: SubscriptionsBody = request::json(&mut req, &ctx.env, Some(&me)).await?;
+    let body: SubscriptionsBody = request::json(&mut req).await?;
     let opted_out: Vec<NotificationKind> =
         NotificationKind::ALL.into_iter().filter(|k| !body.subscribed.contains(k)).collect();
     let mut batch = notifications::set_opt_outs(&db, &me.user_id, &opted_out)?;

@@ -9,7 +9,7 @@ use domain::error::ErrorCode;
 use domain::token::{self, TokenKind};
 use oauth2::PkceCodeChallenge;
 use serde_json::json;
-use worker::{Request, Response, RouteContext};
+use worker::{Request, Response};
 
 use crate::auth::{self, Via};
 use crate::envelope::{KeyRing, Place};
@@ -17,20 +17,21 @@ use crate::error::{ApiError, ApiResult};
 use crate::oauth::callback_page::{self, Outcome};
 use crate::oauth::client;
 use crate::oauth::connection::{TokenSlot, grant_of, provider_config, seal, sealed_row};
+use crate::routes::Ctx;
 use crate::store::audit::{self, Actor, ActorKind, Event};
 use crate::store::{self, access, connections, tokens, transactions};
-use crate::{clock, crypto, request, settings, vault};
+use crate::{crypto, request, settings, vault};
 
 /// How long a started consent may take.
 const TRANSACTION_SECONDS: i64 = 600;
 
-pub async fn authorize(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn authorize(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let me = auth::require(&req, &db).await?;
     let Via::Session { id_hash: session_hash } = &me.via else {
         return Err(ApiError::new(ErrorCode::Forbidden, "consent runs in a browser session, not with an API key"));
     };
-    let body: AuthorizeRequest = request::json(&mut req, &ctx.env, Some(&me)).await?;
+    let body: AuthorizeRequest = request::json(&mut req).await?;
     let id = ctx.param("id").map(String::as_str).unwrap_or_default();
     let row = connections::by_id(&db, id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
     match body.purpose.as_str() {
@@ -63,7 +64,7 @@ pub async fn authorize(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Res
     let redirect_uri = domain::url::callback_url(&origin).to_string();
     let authorize_url = client::authorize_url(&config, &redirect_uri, &state, challenge)
         .map_err(|f| ApiError::new(ErrorCode::ProviderError, f.message().to_string()))?;
-    let now = clock::now();
+    let now = ctx.data.now;
     transactions::insert(
         &db,
         &transactions::NewTransaction {
@@ -88,7 +89,7 @@ pub async fn authorize(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Res
     Ok(Response::from_json(&AuthorizeResponse { authorize_url })?)
 }
 
-pub async fn callback(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn callback(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let outcome = match finish(&req, &ctx).await {
         Ok(outcome) => outcome,
         Err(failure) => Outcome {
@@ -147,7 +148,7 @@ fn refused(message: &str) -> ApiError {
     ApiError::new(ErrorCode::StateInvalid, message)
 }
 
-async fn finish(req: &Request, ctx: &RouteContext<()>) -> ApiResult<Outcome> {
+async fn finish(req: &Request, ctx: &Ctx) -> ApiResult<Outcome> {
     let query = |name: &str| request::query(req, name).ok().flatten().filter(|v| !v.is_empty());
     let state =
         query("state").ok_or_else(|| refused("the provider's answer has no state: start again from the product"))?;
@@ -161,7 +162,7 @@ async fn finish(req: &Request, ctx: &RouteContext<()>) -> ApiResult<Outcome> {
         transactions::consume(&db, &crypto::sha256_hex(state.as_bytes()), &session_hash).await?.ok_or_else(|| {
             refused("this sign-in link is unknown, was used already, or was started in another browser session")
         })?;
-    let now = clock::now();
+    let now = ctx.data.now;
     if tx.expires_at < now {
         return Err(refused("this sign-in took too long and expired: start again"));
     }

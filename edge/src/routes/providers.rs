@@ -2,12 +2,13 @@
 
 use domain::api::{ListResponse, ProviderView};
 use domain::provider::CATALOGUE;
-use worker::{Request, Response, RouteContext};
+use worker::{Request, Response};
 
 use crate::error::ApiResult;
+use crate::routes::Ctx;
 use crate::{auth, store};
 
-pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     auth::require(&req, &db).await?;
     let items: Vec<ProviderView> = CATALOGUE.iter().map(ProviderView::from).collect();

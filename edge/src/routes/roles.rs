@@ -5,15 +5,16 @@ use domain::api::{CreateRoleRequest, ListResponse, RoleView, UpdateRoleRequest};
 use domain::error::ErrorCode;
 use domain::permission::SystemRole;
 use serde_json::json;
-use worker::{D1Database, D1PreparedStatement, Request, Response, RouteContext};
+use worker::{D1Database, D1PreparedStatement, Request, Response};
 
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
+use crate::routes::Ctx;
 use crate::store::audit;
-use crate::store::{self, json_list, notifications, roles, users};
-use crate::{clock, crypto, request, revocation};
+use crate::store::{self, json_list, notifications, roles};
+use crate::{crypto, request, revocation, stewardship};
 
-pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     auth::require_admin(&req, &db).await?;
     let request::ListParams { q, cursor, limit } = request::list_params(&req)?;
@@ -25,20 +26,20 @@ pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     })?)
 }
 
-pub async fn get(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn get(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     auth::require_admin(&req, &db).await?;
     Ok(Response::from_json(&find(&db, &ctx).await?.view())?)
 }
 
-pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let me = auth::require_admin(&req, &db).await?;
-    let body: CreateRoleRequest = request::json(&mut req, &ctx.env, Some(&me)).await?;
+    let body: CreateRoleRequest = request::json(&mut req).await?;
     let new = domain::role::validate_create(&body).map_err(ApiError::from_field)?;
     roles::require_known(&db, roles::IdTable::Users, "member_ids", &new.member_ids).await?;
     let id = crypto::new_id()?;
-    let now = clock::now();
+    let now = ctx.data.now;
     let mut batch = vec![roles::insert(
         &db,
         &roles::NewRoleRow {
@@ -66,10 +67,10 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     .with_status(201))
 }
 
-pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let me = auth::require_admin(&req, &db).await?;
-    let body: UpdateRoleRequest = request::json(&mut req, &ctx.env, Some(&me)).await?;
+    let body: UpdateRoleRequest = request::json(&mut req).await?;
     let role = find(&db, &ctx).await?;
     let system = SystemRole::from_id(&role.id);
     if system.is_some() && (body.name.is_some() || body.permissions.is_some() || body.description.is_some()) {
@@ -78,12 +79,9 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     let change = domain::role::validate_update(&body).map_err(ApiError::from_field)?;
     if let Some(members) = &change.member_ids {
         roles::require_known(&db, roles::IdTable::Users, "member_ids", members).await?;
-        if system == Some(SystemRole::Admin) && !has_active_admin_among(&db, members).await? {
-            return Err(ApiError::new(ErrorCode::Conflict, "the Admin role must keep an active member")
-                .with_field("member_ids"));
-        }
     }
-    let now = clock::now();
+    let guard = domain::stewardship::judge_members(change.member_ids.is_some() && system == Some(SystemRole::Admin));
+    let now = ctx.data.now;
     let mut batch: Vec<D1PreparedStatement> = Vec::new();
     if let Some(name) = &change.name {
         batch.push(roles::set_name(&db, &role.id, name, now)?);
@@ -110,9 +108,10 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
         ("role", &role.id),
         json!({"name": change.name, "permissions": change.permissions, "member_ids": change.member_ids}),
     )?);
-    db.batch(batch).await.map_err(|e| {
+    stewardship::commit(&db, batch, guard, |e| {
         store::unique_or_internal(e, ErrorCode::NameTaken, "name", "a role with this name exists already")
-    })?;
+    })
+    .await?;
     let mut affected: Vec<String> = json_list(&role.member_ids);
     affected.extend(change.member_ids.iter().flatten().cloned());
     revocation::people(&ctx.env, &db, &affected, now).await?;
@@ -121,10 +120,9 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     )?)
 }
 
-pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let me = auth::require_admin(&req, &db).await?;
-    request::check_origin(&req, &ctx.env, Some(&me))?;
     let role = find(&db, &ctx).await?;
     if SystemRole::from_id(&role.id).is_some() {
         return Err(ApiError::new(ErrorCode::Forbidden, "system roles cannot be deleted"));
@@ -134,16 +132,11 @@ pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> 
         audit::by(&db, &me, "role.delete", ("role", &role.id), json!({"name": role.name}))?,
     ])
     .await?;
-    revocation::people(&ctx.env, &db, &json_list::<String>(&role.member_ids), clock::now()).await?;
+    revocation::people(&ctx.env, &db, &json_list::<String>(&role.member_ids), ctx.data.now).await?;
     Ok(Response::empty()?.with_status(204))
 }
 
-async fn find(db: &D1Database, ctx: &RouteContext<()>) -> ApiResult<roles::RoleRow> {
+async fn find(db: &D1Database, ctx: &Ctx) -> ApiResult<roles::RoleRow> {
     let id = ctx.param("id").map(String::as_str).unwrap_or_default();
     roles::by_id(db, id).await?.ok_or_else(|| ApiError::not_found("no such role"))
-}
-
-/// The Admin role's new members include someone active (one read, whatever their number).
-async fn has_active_admin_among(db: &D1Database, ids: &[String]) -> ApiResult<bool> {
-    users::any_active(db, ids).await
 }

@@ -14,15 +14,16 @@ use domain::api::{MeResponse, SignInRequest};
 use domain::error::ErrorCode;
 use domain::session::Judge;
 use serde_json::json;
-use worker::{D1Database, Request, Response, RouteContext};
+use worker::{D1Database, Request, Response};
 
 use crate::auth::{self, Principal, Via};
 use crate::error::{ApiError, ApiResult};
 use crate::mac::MacKey;
+use crate::routes::Ctx;
 use crate::store::audit::{self, Actor, Event};
 use crate::store::{self, device_failures, sessions, transactions, users};
 use crate::throttle::{self, Throttle};
-use crate::{clock, crypto, device, request};
+use crate::{crypto, device, request};
 
 const WRONG: &str = "the email or the password is wrong";
 
@@ -35,12 +36,12 @@ fn refused() -> ApiError {
     ApiError::new(ErrorCode::Unauthenticated, WRONG)
 }
 
-pub async fn post(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn post(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     // Counted before the body is read: an address over its limit costs no read and no hash.
     if !throttle::count(&ctx.env, Throttle::SignIn, &throttle::client_address(&req)).await? {
         return Err(throttle::too_many("too many sign-in attempts from your address: wait a minute"));
     }
-    let body: SignInRequest = request::json(&mut req, &ctx.env, None).await?;
+    let body: SignInRequest = request::json(&mut req).await?;
     let mac = MacKey::from_env(&ctx.env)?;
     let presented = device::from_request(&req)?;
     let db = store::database(&ctx.env)?;
@@ -53,7 +54,7 @@ pub async fn post(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response
         audit::record(&db, failure(&shown, None, Judge::Untrusted, "email_too_long")).await?;
         return Err(refused());
     }
-    let now = clock::now();
+    let now = ctx.data.now;
     let Some(user) = users::by_email(&db, &email).await? else {
         crypto::burn_password_check(&body.password);
         audit::record(&db, failure(&email, None, Judge::Untrusted, "unknown_email")).await?;
@@ -147,16 +148,15 @@ fn failure<'a>(email: &str, user_id: Option<&'a str>, judge: Judge, reason: &str
     }
 }
 
-pub async fn get(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn get(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let principal = auth::require(&req, &db).await?;
     Ok(Response::from_json(&me_of(&db, &principal).await?)?)
 }
 
-pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let principal = auth::authenticate(&req, &db).await.ok().flatten();
-    request::check_origin(&req, &ctx.env, principal.as_ref())?;
     if let Some(Principal { via: Via::Session { id_hash }, user_id, .. }) = &principal {
         db.batch(vec![
             sessions::delete(&db, id_hash)?,

@@ -6,7 +6,7 @@ use domain::connection::GrantType;
 use domain::error::ErrorCode;
 use domain::token::{self, TokenKind};
 use serde_json::json;
-use worker::{Env, Request, Response, RouteContext};
+use worker::{Env, Request, Response};
 
 use crate::auth::Principal;
 use crate::envelope::KeyRing;
@@ -14,18 +14,19 @@ use crate::error::{ApiError, ApiResult};
 use crate::gate::{self, GateRequest};
 use crate::oauth::client::{self, ProviderFailure};
 use crate::oauth::connection::{grant_of, provider_config};
+use crate::routes::Ctx;
 use crate::store::audit::{self, Event};
 use crate::store::{self, access, connections, tokens};
 use crate::vault::{self, VaultRequest};
-use crate::{auth, clock, crypto, request};
+use crate::{auth, crypto, request};
 
 /// `POST /api/v1/connections/{id}/token`: a fresh access token for members of invited roles,
 /// people or their bot keys. With a bot key the hot path reads no D1: the key's gate knows who
 /// may use what, the vault holds the token and queues the audit row in its outbox.
-pub async fn issue(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn issue(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let id = ctx.param("id").map(String::as_str).unwrap_or_default();
     let (me, grant) = asker(&req, &ctx.env, id).await?;
-    let body: TokenRequest = request::json(&mut req, &ctx.env, Some(&me)).await?;
+    let body: TokenRequest = request::json(&mut req).await?;
     let kind = TokenKind::parse(&body.token_type)
         .ok_or_else(|| ApiError::validation("token_type", "token_type is shared or user"))?;
     let Some(grant) = grant else { return Err(refuse(&ctx.env, &me, id, kind).await) };
@@ -103,17 +104,16 @@ async fn refuse(env: &Env, me: &Principal, connection_id: &str, kind: TokenKind)
 }
 
 /// `POST /api/v1/connections/{id}/test`: client credentials fetched now, reported, not kept.
-pub async fn test(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn test(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let me = auth::require_connection_manager(&req, &db).await?;
-    request::check_origin(&req, &ctx.env, Some(&me))?;
     let id = ctx.param("id").map(String::as_str).unwrap_or_default();
     let row = connections::by_id(&db, id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
     if grant_of(&row)? != GrantType::ClientCredentials {
         return Err(ApiError::validation("grant_type", "consent grants are tested through POST …/authorize"));
     }
     let config = provider_config(&row, &KeyRing::from_env(&ctx.env)?, &ctx.env)?;
-    let now = clock::now();
+    let now = ctx.data.now;
     let (ok, detail) = match client::client_credentials(&config).await {
         Ok(set) => (
             true,
@@ -151,11 +151,11 @@ pub async fn test(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
 
 /// `GET /api/v1/me/connections?q=&limit=&cursor=`: one page of the connections I may use, with
 /// my token's state, by name (the cursor is the last name key).
-pub async fn mine(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn mine(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let me = auth::require(&req, &db).await?;
     let request::ListParams { q, cursor, limit } = request::list_params(&req)?;
-    let now = clock::now();
+    let now = ctx.data.now;
     let rows = connections::usable_by(&db, &me.user_id, &q, &cursor, limit).await?;
     let next_cursor = store::next_cursor(&rows, limit, |r| r.name_key.clone());
     // The page's token states in one more query, not two per row.
@@ -175,10 +175,9 @@ pub async fn mine(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
 }
 
 /// `DELETE /api/v1/connections/{id}/tokens/me`: forget my user-specific token.
-pub async fn forget_mine(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn forget_mine(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let me = auth::require(&req, &db).await?;
-    request::check_origin(&req, &ctx.env, Some(&me))?;
     let id = ctx.param("id").map(String::as_str).unwrap_or_default();
     let token_id = token::token_id(id, TokenKind::User, Some(&me.user_id));
     if tokens::by_id(&db, &token_id).await?.is_none() {

@@ -1,20 +1,24 @@
 //! `/api/v1/users`: people, their roles and the active flag. Admins only.
 //! Deactivating (PATCH `active: false`, or DELETE) ends the user's sessions and revokes their
-//! keys in the same batch; the last active admin cannot be deactivated or lose the Admin role.
+//! keys in the same batch. Who may change whom is `domain::stewardship`: someone active always
+//! keeps the Admin role (checked inside the write's own batch), nobody deactivates themselves, a
+//! bot key never changes its owner's password, roles or active flag.
 
 use domain::api::{CreateUserRequest, ListResponse, UpdateUserRequest, UserView};
 use domain::error::ErrorCode;
 use domain::permission::SystemRole;
+use domain::stewardship::PersonChange;
 use serde_json::json;
-use worker::{D1Database, D1PreparedStatement, Request, Response, RouteContext};
+use worker::{D1Database, D1PreparedStatement, Request, Response};
 
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
+use crate::routes::Ctx;
 use crate::store::audit;
 use crate::store::{self, api_keys, notifications, roles, sessions, users};
-use crate::{clock, crypto, request, revocation};
+use crate::{crypto, request, revocation, stewardship};
 
-pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     auth::require_admin(&req, &db).await?;
     let request::ListParams { q, cursor, limit } = request::list_params(&req)?;
@@ -26,24 +30,24 @@ pub async fn list(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
     })?)
 }
 
-pub async fn get(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn get(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     auth::require_admin(&req, &db).await?;
     let user = find(&db, &ctx).await?;
     Ok(Response::from_json(&user.view())?)
 }
 
-pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let me = auth::require_admin(&req, &db).await?;
-    let body: CreateUserRequest = request::json(&mut req, &ctx.env, Some(&me)).await?;
+    let body: CreateUserRequest = request::json(&mut req).await?;
     let mut new = domain::user::validate_create(&body).map_err(ApiError::from_field)?;
     // Everyone is a member of the system User role.
     if !new.role_ids.iter().any(|r| r == SystemRole::User.id()) {
         new.role_ids.push(SystemRole::User.id().into());
     }
     roles::require_known(&db, roles::IdTable::Roles, "role_ids", &new.role_ids).await?;
-    let (id, mut batch) = creation(&db, &new, &body.password)?;
+    let (id, mut batch) = creation(&db, &new, &body.password, ctx.data.now)?;
     batch.push(audit::by(
         &db,
         &me,
@@ -58,37 +62,31 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     Ok(Response::from_json(&user.view())?.with_status(201))
 }
 
-pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let me = auth::require_admin(&req, &db).await?;
-    let body: UpdateUserRequest = request::json(&mut req, &ctx.env, Some(&me)).await?;
+    let body: UpdateUserRequest = request::json(&mut req).await?;
     let user = find(&db, &ctx).await?;
     let change = domain::user::validate_update(&body, &user.email).map_err(ApiError::from_field)?;
     if let Some(role_ids) = &change.role_ids {
         roles::require_known(&db, roles::IdTable::Roles, "role_ids", role_ids).await?;
     }
-    let loses_admin = change.active == Some(false)
-        || change.role_ids.as_ref().is_some_and(|r| !r.iter().any(|id| id == SystemRole::Admin.id()));
     let is_admin = user.role_grants().iter().any(|r| r.id == SystemRole::Admin.id());
-    // A key acts for its owner but is not its owner: it may not set the owner's password (and so
-    // turn itself into a session), nor the owner's roles or active flag.
-    if me.is_bot()
-        && user.id == me.user_id
-        && (change.password.is_some() || change.role_ids.is_some() || change.active.is_some())
-    {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "a bot key may not change its own owner's password, roles or active flag",
-        ));
-    }
-    if change.active == Some(false) && user.id == me.user_id {
-        return Err(ApiError::new(ErrorCode::Conflict, "you cannot deactivate yourself").with_field("active"));
-    }
-    if is_admin && loses_admin && users::other_active_admins(&db, &user.id).await? == 0 {
-        return Err(ApiError::new(ErrorCode::Conflict, "the last active admin must stay an active admin"));
-    }
+    let guard = domain::stewardship::judge_person(
+        stewardship::asker(&me),
+        &user.id,
+        is_admin,
+        PersonChange {
+            sets_password: change.password.is_some(),
+            sets_roles: change.role_ids.is_some(),
+            sets_active: change.active.is_some(),
+            deactivates: change.active == Some(false),
+            drops_admin: change.role_ids.as_ref().is_some_and(|r| !r.iter().any(|id| id == SystemRole::Admin.id())),
+        },
+    )
+    .map_err(stewardship::refused)?;
 
-    let now = clock::now();
+    let now = ctx.data.now;
     let mut batch: Vec<D1PreparedStatement> = Vec::new();
     let mut changed = Vec::new();
     if let Some(name) = &change.display_name {
@@ -122,29 +120,25 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
         ("user", &user.id),
         json!({"changed": changed, "active": change.active, "role_ids": change.role_ids}),
     )?);
-    db.batch(batch).await?;
+    stewardship::commit(&db, batch, guard, ApiError::from).await?;
     revocation::people(&ctx.env, &db, std::slice::from_ref(&user.id), now).await?;
     let user = users::by_id(&db, &user.id).await?.ok_or_else(|| ApiError::not_found("no such user"))?;
     Ok(Response::from_json(&user.view())?)
 }
 
 /// DELETE deactivates: audit rows keep pointing at the person.
-pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> {
+pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let me = auth::require_admin(&req, &db).await?;
-    request::check_origin(&req, &ctx.env, Some(&me))?;
     let user = find(&db, &ctx).await?;
-    if user.id == me.user_id {
-        return Err(ApiError::new(ErrorCode::Conflict, "you cannot deactivate yourself"));
-    }
     let is_admin = user.role_grants().iter().any(|r| r.id == SystemRole::Admin.id());
-    if is_admin && users::other_active_admins(&db, &user.id).await? == 0 {
-        return Err(ApiError::new(ErrorCode::Conflict, "the last active admin must stay an active admin"));
-    }
-    let now = clock::now();
+    let deactivate = PersonChange { sets_active: true, deactivates: true, ..PersonChange::default() };
+    let guard = domain::stewardship::judge_person(stewardship::asker(&me), &user.id, is_admin, deactivate)
+        .map_err(stewardship::refused)?;
+    let now = ctx.data.now;
     let mut batch = set_active(&db, &user.id, false, now)?;
     batch.push(audit::by(&db, &me, "user.deactivate", ("user", &user.id), json!({}))?);
-    db.batch(batch).await?;
+    stewardship::commit(&db, batch, guard, ApiError::from).await?;
     revocation::people(&ctx.env, &db, std::slice::from_ref(&user.id), now).await?;
     Ok(Response::empty()?.with_status(204))
 }
@@ -159,7 +153,7 @@ fn set_active(db: &D1Database, user_id: &str, active: bool, now: i64) -> ApiResu
     Ok(batch)
 }
 
-async fn find(db: &D1Database, ctx: &RouteContext<()>) -> ApiResult<users::UserRow> {
+async fn find(db: &D1Database, ctx: &Ctx) -> ApiResult<users::UserRow> {
     let id = ctx.param("id").map(String::as_str).unwrap_or_default();
     users::by_id(db, id).await?.ok_or_else(|| ApiError::not_found("no such user"))
 }
@@ -169,16 +163,12 @@ pub fn creation(
     db: &D1Database,
     new: &domain::user::NewUser,
     password: &str,
+    now: i64,
 ) -> ApiResult<(String, Vec<D1PreparedStatement>)> {
     let id = crypto::new_id()?;
     let hash = crypto::hash_password(password)?;
-    let row = users::NewUserRow {
-        id: &id,
-        email: &new.email,
-        display_name: &new.display_name,
-        password_hash: &hash,
-        now: clock::now(),
-    };
+    let row =
+        users::NewUserRow { id: &id, email: &new.email, display_name: &new.display_name, password_hash: &hash, now };
     let batch = users::create(db, &row, &new.role_ids)?;
     Ok((id, batch))
 }

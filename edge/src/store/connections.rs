@@ -212,7 +212,7 @@ pub fn expect_version(db: &D1Database, id: &str, version: i64) -> ApiResult<D1Pr
 
 /// Whether a failed batch failed on `expect_version`.
 pub fn is_conflict(error: &worker::Error) -> bool {
-    error.to_string().contains("malformed JSON")
+    super::guard_failed(error)
 }
 
 pub fn delete(db: &D1Database, id: &str) -> ApiResult<D1PreparedStatement> {

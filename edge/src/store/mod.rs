@@ -24,6 +24,13 @@ pub fn database(env: &Env) -> ApiResult<D1Database> {
     env.d1("DB").map_err(|e| ApiError::internal(format!("D1 binding DB missing: {e}")))
 }
 
+/// Whether a failed batch failed on one of its guard statements (`connections::expect_version`,
+/// `users::keep_an_active_admin`): they fail by `json('…')` of an invalid text, since SQLite has
+/// no RAISE outside triggers. A batch carries at most one guard, so the caller knows which.
+pub fn guard_failed(error: &worker::Error) -> bool {
+    error.to_string().contains("malformed JSON")
+}
+
 /// Map a D1 failure: a unique-constraint violation becomes `conflict` with `message` (the
 /// caller names what collided), anything else is internal.
 pub fn unique_or_internal(error: worker::Error, code: ErrorCode, field: &str, message: &str) -> ApiError {

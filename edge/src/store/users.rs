@@ -187,28 +187,13 @@ pub fn record_sign_in_success(
     )?)
 }
 
-/// Active admins other than `except`: the last one may not be deactivated or demoted.
-pub async fn other_active_admins(db: &D1Database, except: &str) -> ApiResult<i64> {
+/// Put last in a batch that may remove an admin (`domain::stewardship::Guard`): fails the whole
+/// batch unless, with the batch's other writes applied, someone active holds the Admin role.
+pub fn keep_an_active_admin(db: &D1Database) -> ApiResult<D1PreparedStatement> {
     Ok(query!(
         db,
-        "SELECT COUNT(*) AS n FROM users u JOIN role_members m ON m.user_id = u.id
-         WHERE m.role_id = 'role-admin' AND u.active = 1 AND u.id != ?1",
-        except
-    )?
-    .first::<i64>(Some("n"))
-    .await?
-    .unwrap_or(0))
-}
-
-/// Whether any of these people is active.
-pub async fn any_active(db: &D1Database, ids: &[String]) -> ApiResult<bool> {
-    let ids = super::json_ids(ids);
-    let found = query!(
-        db,
-        "SELECT 1 AS ok FROM users WHERE active = 1 AND id IN (SELECT value FROM json_each(?1)) LIMIT 1",
-        ids
-    )?
-    .first::<i64>(Some("ok"))
-    .await?;
-    Ok(found.is_some())
+        "SELECT json(CASE WHEN EXISTS (SELECT 1 FROM users u JOIN role_members m ON m.user_id = u.id
+                                       WHERE m.role_id = 'role-admin' AND u.active = 1)
+                          THEN '0' ELSE 'no_active_admin' END) AS ok"
+    ))
 }
