@@ -12,12 +12,17 @@ pub fn node_bin(name: &str) -> PathBuf {
     root().join("node_modules/.bin").join(name)
 }
 
+/// Cargo's home: `$CARGO_HOME`, else `~/.cargo`.
+pub fn cargo_home() -> PathBuf {
+    match std::env::var_os("CARGO_HOME") {
+        Some(home) => PathBuf::from(home),
+        None => home_dir().join(".cargo"),
+    }
+}
+
 /// Where `cargo install` puts binaries.
 pub fn cargo_bin_dir() -> PathBuf {
-    match std::env::var_os("CARGO_HOME") {
-        Some(home) => PathBuf::from(home).join("bin"),
-        None => home_dir().join(".cargo/bin"),
-    }
+    cargo_home().join("bin")
 }
 
 pub fn home_dir() -> PathBuf {

@@ -3,7 +3,9 @@
 //! 1. native unit tests (`cargo test` on the crates that build for the host, the worker's
 //!    library included: its pure parts run natively);
 //! 2. the gates: `cargo fmt --check`, and clippy with `-D warnings` natively and for wasm32 (the
-//!    workspace lints deny unwrap/expect/panic/todo/dbg outside tests); each counts as one check;
+//!    workspace lints deny unwrap/expect/panic/todo/dbg outside tests), and the dependency
+//!    policy (`deny.toml`); each counts as one check; advisories count as skipped when no
+//!    advisory database is reachable (`deny.rs`);
 //! 3. the release build, once;
 //! 4. node's test runner over `tests/**/*.test.mjs`: API integration against wrangler dev with a
 //!    real oidc-provider, and browser tests in Debian's Chromium.
@@ -12,7 +14,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::{Result, build, paths, process, tools, wrangler};
+use crate::{Result, build, deny, paths, process, tools, wrangler};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 struct Tally {
@@ -35,6 +37,7 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     tools::ensure_build_tools()?;
     tools::ensure_test_tools()?;
+    tools::ensure_deny()?;
 
     let mut total = Tally::default();
     let mut broken = Vec::new();
@@ -50,6 +53,24 @@ pub fn run(args: &[String]) -> Result<()> {
                 total.failed += 1;
                 broken.push(format!("{}: {e}", gate.name));
             }
+        }
+    }
+    match deny::policy() {
+        Ok(()) => total.passed += 1,
+        Err(e) => {
+            total.failed += 1;
+            broken.push(format!("dependency policy: {e}"));
+        }
+    }
+    match deny::advisories() {
+        Ok(deny::Advisories::Checked) => total.passed += 1,
+        Ok(deny::Advisories::NoDatabase(path)) => {
+            total.skipped += 1;
+            eprintln!("xtask: advisories skipped: no advisory database at {} (cargo xtask deny --fetch)", path.display());
+        }
+        Err(e) => {
+            total.failed += 1;
+            broken.push(format!("advisories: {e}"));
         }
     }
     match build::all().and_then(|()| node_tests()) {

@@ -10,6 +10,8 @@ use crate::{Result, paths, process};
 /// Trunk 0.22 needs a newer rustc than the pinned 1.95.
 const TRUNK: &str = "0.21.14";
 const WORKER_BUILD: &str = "0.8.7";
+/// The newest release that builds with the pinned rustc; `deny.toml` is written for its schema.
+const CARGO_DENY: &str = "0.20.2";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// What building and serving need: the wasm target, trunk, wasm-bindgen, worker-build, npm tools.
@@ -20,6 +22,11 @@ pub fn ensure_build_tools() -> Result<()> {
     ensure_cargo_tool("worker-build", WORKER_BUILD, &["worker-build", "--version", WORKER_BUILD, "--locked"])?;
     ensure_cargo_tool("trunk", TRUNK, &["trunk", "--version", TRUNK, "--locked"])?;
     ensure_node_modules()
+}
+
+/// The dependency policy checker (`deny.toml`).
+pub fn ensure_deny() -> Result<()> {
+    ensure_cargo_tool("cargo-deny", CARGO_DENY, &["cargo-deny", "--version", CARGO_DENY, "--locked"])
 }
 
 /// What the browser tests need on top: Debian's Chromium (never a downloaded browser).
