@@ -27,7 +27,7 @@ pub fn run(args: &[String]) -> Result<()> {
     crate::tools::ensure_deny()?;
     policy()?;
     if fetch {
-        process::run(cargo_deny().args(["fetch", "db"]))?;
+        process::run(Command::new("cargo").args(["deny", "fetch", "db"]).current_dir(paths::root()))?;
     }
     match advisories()? {
         Advisories::Checked => Ok(()),
@@ -53,6 +53,7 @@ pub fn advisories() -> Result<Advisories> {
     Ok(Advisories::Checked)
 }
 
+/// `cargo deny --frozen`: never the network, never a new lock.
 fn cargo_deny() -> Command {
     let mut cmd = Command::new("cargo");
     cmd.args(["deny", "--frozen"]).current_dir(paths::root());
