@@ -16,6 +16,7 @@ pub mod notification;
 pub mod origin;
 pub mod permission;
 pub mod provider;
+pub mod proxy;
 pub mod role;
 pub mod scope;
 pub mod session;

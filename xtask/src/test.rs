@@ -66,7 +66,10 @@ pub fn run(args: &[String]) -> Result<()> {
         Ok(deny::Advisories::Checked) => total.passed += 1,
         Ok(deny::Advisories::NoDatabase(path)) => {
             total.skipped += 1;
-            eprintln!("xtask: advisories skipped: no advisory database at {} (cargo xtask deny --fetch)", path.display());
+            eprintln!(
+                "xtask: advisories skipped: no advisory database at {} (cargo xtask deny --fetch)",
+                path.display()
+            );
         }
         Err(e) => {
             total.failed += 1;
