@@ -61,7 +61,7 @@ proptest! {
     fn passwords_are_judged_by_length_alone(raw in typed()) {
         let chars = raw.chars().count();
         let verdict = validate::password("password", &raw, None);
-        if chars < validate::PASSWORD_MIN_CHARS || chars > validate::PASSWORD_MAX_CHARS {
+        if !(validate::PASSWORD_MIN_CHARS..=validate::PASSWORD_MAX_CHARS).contains(&chars) {
             prop_assert!(verdict.is_err());
         }
         if verdict.is_ok() {
