@@ -4,6 +4,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+/// What kind of host a URL names, decided on the parsed address (never on its spelling).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HostClass {
     /// Reachable from the internet, as far as the written host can tell.

@@ -4,6 +4,7 @@
 //! issued is refused before any storage or object is touched. The whole key is stored only as
 //! a SHA-256 hash.
 
+/// What every key starts with, so scanners and people can tell it apart.
 pub const KEY_PREFIX: &str = "eoc_";
 /// Bytes of the tag: HMAC-SHA256 truncated to 128 bits, which leaves forgery at 2^-128 per try
 /// while keeping the key short enough to paste.

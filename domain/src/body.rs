@@ -21,6 +21,7 @@ pub enum Declared {
     Read,
 }
 
+/// Judge a request's `Content-Length` before anything is read.
 pub fn check_declared(content_length: Option<&str>) -> Declared {
     match content_length.map(str::trim).and_then(|v| v.parse::<u64>().ok()) {
         Some(n) if n > MAX_BODY_BYTES as u64 => Declared::TooLarge,

@@ -17,7 +17,10 @@ pub enum EditEffect {
     TokensStale,
     /// Where or to whom credentials are sent changed (the fields named): every stored token is
     /// dropped, pending consents are cancelled, and the connection is a draft again.
-    Redirected { fields: Vec<&'static str> },
+    Redirected {
+        /// The wire names of the fields that moved the destination.
+        fields: Vec<&'static str>,
+    },
 }
 
 /// The fields that decide where or to whom credentials are sent. A later endpoint (revocation,

@@ -11,11 +11,14 @@ pub const DEVICE_COOKIE_SECONDS: i64 = 180 * 24 * 3600;
 /// The format tag, so a later format can be told apart (and old cookies simply ignored).
 const VERSION: &str = "d1";
 
+/// A browser's proof that it signed in to one account before (`__Host-device`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceCookie {
+    /// The account it vouches for.
     pub user_id: String,
     /// Random, 32 hex: the id the device's own failures are counted under.
     pub nonce: String,
+    /// When it was issued, seconds since the epoch.
     pub issued_at: i64,
 }
 

@@ -30,6 +30,7 @@ pub enum EndpointPolicy {
     AllowPrivate,
 }
 
+/// Why an outbound URL was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EndpointError {
     /// Not an absolute http(s) URL this rule understands.

@@ -5,14 +5,20 @@ use crate::permission::{Permission, SystemRole};
 use crate::user::dedup;
 use crate::validate::{self, DESCRIPTION_MAX_CHARS, FieldError};
 
+/// A validated new custom role.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRole {
+    /// Trimmed, folded, not a system role's name.
     pub name: String,
+    /// Trimmed; may be empty.
     pub description: String,
+    /// Without repeats.
     pub permissions: Vec<Permission>,
+    /// Without repeats, in the order given.
     pub member_ids: Vec<String>,
 }
 
+/// Validate a new custom role.
 pub fn validate_create(request: &CreateRoleRequest) -> Result<NewRole, FieldError> {
     Ok(NewRole {
         name: role_name(&request.name)?,
@@ -22,14 +28,20 @@ pub fn validate_create(request: &CreateRoleRequest) -> Result<NewRole, FieldErro
     })
 }
 
+/// A validated change to a role; `None` leaves a field as it is.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RoleChange {
+    /// The new name, as `NewRole::name`.
     pub name: Option<String>,
+    /// The new description.
     pub description: Option<String>,
+    /// The new permissions, replacing the old.
     pub permissions: Option<Vec<Permission>>,
+    /// The new members, replacing the old.
     pub member_ids: Option<Vec<String>>,
 }
 
+/// Validate a change to a role (system roles keep their name and permissions: the worker checks).
 pub fn validate_update(request: &UpdateRoleRequest) -> Result<RoleChange, FieldError> {
     Ok(RoleChange {
         name: request.name.as_deref().map(role_name).transpose()?,

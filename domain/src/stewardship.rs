@@ -13,6 +13,7 @@ use crate::error::ErrorCode;
 /// Who asks for the change.
 #[derive(Debug, Clone, Copy)]
 pub struct Asker<'a> {
+    /// The person asking, or the owner of the bot key asking.
     pub user_id: &'a str,
     /// A bot key acting for `user_id`.
     pub is_bot: bool,
@@ -21,8 +22,11 @@ pub struct Asker<'a> {
 /// What a change to one person does, as far as these rules care.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PersonChange {
+    /// The change sets a password.
     pub sets_password: bool,
+    /// The change sets the role list.
     pub sets_roles: bool,
+    /// The change sets the active flag (either way).
     pub sets_active: bool,
     /// The person ends up inactive (deactivation by PATCH or DELETE).
     pub deactivates: bool,
@@ -42,13 +46,16 @@ pub enum Guard {
 /// Why a change is refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
+    /// A bot key tried to change its own owner's password, roles or active flag.
     BotChangesOwner,
+    /// Someone tried to deactivate themselves.
     DeactivatesSelf,
     /// No active admin would be left (`Guard::KeepAnActiveAdmin` failed).
     LastAdmin,
 }
 
 impl Refusal {
+    /// The API error code.
     pub fn code(self) -> ErrorCode {
         match self {
             Refusal::BotChangesOwner => ErrorCode::Forbidden,
@@ -56,6 +63,7 @@ impl Refusal {
         }
     }
 
+    /// Words for the person.
     pub fn message(self) -> &'static str {
         match self {
             Refusal::BotChangesOwner => "a bot key may not change its own owner's password, roles or active flag",

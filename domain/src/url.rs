@@ -6,10 +6,13 @@ use url::Url;
 use crate::CALLBACK_PATH;
 use crate::address::{self, HostClass};
 
+/// Why a URL of our own (the public origin, the callback) is unusable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UrlError {
+    /// Not an absolute URL.
     #[error("not a valid absolute URL")]
     Invalid,
+    /// Plain http on a host that is not loopback.
     #[error("only https URLs are accepted, or http on a loopback host")]
     InsecureScheme,
 }

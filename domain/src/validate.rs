@@ -6,22 +6,30 @@ use serde::{Deserialize, Serialize};
 /// One wrong field: which, a stable code, and words for a person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
+    /// The wire name of the field (`placeholders.yourinstance` for nested ones).
     pub field: String,
+    /// The rule's stable code (`required`, `invalid_email`, …), the API's `reason`.
     pub code: String,
+    /// Words for the person filling in the form.
     pub message: String,
 }
 
 impl FieldError {
+    /// An error about `field` under rule `code`.
     pub fn new(field: &str, code: &str, message: impl Into<String>) -> Self {
         FieldError { field: field.to_string(), code: code.to_string(), message: message.into() }
     }
 }
 
+/// Shortest password accepted.
 pub const PASSWORD_MIN_CHARS: usize = 12;
 /// Bounded so one sign-in cannot make the hash arbitrarily expensive.
 pub const PASSWORD_MAX_CHARS: usize = 128;
+/// Longest name of a role, connection or key.
 pub const NAME_MAX_CHARS: usize = 64;
+/// Longest display name of a person.
 pub const DISPLAY_NAME_MAX_CHARS: usize = 100;
+/// Longest description.
 pub const DESCRIPTION_MAX_CHARS: usize = 500;
 
 /// An email address as people type it: trimmed, one `@`, a dotted domain, no spaces.
