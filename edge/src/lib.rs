@@ -1,5 +1,6 @@
-//! The Cloudflare Worker: the JSON API under `/api/v1`, the OAuth callback, and (with later
-//! issues) the token vault and the cron refresher. This file only wires events to the router.
+//! The Cloudflare Worker: the JSON API under `/api/v1`, the OAuth callback, the token vaults and
+//! key gates (Durable Objects), and the cron refresher. This file only wires events to their
+//! handlers (ARCHITECTURE.md).
 
 mod auth;
 mod clock;

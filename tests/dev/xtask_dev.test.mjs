@@ -1,4 +1,4 @@
-// `cargo xtask dev`, `stop` and `admin` as a script drives them (issue 19): the admin exists the
+// `cargo xtask dev`, `stop` and `admin` as a script drives them: the admin exists the
 // moment health is green, a detached server outlives its launcher and `stop` leaves nothing
 // behind, `admin` resets a password. Each start uses a fresh state folder and a free port.
 import { test, after } from 'node:test';

@@ -1,5 +1,5 @@
 //! `cargo xtask bench`: release build once, then `tests/bench/bench.mjs` measures against
-//! wrangler dev with fresh state and prints figures (ARCHITECTURE.md; targets in issue 7). Nothing
+//! wrangler dev with fresh state and prints figures (README, Performance, has the targets). Nothing
 //! here passes or fails on a number.
 
 use std::process::Command;
