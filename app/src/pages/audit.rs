@@ -2,6 +2,7 @@
 //! first, a page at a time.
 
 use domain::api::AuditEventView;
+use domain::audit::AuditAction;
 use leptos::prelude::*;
 
 use crate::api;
@@ -46,10 +47,12 @@ fn AuditPage() -> impl IntoView {
         view! {
             <label class="filter">
                 <span>{label}</span>
-                <input type=kind placeholder=placeholder prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev)) />
+                <input type=kind placeholder=placeholder list=(label == "Action").then_some("audit-actions") prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev)) />
             </label>
         }
     };
+    // The actions the product records, as suggestions for the filter (the API refuses others).
+    let actions = AuditAction::ALL.iter().map(|a| view! { <option value=a.as_str() /> }).collect_view();
     view! {
         <section class="page-head"><h1>"Audit log"</h1></section>
         <form class="filters audit-filters card" on:submit=move |ev| { ev.prevent_default(); load(None); }>
@@ -58,6 +61,7 @@ fn AuditPage() -> impl IntoView {
             {field("Target id", target, "text", "connection or user id")}
             {field("From", since, "date", "")}
             {field("To", until, "date", "")}
+            <datalist id="audit-actions">{actions}</datalist>
             <button type="submit">"Filter"</button>
         </form>
         {move || error.get().map(|e| view! { <p class="form-error">{e}</p> })}
@@ -71,15 +75,15 @@ fn AuditPage() -> impl IntoView {
                     <tr>
                         <td>{timestamp(e.at)}</td>
                         <td>
-                            <span class="badge">{e.actor_kind.clone()}</span>" "{e.actor_name.clone()}
+                            <span class="badge">{e.actor_kind.as_str()}</span>" "{e.actor_name.clone()}
                             <code class="id">{e.actor_id.clone().unwrap_or_default()}</code>
                         </td>
-                        <td><code>{e.action.clone()}</code></td>
+                        <td><code>{e.action.as_str()}</code></td>
                         <td>
                             {e.target_kind.clone().unwrap_or_default()}" "<strong>{e.target_name.clone()}</strong>
                             <code class="id">{e.target_id.clone().unwrap_or_default()}</code>
                         </td>
-                        <td class=format!("outcome {}", e.outcome)>{e.outcome.clone()}</td>
+                        <td class=format!("outcome {}", e.outcome)>{e.outcome.as_str()}</td>
                         <td><code class="detail">{e.detail.to_string()}</code></td>
                     </tr>
                 </For>

@@ -3,6 +3,7 @@
 //! keys in the same batch; the last active admin cannot be deactivated or lose the Admin role.
 
 use domain::api::{CreateUserRequest, ListResponse, UpdateUserRequest, UserView};
+use domain::audit::AuditAction;
 use domain::error::ErrorCode;
 use domain::permission::SystemRole;
 use serde_json::json;
@@ -47,7 +48,7 @@ pub async fn create(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     batch.push(audit::by(
         &db,
         &me,
-        "user.create",
+        AuditAction::UserCreate,
         ("user", &id),
         json!({"email": new.email, "role_ids": new.role_ids}),
     )?);
@@ -118,7 +119,7 @@ pub async fn update(mut req: Request, ctx: RouteContext<()>) -> ApiResult<Respon
     batch.push(audit::by(
         &db,
         &me,
-        "user.update",
+        AuditAction::UserUpdate,
         ("user", &user.id),
         json!({"changed": changed, "active": change.active, "role_ids": change.role_ids}),
     )?);
@@ -143,7 +144,7 @@ pub async fn delete(req: Request, ctx: RouteContext<()>) -> ApiResult<Response> 
     }
     let now = clock::now();
     let mut batch = set_active(&db, &user.id, false, now)?;
-    batch.push(audit::by(&db, &me, "user.deactivate", ("user", &user.id), json!({}))?);
+    batch.push(audit::by(&db, &me, AuditAction::UserDeactivate, ("user", &user.id), json!({}))?);
     db.batch(batch).await?;
     revocation::people(&ctx.env, &db, std::slice::from_ref(&user.id), now).await?;
     Ok(Response::empty()?.with_status(204))
@@ -168,7 +169,7 @@ async fn find(db: &D1Database, ctx: &RouteContext<()>) -> ApiResult<users::UserR
 pub fn creation(
     db: &D1Database,
     new: &domain::user::NewUser,
-    password: &str,
+    password: &domain::secret::Secret,
 ) -> ApiResult<(String, Vec<D1PreparedStatement>)> {
     let id = crypto::new_id()?;
     let hash = crypto::hash_password(password)?;
