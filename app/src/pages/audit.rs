@@ -2,7 +2,6 @@
 //! first, a page at a time.
 
 use domain::api::AuditEventView;
-use domain::audit::AuditAction;
 use leptos::prelude::*;
 
 use crate::api;
@@ -47,12 +46,10 @@ fn AuditPage() -> impl IntoView {
         view! {
             <label class="filter">
                 <span>{label}</span>
-                <input type=kind placeholder=placeholder list=(label == "Action").then_some("audit-actions") prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev)) />
+                <input type=kind placeholder=placeholder prop:value=move || signal.get() on:input=move |ev| signal.set(event_target_value(&ev)) />
             </label>
         }
     };
-    // The actions the product records, as suggestions for the filter (the API refuses others).
-    let actions = AuditAction::ALL.iter().map(|a| view! { <option value=a.as_str() /> }).collect_view();
     view! {
         <section class="page-head"><h1>"Audit log"</h1></section>
         <form class="filters audit-filters card" on:submit=move |ev| { ev.prevent_default(); load(None); }>
@@ -61,7 +58,6 @@ fn AuditPage() -> impl IntoView {
             {field("Target id", target, "text", "connection or user id")}
             {field("From", since, "date", "")}
             {field("To", until, "date", "")}
-            <datalist id="audit-actions">{actions}</datalist>
             <button type="submit">"Filter"</button>
         </form>
         {move || error.get().map(|e| view! { <p class="form-error">{e}</p> })}
