@@ -8,6 +8,7 @@ use domain::api::{
     TestResponse, UpdateRoleRequest, UpdateUserRequest, UserView,
 };
 use domain::connection::ConnectionInput;
+use domain::consent::ConsentPurpose;
 use domain::error::{ErrorBody, ErrorCode, ErrorResponse};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
@@ -119,7 +120,7 @@ pub async fn me() -> Result<Option<MeResponse>, ApiError> {
 }
 
 pub async fn sign_in(email: String, password: String) -> Result<MeResponse, ApiError> {
-    post("/api/v1/session", &SignInRequest { email, password }).await
+    post("/api/v1/session", &SignInRequest { email, password: password.into() }).await
 }
 
 pub async fn sign_out() -> Result<(), ApiError> {
@@ -225,8 +226,8 @@ pub async fn invite_roles(id: &str, role_ids: Vec<String>) -> Result<ConnectionV
 }
 
 /// Start a consent; the URL goes into the popup.
-pub async fn authorize(id: &str, purpose: &str) -> Result<AuthorizeResponse, ApiError> {
-    post(&format!("/api/v1/connections/{id}/authorize"), &AuthorizeRequest { purpose: purpose.into() }).await
+pub async fn authorize(id: &str, purpose: ConsentPurpose) -> Result<AuthorizeResponse, ApiError> {
+    post(&format!("/api/v1/connections/{id}/authorize"), &AuthorizeRequest { purpose }).await
 }
 
 /// Client credentials: fetch a token now and report.

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::secret::Secret;
+
 /// `GET /api/v1/health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HealthResponse {
@@ -41,14 +43,16 @@ pub struct ListResponse<T> {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BootstrapRequest {
     pub email: String,
-    pub password: String,
+    #[serde(serialize_with = "crate::secret::reveal")]
+    pub password: Secret,
 }
 
 /// `POST /api/v1/session`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SignInRequest {
     pub email: String,
-    pub password: String,
+    #[serde(serialize_with = "crate::secret::reveal")]
+    pub password: Secret,
 }
 
 /// `GET /api/v1/session`: who am I, with what rights.
@@ -74,7 +78,8 @@ pub struct UserView {
 pub struct CreateUserRequest {
     pub email: String,
     pub display_name: String,
-    pub password: String,
+    #[serde(serialize_with = "crate::secret::reveal")]
+    pub password: Secret,
     #[serde(default)]
     pub role_ids: Vec<String>,
 }
@@ -84,8 +89,8 @@ pub struct CreateUserRequest {
 pub struct UpdateUserRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password: Option<String>,
+    #[serde(default, serialize_with = "crate::secret::reveal", skip_serializing_if = "Option::is_none")]
+    pub password: Option<Secret>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -152,7 +157,8 @@ pub struct CreateApiKeyRequest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreateApiKeyResponse {
     pub api_key: ApiKeyView,
-    pub secret: String,
+    #[serde(serialize_with = "crate::secret::reveal")]
+    pub secret: Secret,
 }
 
 /// `GET /api/v1/providers`: one catalogue row, owned so the SPA can deserialize it.
@@ -163,13 +169,10 @@ pub struct ProviderView {
     pub authorization_url: String,
     pub token_url: String,
     pub default_scopes: Vec<String>,
-    pub scope_delimiter: String,
     pub supports_pkce: bool,
     pub extra_authorize_params: Vec<(String, String)>,
     pub default_auth_method: crate::connection::ClientAuthMethod,
     pub placeholders: Vec<PlaceholderView>,
-    pub returns_instance_url: bool,
-    pub refresh_omits_refresh_token: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,7 +191,6 @@ impl From<&crate::provider::Provider> for ProviderView {
             authorization_url: p.authorization_url.into(),
             token_url: p.token_url.into(),
             default_scopes: p.default_scopes.iter().map(|s| s.to_string()).collect(),
-            scope_delimiter: p.scope_delimiter.into(),
             supports_pkce: p.supports_pkce,
             extra_authorize_params: p
                 .extra_authorize_params
@@ -206,8 +208,6 @@ impl From<&crate::provider::Provider> for ProviderView {
                     example: h.example.into(),
                 })
                 .collect(),
-            returns_instance_url: p.returns_instance_url,
-            refresh_omits_refresh_token: p.refresh_omits_refresh_token,
         }
     }
 }
@@ -250,8 +250,7 @@ pub struct InvitableRole {
 /// `POST /api/v1/connections/{id}/authorize`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuthorizeRequest {
-    /// `test`, `shared` or `user`.
-    pub purpose: String,
+    pub purpose: crate::consent::ConsentPurpose,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -262,7 +261,7 @@ pub struct AuthorizeResponse {
 /// `POST /api/v1/connections/{id}/token`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TokenRequest {
-    pub token_type: String,
+    pub token_type: crate::token::TokenKind,
     #[serde(default)]
     pub min_valid_seconds: Option<i64>,
     #[serde(default)]
@@ -270,9 +269,10 @@ pub struct TokenRequest {
 }
 
 /// The only response that carries an access token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TokenResponse {
-    pub access_token: String,
+    #[serde(serialize_with = "crate::secret::reveal")]
+    pub access_token: Secret,
     pub token_type: String,
     /// Seconds since the epoch; `null` when the provider gave no expiry and none is assumed.
     pub expires_at: Option<i64>,
@@ -291,8 +291,7 @@ pub struct TestResponse {
 /// A token's state as people see it: never the token itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenStatusView {
-    /// `valid`, `expired`, `needs_reauth`.
-    pub status: String,
+    pub status: crate::token::TokenState,
     pub expires_at: Option<i64>,
     pub last_refresh_at: Option<i64>,
     pub last_error: Option<String>,
@@ -337,12 +336,12 @@ pub struct SubscriptionsBody {
 pub struct AuditEventView {
     pub id: String,
     pub at: i64,
-    pub actor_kind: String,
+    pub actor_kind: crate::audit::ActorKind,
     pub actor_id: Option<String>,
-    pub action: String,
+    pub action: crate::audit::AuditAction,
     pub target_kind: Option<String>,
     pub target_id: Option<String>,
-    pub outcome: String,
+    pub outcome: crate::audit::Outcome,
     pub detail: serde_json::Value,
     /// Who acted, as people know them now (a person's name; a key's name and owner); `None`
     /// when the actor is gone or was never named.

@@ -8,32 +8,18 @@ use serde::{Deserialize, Serialize};
 use crate::endpoint::{self, EndpointPolicy};
 use crate::provider::{self, Provider, ProviderKind};
 use crate::scope;
+use crate::secret::Secret;
 use crate::validate::{self, DESCRIPTION_MAX_CHARS, FieldError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GrantType {
-    AuthorizationCode,
-    AuthorizationCodePkce,
-    ClientCredentials,
+crate::text_enum! {
+    pub enum GrantType {
+        AuthorizationCode = "authorization_code",
+        AuthorizationCodePkce = "authorization_code_pkce",
+        ClientCredentials = "client_credentials",
+    }
 }
 
 impl GrantType {
-    pub const ALL: [GrantType; 3] =
-        [GrantType::AuthorizationCode, GrantType::AuthorizationCodePkce, GrantType::ClientCredentials];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GrantType::AuthorizationCode => "authorization_code",
-            GrantType::AuthorizationCodePkce => "authorization_code_pkce",
-            GrantType::ClientCredentials => "client_credentials",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<GrantType> {
-        GrantType::ALL.into_iter().find(|g| g.as_str() == value)
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             GrantType::AuthorizationCode => "Authorization Code",
@@ -48,54 +34,25 @@ impl GrantType {
     }
 }
 
-/// How the client authenticates at the token endpoint (RFC 6749 §2.3.1); the same method is
-/// used for the code exchange and every refresh.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClientAuthMethod {
-    ClientSecretBasic,
-    ClientSecretPost,
-}
-
-impl ClientAuthMethod {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClientAuthMethod::ClientSecretBasic => "client_secret_basic",
-            ClientAuthMethod::ClientSecretPost => "client_secret_post",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<ClientAuthMethod> {
-        [ClientAuthMethod::ClientSecretBasic, ClientAuthMethod::ClientSecretPost]
-            .into_iter()
-            .find(|m| m.as_str() == value)
+crate::text_enum! {
+    /// How the client authenticates at the token endpoint (RFC 6749 §2.3.1); the same method is
+    /// used for the code exchange and every refresh.
+    pub enum ClientAuthMethod {
+        ClientSecretBasic = "client_secret_basic",
+        ClientSecretPost = "client_secret_post",
     }
 }
 
-/// `draft` (never tested) → `ready` → `needs_reauth` (refresh got `invalid_grant`) → `ready`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ConnectionStatus {
-    Draft,
-    Ready,
-    NeedsReauth,
+crate::text_enum! {
+    /// `draft` (never tested) → `ready` → `needs_reauth` (refresh got `invalid_grant`) → `ready`.
+    pub enum ConnectionStatus {
+        Draft = "draft",
+        Ready = "ready",
+        NeedsReauth = "needs_reauth",
+    }
 }
 
 impl ConnectionStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConnectionStatus::Draft => "draft",
-            ConnectionStatus::Ready => "ready",
-            ConnectionStatus::NeedsReauth => "needs_reauth",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<ConnectionStatus> {
-        [ConnectionStatus::Draft, ConnectionStatus::Ready, ConnectionStatus::NeedsReauth]
-            .into_iter()
-            .find(|s| s.as_str() == value)
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             ConnectionStatus::Draft => "Not tested",
@@ -126,7 +83,7 @@ pub fn next_status(current: ConnectionStatus, event: StatusEvent) -> ConnectionS
 }
 
 /// `POST /api/v1/connections` and the wizard's state.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ConnectionInput {
     pub provider: String,
     pub name: String,
@@ -135,8 +92,8 @@ pub struct ConnectionInput {
     pub grant_type: String,
     pub client_id: String,
     /// Write-only. Required for confidential grants at creation; on update, present = replace.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_secret: Option<String>,
+    #[serde(default, serialize_with = "crate::secret::reveal", skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<Secret>,
     #[serde(default)]
     pub authorization_url: String,
     #[serde(default)]
@@ -156,14 +113,14 @@ pub struct ConnectionInput {
 }
 
 /// A connection that passed every rule: parsed, filled, normalised.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ValidConnection {
     pub provider: ProviderKind,
     pub name: String,
     pub description: String,
     pub grant_type: GrantType,
     pub client_id: String,
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// Empty for client credentials.
     pub authorization_url: String,
     pub token_url: String,
@@ -192,7 +149,7 @@ pub fn validate(
     let description = validate::optional_text("description", &input.description, DESCRIPTION_MAX_CHARS)?;
     let grant_type = grant(provider, &input.grant_type)?;
     let client_id = validate::required_text("client_id", &input.client_id, CLIENT_ID_MAX)?;
-    let client_secret = secret(input.client_secret.as_deref(), grant_type, secret_on_file)?;
+    let client_secret = secret(input.client_secret.as_ref().map(Secret::expose), grant_type, secret_on_file)?;
     let placeholders = placeholders(&input.placeholders)?;
     let pairs: Vec<(String, String)> = placeholders.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     let authorization_url = if grant_type.uses_consent() {
@@ -246,12 +203,12 @@ fn grant(provider: &Provider, value: &str) -> Result<GrantType, FieldError> {
     Ok(grant)
 }
 
-fn secret(value: Option<&str>, grant: GrantType, on_file: bool) -> Result<Option<String>, FieldError> {
+fn secret(value: Option<&str>, grant: GrantType, on_file: bool) -> Result<Option<Secret>, FieldError> {
     match value.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) if s.chars().count() > CLIENT_SECRET_MAX => {
             Err(FieldError::new("client_secret", "too_long", format!("Use at most {CLIENT_SECRET_MAX} characters.")))
         }
-        Some(s) => Ok(Some(s.to_string())),
+        Some(s) => Ok(Some(Secret::new(s))),
         // A PKCE client may be public (no secret).
         None if on_file || grant == GrantType::AuthorizationCodePkce => Ok(None),
         None => Err(FieldError::new("client_secret", "required", "The client secret is required for this grant type.")),
@@ -351,7 +308,7 @@ mod tests {
         assert_eq!(valid.token_url, "https://acme.my.salesforce.com/services/oauth2/token");
         assert_eq!(valid.scopes, vec!["api", "refresh_token", "offline_access"]);
         assert_eq!(valid.client_auth_method, ClientAuthMethod::ClientSecretPost);
-        assert_eq!(valid.client_secret.as_deref(), Some("s3cr3t"));
+        assert_eq!(valid.client_secret.as_ref().map(Secret::expose), Some("s3cr3t"));
     }
 
     #[test]
@@ -474,7 +431,7 @@ mod tests {
         assert!(validate(&input, true, PublicOnly).is_ok(), "an edit keeps the stored secret");
         input.client_secret = Some("   ".into());
         assert_eq!(validate(&input, false, PublicOnly).unwrap_err().field, "client_secret");
-        input.client_secret = Some("x".repeat(CLIENT_SECRET_MAX + 1));
+        input.client_secret = Some(Secret::new("x".repeat(CLIENT_SECRET_MAX + 1)));
         assert_eq!(validate(&input, false, PublicOnly).unwrap_err().code, "too_long");
     }
 
@@ -509,6 +466,31 @@ mod tests {
         assert_eq!(next_status(Ready, CredentialsChanged), Draft);
         assert_eq!(next_status(NeedsReauth, CredentialsChanged), Draft);
         assert_eq!(next_status(Draft, RefreshRejected), Draft);
+    }
+
+    #[test]
+    fn status_machine_decides_every_pair() {
+        use ConnectionStatus::*;
+        use StatusEvent::*;
+        // Every (status, event) pair, so a new status or event must be placed here on purpose.
+        let table = [
+            (Draft, Authorized, Ready),
+            (Ready, Authorized, Ready),
+            (NeedsReauth, Authorized, Ready),
+            (Draft, RefreshRejected, Draft),
+            (Ready, RefreshRejected, NeedsReauth),
+            (NeedsReauth, RefreshRejected, NeedsReauth),
+            (Draft, CredentialsChanged, Draft),
+            (Ready, CredentialsChanged, Draft),
+            (NeedsReauth, CredentialsChanged, Draft),
+        ];
+        assert_eq!(table.len(), ConnectionStatus::ALL.len() * 3);
+        for (from, event, to) in table {
+            assert_eq!(next_status(from, event), to, "{from} on {event:?}");
+        }
+        // Stored names are D1 values: never renamed.
+        assert_eq!(ConnectionStatus::ALL.map(ConnectionStatus::as_str), ["draft", "ready", "needs_reauth"]);
+        assert_eq!(ConnectionStatus::parse("archived"), None);
     }
 
     #[test]

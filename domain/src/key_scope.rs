@@ -7,29 +7,13 @@
 //!
 //! The worker asks `allows` with the route of every key-authenticated request, in one place.
 
-use serde::{Deserialize, Serialize};
-
 use crate::validate::FieldError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum KeyScope {
-    Tokens,
-    Manage,
-}
-
-impl KeyScope {
-    pub const ALL: [KeyScope; 2] = [KeyScope::Tokens, KeyScope::Manage];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyScope::Tokens => "tokens",
-            KeyScope::Manage => "manage",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<KeyScope> {
-        KeyScope::ALL.into_iter().find(|k| k.as_str() == s)
+crate::text_enum! {
+    #[derive(PartialOrd, Ord)]
+    pub enum KeyScope {
+        Tokens = "tokens",
+        Manage = "manage",
     }
 }
 

@@ -1,41 +1,19 @@
 //! Notification kinds people can subscribe to, and their wording.
 
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NotificationKind {
-    /// A connection was shared with one of my roles.
-    ConnectionShared,
-    /// A connection (its shared token, or my token) needs a new consent.
-    ConnectionNeedsReauth,
-    /// A connection I could use was deleted.
-    ConnectionDeleted,
-    /// A refresh of my token (or a shared token I manage) was refused by the provider.
-    TokenRefreshFailed,
+crate::text_enum! {
+    pub enum NotificationKind {
+        /// A connection was shared with one of my roles.
+        ConnectionShared = "connection_shared",
+        /// A connection (its shared token, or my token) needs a new consent.
+        ConnectionNeedsReauth = "connection_needs_reauth",
+        /// A connection I could use was deleted.
+        ConnectionDeleted = "connection_deleted",
+        /// A refresh of my token (or a shared token I manage) was refused by the provider.
+        TokenRefreshFailed = "token_refresh_failed",
+    }
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 4] = [
-        NotificationKind::ConnectionShared,
-        NotificationKind::ConnectionNeedsReauth,
-        NotificationKind::ConnectionDeleted,
-        NotificationKind::TokenRefreshFailed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NotificationKind::ConnectionShared => "connection_shared",
-            NotificationKind::ConnectionNeedsReauth => "connection_needs_reauth",
-            NotificationKind::ConnectionDeleted => "connection_deleted",
-            NotificationKind::TokenRefreshFailed => "token_refresh_failed",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<NotificationKind> {
-        NotificationKind::ALL.into_iter().find(|k| k.as_str() == value)
-    }
-
     /// The subscription checkbox label.
     pub fn label(self) -> &'static str {
         match self {

@@ -3,29 +3,16 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A feature permission a role can grant. Wire names are a contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Permission {
-    #[serde(rename = "connections.view")]
-    ConnectionsView,
-    #[serde(rename = "connections.manage")]
-    ConnectionsManage,
+crate::text_enum! {
+    /// A feature permission a role can grant. Wire names are a contract.
+    #[derive(PartialOrd, Ord)]
+    pub enum Permission {
+        ConnectionsView = "connections.view",
+        ConnectionsManage = "connections.manage",
+    }
 }
 
 impl Permission {
-    pub const ALL: [Permission; 2] = [Permission::ConnectionsView, Permission::ConnectionsManage];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Permission::ConnectionsView => "connections.view",
-            Permission::ConnectionsManage => "connections.manage",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Permission> {
-        Permission::ALL.into_iter().find(|p| p.as_str() == value)
-    }
-
     /// What the role editor shows next to the checkbox.
     pub fn label(self) -> &'static str {
         match self {

@@ -1,8 +1,10 @@
 //! The provider catalogue, as data: URL formats with placeholders the wizard asks for, default
-//! scopes, the scope delimiter, PKCE support, extra authorize parameters, the default client
-//! authentication method, and response quirks the token vault must honour.
+//! scopes, PKCE support, extra authorize parameters and the default client authentication
+//! method. Response quirks need no flag: the vault keeps whatever a token response leaves out
+//! (a refresh token Google omits, the `instance_url` Salesforce sends at consent only) for every
+//! provider alike.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::connection::ClientAuthMethod;
 
@@ -23,19 +25,19 @@ pub struct Placeholder {
     pub example: &'static str,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProviderKind {
-    Apigee,
-    Genesys,
-    Salesforce,
-    Servicenow,
-    Sharepoint,
-    MicrosoftEntra,
-    GoogleCalendar,
-    GoogleDrive,
-    GoogleSheets,
-    Custom,
+crate::text_enum! {
+    pub enum ProviderKind {
+        Apigee = "apigee",
+        Genesys = "genesys",
+        Salesforce = "salesforce",
+        Servicenow = "servicenow",
+        Sharepoint = "sharepoint",
+        MicrosoftEntra = "microsoft_entra",
+        GoogleCalendar = "google_calendar",
+        GoogleDrive = "google_drive",
+        GoogleSheets = "google_sheets",
+        Custom = "custom",
+    }
 }
 
 /// One catalogue row.
@@ -47,15 +49,10 @@ pub struct Provider {
     pub authorization_url: &'static str,
     pub token_url: &'static str,
     pub default_scopes: &'static [&'static str],
-    pub scope_delimiter: &'static str,
     pub supports_pkce: bool,
     /// Appended to the authorize URL when missing (`access_type=offline&prompt=consent`).
     pub extra_authorize_params: &'static [(&'static str, &'static str)],
     pub default_auth_method: ClientAuthMethod,
-    /// Token responses carry `instance_url` (Salesforce): kept and returned with tokens.
-    pub returns_instance_url: bool,
-    /// Refresh responses omit `refresh_token` (Google): keep the old one.
-    pub refresh_omits_refresh_token: bool,
 }
 
 const GOOGLE_AUTH: &str = "https://accounts.google.com/o/oauth2/v2/auth";
@@ -71,12 +68,9 @@ const fn google(kind: ProviderKind, name: &'static str, scopes: &'static [&'stat
         authorization_url: GOOGLE_AUTH,
         token_url: GOOGLE_TOKEN,
         default_scopes: scopes,
-        scope_delimiter: " ",
         supports_pkce: false,
         extra_authorize_params: GOOGLE_OFFLINE,
         default_auth_method: ClientAuthMethod::ClientSecretPost,
-        returns_instance_url: false,
-        refresh_omits_refresh_token: true,
     }
 }
 
@@ -87,12 +81,9 @@ const fn standard(kind: ProviderKind, name: &'static str, auth: &'static str, to
         authorization_url: auth,
         token_url: token,
         default_scopes: &[],
-        scope_delimiter: " ",
         supports_pkce: true,
         extra_authorize_params: &[],
         default_auth_method: ClientAuthMethod::ClientSecretBasic,
-        returns_instance_url: false,
-        refresh_omits_refresh_token: false,
     }
 }
 
@@ -110,7 +101,6 @@ pub const CATALOGUE: [Provider; 10] = [
     Provider {
         default_scopes: &["api", "refresh_token", "offline_access"],
         default_auth_method: ClientAuthMethod::ClientSecretPost,
-        returns_instance_url: true,
         ..standard(
             ProviderKind::Salesforce,
             "Salesforce",
@@ -151,25 +141,6 @@ impl ProviderKind {
     pub fn provider(self) -> &'static Provider {
         // The catalogue has one row per kind (a test checks it), so the fallback is never taken.
         CATALOGUE.iter().find(|p| p.kind == self).unwrap_or(&CATALOGUE[CATALOGUE.len() - 1])
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProviderKind::Apigee => "apigee",
-            ProviderKind::Genesys => "genesys",
-            ProviderKind::Salesforce => "salesforce",
-            ProviderKind::Servicenow => "servicenow",
-            ProviderKind::Sharepoint => "sharepoint",
-            ProviderKind::MicrosoftEntra => "microsoft_entra",
-            ProviderKind::GoogleCalendar => "google_calendar",
-            ProviderKind::GoogleDrive => "google_drive",
-            ProviderKind::GoogleSheets => "google_sheets",
-            ProviderKind::Custom => "custom",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<ProviderKind> {
-        CATALOGUE.iter().map(|p| p.kind).find(|k| k.as_str() == value)
     }
 }
 
@@ -218,6 +189,7 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", provider.kind.as_str()));
         }
         assert_eq!(ProviderKind::parse("dropbox"), None);
+        assert_eq!(ProviderKind::ALL.len(), CATALOGUE.len(), "every kind has a catalogue row");
     }
 
     #[test]
@@ -227,7 +199,6 @@ mod tests {
         let filled = fill(p.token_url, &values(&[("yourinstance", "acme")]));
         assert_eq!(filled, "https://acme.my.salesforce.com/services/oauth2/token");
         assert_eq!(p.default_scopes, &["api", "refresh_token", "offline_access"]);
-        assert!(p.returns_instance_url);
         assert!(p.supports_pkce);
     }
 
@@ -270,7 +241,6 @@ mod tests {
             let p = kind.provider();
             assert!(!p.supports_pkce, "{}", p.name);
             assert_eq!(p.extra_authorize_params, &[("access_type", "offline"), ("prompt", "consent")]);
-            assert!(p.refresh_omits_refresh_token);
         }
         assert_eq!(
             ProviderKind::GoogleSheets.provider().default_scopes,

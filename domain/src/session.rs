@@ -72,13 +72,15 @@ impl Failures {
     }
 }
 
-/// Which counter judges a sign-in attempt (whether a device cookie vouches: `device.rs`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Judge {
-    /// A browser with a good device cookie for the account: that cookie's own counter.
-    Device,
-    /// Anyone else: the account's counter for untrusted clients.
-    Untrusted,
+crate::text_enum! {
+    /// Which counter judges a sign-in attempt (whether a device cookie vouches: `device.rs`); its
+    /// text goes into the audit row.
+    pub enum Judge {
+        /// A browser with a good device cookie for the account: that cookie's own counter.
+        Device = "device",
+        /// Anyone else: the account's counter for untrusted clients.
+        Untrusted = "untrusted",
+    }
 }
 
 impl Judge {
@@ -91,14 +93,6 @@ impl Judge {
     /// a guesser a fresh count, nor lift the lock the guesser earned.
     pub fn success_clears_untrusted(self) -> bool {
         self == Judge::Untrusted
-    }
-
-    /// For the audit row.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Judge::Device => "device",
-            Judge::Untrusted => "untrusted",
-        }
     }
 }
 

@@ -1,26 +1,29 @@
 //! Token decisions for the vault (ARCHITECTURE.md), as functions of `now`: when to refresh, how
 //! long a token without `expires_in` lives, which provider errors mean what, how to back off.
 
-use serde::{Deserialize, Serialize};
-
-/// Shared (one per connection) or user-specific (one per connection and person).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TokenKind {
-    Shared,
-    User,
+crate::text_enum! {
+    /// Shared (one per connection) or user-specific (one per connection and person).
+    pub enum TokenKind {
+        Shared = "shared",
+        User = "user",
+    }
 }
 
-impl TokenKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TokenKind::Shared => "shared",
-            TokenKind::User => "user",
-        }
+crate::text_enum! {
+    /// A stored token's `status` column: the provider's last word on its grant.
+    pub enum TokenStatus {
+        Valid = "valid",
+        /// A refresh was answered `invalid_grant`: a person must consent again.
+        NeedsReauth = "needs_reauth",
     }
+}
 
-    pub fn parse(value: &str) -> Option<TokenKind> {
-        [TokenKind::Shared, TokenKind::User].into_iter().find(|k| k.as_str() == value)
+crate::text_enum! {
+    /// How a token's state reads to people (`TokenStatusView`): its stored status and its expiry.
+    pub enum TokenState {
+        Valid = "valid",
+        Expired = "expired",
+        NeedsReauth = "needs_reauth",
     }
 }
 
@@ -86,14 +89,27 @@ pub fn still_valid(expires_at: Option<i64>, now: i64) -> bool {
     expires_at.is_none_or(|at| at > now)
 }
 
-/// How a stored token's state reads to people: `needs_reauth`, `valid` or `expired`.
-pub fn display_status(stored: &str, expires_at: Option<i64>, now: i64) -> &'static str {
-    if stored == "needs_reauth" {
-        "needs_reauth"
-    } else if still_valid(expires_at, now) {
-        "valid"
-    } else {
-        "expired"
+/// The status stored with a token set the provider just issued (consent, refresh, client
+/// credentials): whatever it was, the grant works again.
+pub fn status_of_issued() -> TokenStatus {
+    TokenStatus::Valid
+}
+
+/// The status stored after a failed refresh: `needs_reauth` when the grant is gone; otherwise the
+/// stored one stays (`None`): a refusal or an outage says nothing about the grant.
+pub fn status_after_failure(failure: FailureKind) -> Option<TokenStatus> {
+    match failure {
+        FailureKind::ReauthRequired => Some(TokenStatus::NeedsReauth),
+        FailureKind::Rejected | FailureKind::Retryable => None,
+    }
+}
+
+/// How a stored token's state reads to people.
+pub fn display_status(stored: TokenStatus, expires_at: Option<i64>, now: i64) -> TokenState {
+    match stored {
+        TokenStatus::NeedsReauth => TokenState::NeedsReauth,
+        TokenStatus::Valid if still_valid(expires_at, now) => TokenState::Valid,
+        TokenStatus::Valid => TokenState::Expired,
     }
 }
 
@@ -164,9 +180,18 @@ mod tests {
 
     #[test]
     fn display_status_reads_expiry() {
-        assert_eq!(display_status("valid", Some(NOW + 10), NOW), "valid");
-        assert_eq!(display_status("valid", Some(NOW - 10), NOW), "expired");
-        assert_eq!(display_status("needs_reauth", Some(NOW + 10), NOW), "needs_reauth");
+        assert_eq!(display_status(TokenStatus::Valid, Some(NOW + 10), NOW), TokenState::Valid);
+        assert_eq!(display_status(TokenStatus::Valid, Some(NOW - 10), NOW), TokenState::Expired);
+        assert_eq!(display_status(TokenStatus::Valid, None, NOW), TokenState::Valid);
+        assert_eq!(display_status(TokenStatus::NeedsReauth, Some(NOW + 10), NOW), TokenState::NeedsReauth);
+    }
+
+    #[test]
+    fn only_a_gone_grant_marks_the_stored_token() {
+        assert_eq!(status_of_issued(), TokenStatus::Valid);
+        assert_eq!(status_after_failure(FailureKind::ReauthRequired), Some(TokenStatus::NeedsReauth));
+        assert_eq!(status_after_failure(FailureKind::Rejected), None);
+        assert_eq!(status_after_failure(FailureKind::Retryable), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Rules for people records: what a valid new user or user change is.
 
 use crate::api::{CreateUserRequest, UpdateUserRequest};
+use crate::secret::Secret;
 use crate::validate::{self, DISPLAY_NAME_MAX_CHARS, FieldError};
 
 /// A validated new user: normalised email, trimmed name.
@@ -14,15 +15,15 @@ pub struct NewUser {
 pub fn validate_create(request: &CreateUserRequest) -> Result<NewUser, FieldError> {
     let email = validate::email("email", &request.email)?;
     let display_name = validate::required_text("display_name", &request.display_name, DISPLAY_NAME_MAX_CHARS)?;
-    validate::password("password", &request.password, Some(&email))?;
+    validate::password("password", request.password.expose(), Some(&email))?;
     Ok(NewUser { email, display_name, role_ids: dedup(&request.role_ids) })
 }
 
 /// A validated change; `email` is the user's current one (the password must not contain it).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct UserChange {
     pub display_name: Option<String>,
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     pub active: Option<bool>,
     pub role_ids: Option<Vec<String>>,
 }
@@ -34,7 +35,7 @@ pub fn validate_update(request: &UpdateUserRequest, email: &str) -> Result<UserC
         .map(|n| validate::required_text("display_name", n, DISPLAY_NAME_MAX_CHARS))
         .transpose()?;
     if let Some(password) = &request.password {
-        validate::password("password", password, Some(email))?;
+        validate::password("password", password.expose(), Some(email))?;
     }
     Ok(UserChange {
         display_name,
@@ -93,7 +94,8 @@ mod tests {
     #[test]
     fn updates_check_only_what_is_present() {
         let empty = validate_update(&UpdateUserRequest::default(), "a@b.co").unwrap();
-        assert_eq!(empty, UserChange::default());
+        let UserChange { display_name, password, active, role_ids } = empty;
+        assert!(display_name.is_none() && password.is_none() && active.is_none() && role_ids.is_none());
         let bad = UpdateUserRequest { password: Some("tiny".into()), ..Default::default() };
         assert_eq!(validate_update(&bad, "a@b.co").unwrap_err().field, "password");
         let blank = UpdateUserRequest { display_name: Some(" ".into()), ..Default::default() };

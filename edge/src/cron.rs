@@ -1,7 +1,6 @@
 //! The scheduled refresher: every few minutes, tokens that expire within 15 minutes are renewed
 //! through their vaults (so the single-flight rule holds for the cron too).
 
-use domain::token::TokenKind;
 use worker::Env;
 
 use crate::error::ApiResult;
@@ -23,10 +22,9 @@ pub async fn refresh_expiring(env: &Env) -> ApiResult<usize> {
     let due = tokens::expiring(&db, clock::now(), WINDOW_SECONDS).await?;
     let mut renewed = 0;
     for row in &due {
-        let Some(kind) = TokenKind::parse(&row.kind) else { continue };
         let ask = vault::VaultRequest {
             connection_id: row.connection_id.clone(),
-            kind,
+            kind: row.kind,
             user_id: row.user_id.clone(),
             min_valid_seconds: WINDOW_SECONDS,
             force_refresh: false,

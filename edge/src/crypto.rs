@@ -7,6 +7,7 @@
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use domain::secret::Secret;
 use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, ApiResult};
@@ -33,18 +34,18 @@ fn argon2() -> ApiResult<Argon2<'static>> {
 }
 
 /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`).
-pub fn hash_password(password: &str) -> ApiResult<String> {
+pub fn hash_password(password: &Secret) -> ApiResult<String> {
     let salt = SaltString::encode_b64(&random_bytes::<16>()?).map_err(ApiError::internal)?;
-    Ok(argon2()?.hash_password(password.as_bytes(), &salt).map_err(ApiError::internal)?.to_string())
+    Ok(argon2()?.hash_password(password.expose().as_bytes(), &salt).map_err(ApiError::internal)?.to_string())
 }
 
-pub fn verify_password(password: &str, phc: &str) -> bool {
+pub fn verify_password(password: &Secret, phc: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(phc) else { return false };
-    argon2().is_ok_and(|a| a.verify_password(password.as_bytes(), &parsed).is_ok())
+    argon2().is_ok_and(|a| a.verify_password(password.expose().as_bytes(), &parsed).is_ok())
 }
 
 /// Spend what one verification costs, for sign-ins with an unknown email, so timing does not
 /// reveal which emails have accounts.
-pub fn burn_password_check(password: &str) {
+pub fn burn_password_check(password: &Secret) {
     let _ = hash_password(password);
 }

@@ -9,6 +9,8 @@ use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 
+use domain::secret::Secret;
+
 use crate::error::{ApiError, ApiResult};
 
 const VERSION: &str = "v1";
@@ -95,9 +97,8 @@ impl KeyRing {
         Ok(format!("{VERSION}.{id}.{}.{}", B64URL.encode(nonce), B64URL.encode(sealed)))
     }
 
-    // Decryption arrives with the OAuth engine (code exchange, refresh); tested here already.
-    #[cfg_attr(not(test), allow(dead_code))]
-    pub fn open(&self, envelope: &str, place: &Place<'_>) -> Result<String, EnvelopeError> {
+    /// The plaintext, typed as a secret: it leaves only through `expose()`.
+    pub fn open(&self, envelope: &str, place: &Place<'_>) -> Result<Secret, EnvelopeError> {
         let mut parts = envelope.split('.');
         let (Some(VERSION), Some(id), Some(nonce), Some(sealed), None) =
             (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
@@ -115,7 +116,7 @@ impl KeyRing {
         let plain = cipher
             .decrypt(Nonce::from_slice(&nonce), Payload { msg: &sealed, aad: &aad })
             .map_err(|_| EnvelopeError::Rejected)?;
-        String::from_utf8(plain).map_err(|_| EnvelopeError::Rejected)
+        String::from_utf8(plain).map(Secret::new).map_err(|_| EnvelopeError::Rejected)
     }
 }
 
@@ -136,16 +137,16 @@ mod tests {
         let sealed = ring.seal("s3cr3t-value", &place("c1"), [7; 12]).unwrap();
         assert!(sealed.starts_with("v1.k1."));
         assert!(!sealed.contains("s3cr3t"));
-        assert_eq!(ring.open(&sealed, &place("c1")).unwrap(), "s3cr3t-value");
+        assert_eq!(ring.open(&sealed, &place("c1")).unwrap().expose(), "s3cr3t-value");
     }
 
     #[test]
     fn a_ciphertext_does_not_open_in_another_row_or_column() {
         let ring = KeyRing::parse(K1).unwrap();
         let sealed = ring.seal("x", &place("c1"), [1; 12]).unwrap();
-        assert_eq!(ring.open(&sealed, &place("c2")), Err(EnvelopeError::Rejected));
+        assert_eq!(ring.open(&sealed, &place("c2")).map(|s| s.expose().to_string()), Err(EnvelopeError::Rejected));
         let other_column = Place { table: "connections", row: "c1", column: "refresh_token" };
-        assert_eq!(ring.open(&sealed, &other_column), Err(EnvelopeError::Rejected));
+        assert_eq!(ring.open(&sealed, &other_column).map(|s| s.expose().to_string()), Err(EnvelopeError::Rejected));
     }
 
     #[test]
@@ -153,10 +154,13 @@ mod tests {
         let old = KeyRing::parse(K1).unwrap();
         let sealed_old = old.seal("old", &place("c1"), [2; 12]).unwrap();
         let rotated = KeyRing::parse(&format!("{K2},{K1}")).unwrap();
-        assert_eq!(rotated.open(&sealed_old, &place("c1")).unwrap(), "old");
+        assert_eq!(rotated.open(&sealed_old, &place("c1")).unwrap().expose(), "old");
         assert!(rotated.seal("new", &place("c1"), [3; 12]).unwrap().starts_with("v1.k2."));
         let without_old = KeyRing::parse(K2).unwrap();
-        assert_eq!(without_old.open(&sealed_old, &place("c1")), Err(EnvelopeError::UnknownKey("k1".into())));
+        assert_eq!(
+            without_old.open(&sealed_old, &place("c1")).map(|s| s.expose().to_string()),
+            Err(EnvelopeError::UnknownKey("k1".into()))
+        );
     }
 
     #[test]
@@ -167,7 +171,7 @@ mod tests {
         let last = bytes.len() - 2;
         bytes[last] = if bytes[last] == b'A' { b'B' } else { b'A' };
         assert!(ring.open(&String::from_utf8(bytes).unwrap(), &place("c1")).is_err());
-        assert_eq!(ring.open("plaintext", &place("c1")), Err(EnvelopeError::Malformed));
+        assert_eq!(ring.open("plaintext", &place("c1")).map(|s| s.expose().to_string()), Err(EnvelopeError::Malformed));
     }
 
     #[test]

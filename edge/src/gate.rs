@@ -29,14 +29,14 @@ pub struct GateRequest {
 pub struct GateAnswer {
     pub key_id: String,
     pub user_id: String,
-    pub grant: Option<String>,
+    pub grant: Option<domain::connection::GrantType>,
 }
 
 #[derive(Debug, Clone)]
 struct Known {
     key_id: String,
     user_id: String,
-    usable: HashMap<String, String>,
+    usable: HashMap<String, domain::connection::GrantType>,
     /// When this was read from D1: trusted for `settings::access_memory` at most, so a reset
     /// that never arrived cannot keep old access alive beyond that bound.
     held_since: i64,

@@ -18,7 +18,7 @@ use worker::{D1Database, SqlStorage, State};
 
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
-use crate::store::audit::{Actor, Event, Row};
+use crate::store::audit::{Actor, AuditAction, Event, Row};
 
 /// How long a tally may wait before it is shipped.
 const SHIP_AFTER_MS: i64 = 1_000;
@@ -49,7 +49,7 @@ struct Queued {
 /// One audited occurrence, as the outbox counts it.
 pub struct Occurrence {
     pub actor: Actor,
-    pub action: &'static str,
+    pub action: AuditAction,
     pub target: (&'static str, String),
     pub success: bool,
     pub detail: serde_json::Value,

@@ -4,13 +4,15 @@
 //! callers wait: they all await the same shared future. A rotated refresh token is written to D1
 //! before anyone receives the new access token; a failed refresh keeps the last good token.
 
+use domain::audit::AuditAction;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use domain::connection::{ConnectionStatus, GrantType, StatusEvent, next_status};
+use domain::connection::{GrantType, StatusEvent, next_status};
 use domain::error::{ErrorCode, ErrorResponse};
 use domain::notification::NotificationKind;
-use domain::token::{self, Renewal, TokenKind};
+use domain::secret::Secret;
+use domain::token::{self, Renewal, TokenKind, TokenStatus};
 use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -19,7 +21,7 @@ use worker::{DurableObject, Env, Request, Response, State, durable_object};
 use crate::envelope::KeyRing;
 use crate::error::ApiError;
 use crate::oauth::client::{self, ProviderFailure};
-use crate::oauth::connection::{TokenSlot, grant_of, open_token, provider_config, seal, sealed_row};
+use crate::oauth::connection::{TokenSlot, open_token, provider_config, seal, sealed_row};
 use crate::outbox::{Occurrence, Outbox};
 use crate::rpc::{self, Reply, error_reply, json_reply};
 use crate::store::audit::Actor;
@@ -41,8 +43,8 @@ pub struct VaultRequest {
 
 #[derive(Debug, Clone)]
 struct Cached {
-    access_token: String,
-    refresh_token: Option<String>,
+    access_token: Secret,
+    refresh_token: Option<Secret>,
     token_type: String,
     scope: Option<String>,
     instance_url: Option<String>,
@@ -61,7 +63,7 @@ struct Cached {
 impl Cached {
     fn empty() -> Cached {
         Cached {
-            access_token: String::new(),
+            access_token: Secret::default(),
             refresh_token: None,
             token_type: String::new(),
             scope: None,
@@ -218,7 +220,7 @@ impl TokenVault {
         if let Some(actor) = ask.actor.clone() {
             let mut occurrences = vec![Occurrence {
                 actor: actor.clone(),
-                action: "token.issue",
+                action: AuditAction::TokenIssue,
                 target: ("connection", ask.connection_id.clone()),
                 success: reply.status == 200,
                 detail: json!({"token_type": ask.kind, "status": reply.status}),
@@ -227,7 +229,7 @@ impl TokenVault {
             if ask.force_refresh {
                 occurrences.push(Occurrence {
                     actor,
-                    action: "token.force_refresh",
+                    action: AuditAction::TokenForceRefresh,
                     target: ("connection", ask.connection_id.clone()),
                     success: reply.status == 200,
                     detail: json!({"token_type": ask.kind, "refreshed": refreshed}),
@@ -371,7 +373,7 @@ async fn load(env: &Env, ask: &VaultRequest) -> Result<Option<Cached>, VaultFail
         scope: row.scope,
         instance_url: row.instance_url,
         expires_at: row.expires_at,
-        needs_reauth: row.status == "needs_reauth",
+        needs_reauth: row.status == TokenStatus::NeedsReauth,
         token_url: row.token_url,
         destination_version: row.destination_version,
         last_attempt_at: row.last_refresh_at,
@@ -388,7 +390,7 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
         return Err(VaultFailure::NoToken);
     };
     let config = provider_config(&connection, &ring, &env)?;
-    let grant = grant_of(&connection)?;
+    let grant = connection.grant_type;
     let id = token::token_id(&ask.connection_id, ask.kind, ask.user_id.as_deref());
     let outcome = if grant == GrantType::ClientCredentials {
         client::client_credentials(&config).await
@@ -453,10 +455,10 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
         }
         Err(failure) => {
             let reauth = matches!(failure, ProviderFailure::ReauthRequired(_));
-            let mut batch = vec![tokens::record_failure(&db, &id, reauth, failure.public_message(), now)?];
+            let status = token::status_after_failure(failure.kind());
+            let mut batch = vec![tokens::record_failure(&db, &id, status, failure.public_message(), now)?];
             if reauth && ask.kind == TokenKind::Shared {
-                let status = ConnectionStatus::parse(&connection.status).unwrap_or(ConnectionStatus::Draft);
-                let next = next_status(status, StatusEvent::RefreshRejected);
+                let next = next_status(connection.status, StatusEvent::RefreshRejected);
                 batch.push(connections::set_status(&db, &connection.id, next, now)?);
             }
             // Tell people, in the same batch: a gone grant or a refusal needs someone to act; an

@@ -199,4 +199,17 @@ describe('connections', () => {
     const audit = await sql(worker, 'SELECT detail FROM audit_events');
     assert.ok(!JSON.stringify(audit).includes('PLAINTEXT'), 'no secret in audit details');
   });
+
+  test('a stored status the code does not know fails the read; it never passes for a default', async () => {
+    const odd = (await manager.post('/api/v1/connections', salesforceInput({ name: 'Odd status' }))).body;
+    await sql(worker, `UPDATE connections SET status = 'archived' WHERE id = '${odd.id}'`);
+    const read = await viewer.get(`/api/v1/connections/${odd.id}`);
+    assert.equal(read.status, 500, read.text);
+    assert.equal(read.body.error.code, 'internal');
+    assert.ok(!read.text.includes('archived'), 'the detail goes to the log, not to the caller');
+    assert.equal((await viewer.get('/api/v1/connections')).status, 500, 'a list with the row fails as a whole');
+    assert.match(worker.logs(), /connections: unreadable row: .*unknown ConnectionStatus .archived./);
+    await sql(worker, `UPDATE connections SET status = 'draft' WHERE id = '${odd.id}'`);
+    assert.equal((await viewer.get(`/api/v1/connections/${odd.id}`)).body.status, 'draft');
+  });
 });

@@ -150,6 +150,11 @@ describe('invites, notifications and audit', () => {
     assert.ok(prefixed.length >= 5 && prefixed.every((e) => e.action.startsWith('connection.')));
     const signIns = (await admin.get('/api/v1/audit?action=session.sign_in')).body.items;
     assert.ok(signIns.length >= 5);
+    for (const unknown of ['token.steal', 'nothing.', 'connection']) {
+      const refused = await admin.get(`/api/v1/audit?action=${unknown}`);
+      assert.equal(refused.status, 422, `${unknown}: ${refused.text}`);
+      assert.equal(refused.body.error.field, 'action');
+    }
     const page1 = await admin.get('/api/v1/audit?limit=3');
     assert.equal(page1.body.items.length, 3);
     const page2 = await admin.get(`/api/v1/audit?limit=3&cursor=${page1.body.next_cursor}`);

@@ -2,6 +2,7 @@
 //! blockers let it through), point it at the provider once the API returns the URL, and wait for
 //! the callback page's `postMessage` from our own origin.
 
+use domain::consent::ConsentPurpose;
 use leptos::ev;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -19,15 +20,15 @@ pub struct ConsentOutcome {
     pub message: String,
 }
 
-/// Start a consent for `purpose` (`test`, `shared`, `user`); `done` gets the outcome.
-pub fn start_consent(connection_id: String, purpose: &'static str, done: Callback<ConsentOutcome>) {
+/// Start a consent for `purpose`; `done` gets the outcome.
+pub fn start_consent(connection_id: String, purpose: ConsentPurpose, done: Callback<ConsentOutcome>) {
     start_consent_after(async move { Ok((connection_id, purpose)) }, done);
 }
 
 /// The same when the connection must be saved first: the window opens now, inside the click;
 /// `prepare` saves and says which connection and purpose to authorize.
 pub fn start_consent_after(
-    prepare: impl std::future::Future<Output = Result<(String, &'static str), String>> + 'static,
+    prepare: impl std::future::Future<Output = Result<(String, ConsentPurpose), String>> + 'static,
     done: Callback<ConsentOutcome>,
 ) {
     let fail = move |message: String| done.run(ConsentOutcome { ok: false, purpose: None, code: None, message });

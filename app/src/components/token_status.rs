@@ -2,6 +2,7 @@
 //! refresh and the last error when there are any. Never the token itself.
 
 use domain::api::TokenStatusView;
+use domain::token::TokenState;
 use leptos::prelude::*;
 
 use crate::format::timestamp;
@@ -11,14 +12,14 @@ pub fn TokenStatus(#[prop(into)] token: Option<TokenStatusView>, #[prop(into)] t
     let Some(t) = token else {
         return view! { <span class="token-status none" data-testid=testid>"No token yet"</span> }.into_any();
     };
-    let headline = match (t.status.as_str(), t.expires_at) {
-        ("valid", Some(at)) => format!("Valid until {}", timestamp(at)),
-        ("valid", None) => "Valid (no expiry given)".to_string(),
-        ("expired", _) => "Expired: renewed on next use".to_string(),
-        _ => "Needs re-authorization".to_string(),
+    let headline = match (t.status, t.expires_at) {
+        (TokenState::Valid, Some(at)) => format!("Valid until {}", timestamp(at)),
+        (TokenState::Valid, None) => "Valid (no expiry given)".to_string(),
+        (TokenState::Expired, _) => "Expired: renewed on next use".to_string(),
+        (TokenState::NeedsReauth, _) => "Needs re-authorization".to_string(),
     };
     view! {
-        <span class=format!("token-status {}", t.status) data-testid=testid data-status=t.status.clone()>
+        <span class=format!("token-status {}", t.status) data-testid=testid data-status=t.status.as_str()>
             <strong>{headline}</strong>
             {t.last_refresh_at.map(|at| view! { <span class="muted">" · last refresh "{timestamp(at)}</span> })}
             {t.last_error.map(|e| view! { <span class="error">" · last error: "{e}</span> })}

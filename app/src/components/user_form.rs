@@ -40,7 +40,7 @@ pub fn UserForm(
         let create = CreateUserRequest {
             email: email.get_untracked(),
             display_name: display_name.get_untracked(),
-            password: password.get_untracked(),
+            password: password.get_untracked().into(),
             role_ids: role_ids.get_untracked(),
         };
         let check = match &editing {

@@ -43,7 +43,7 @@ fn ApiKeysPage() -> impl IntoView {
                 if manage.get_untracked() { vec!["tokens".into(), "manage".into()] } else { vec!["tokens".into()] };
             match api::create_api_key(name.get_untracked(), scopes).await {
                 Ok(response) => {
-                    created.set(Some((response.api_key.name, response.secret)));
+                    created.set(Some((response.api_key.name, response.secret.expose().to_string())));
                     name.set(String::new());
                     manage.set(false);
                     version.update(|v| *v += 1);

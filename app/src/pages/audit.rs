@@ -71,15 +71,15 @@ fn AuditPage() -> impl IntoView {
                     <tr>
                         <td>{timestamp(e.at)}</td>
                         <td>
-                            <span class="badge">{e.actor_kind.clone()}</span>" "{e.actor_name.clone()}
+                            <span class="badge">{e.actor_kind.as_str()}</span>" "{e.actor_name.clone()}
                             <code class="id">{e.actor_id.clone().unwrap_or_default()}</code>
                         </td>
-                        <td><code>{e.action.clone()}</code></td>
+                        <td><code>{e.action.as_str()}</code></td>
                         <td>
                             {e.target_kind.clone().unwrap_or_default()}" "<strong>{e.target_name.clone()}</strong>
                             <code class="id">{e.target_id.clone().unwrap_or_default()}</code>
                         </td>
-                        <td class=format!("outcome {}", e.outcome)>{e.outcome.clone()}</td>
+                        <td class=format!("outcome {}", e.outcome)>{e.outcome.as_str()}</td>
                         <td><code class="detail">{e.detail.to_string()}</code></td>
                     </tr>
                 </For>

@@ -90,7 +90,7 @@ fn DetailPage() -> impl IntoView {
                     busy.set(true);
                     notice.set(None);
                     if consent_grant {
-                        start_consent(id_for_auth.clone(), "shared", done);
+                        start_consent(id_for_auth.clone(), domain::consent::ConsentPurpose::Shared, done);
                     } else {
                         let id = id_for_auth.clone();
                         spawn_local(async move {

@@ -81,7 +81,7 @@ fn MyConnectionsPage() -> impl IntoView {
                                 }}</td>
                                 <td class="row-actions">
                                     {consent.then(|| view! {
-                                        <button type="button" class="link" on:click=move |_| start_consent(id_auth.clone(), "user", done)>
+                                        <button type="button" class="link" on:click=move |_| start_consent(id_auth.clone(), domain::consent::ConsentPurpose::User, done)>
                                             {if has_token { "Re-authorize" } else { "Authorize" }}
                                         </button>
                                     })}

@@ -13,7 +13,7 @@ use crate::error::ApiResult;
 pub struct Outcome {
     pub source: &'static str,
     pub ok: bool,
-    pub purpose: Option<String>,
+    pub purpose: Option<domain::consent::ConsentPurpose>,
     pub connection_id: Option<String>,
     /// A stable error code when not ok.
     pub code: Option<String>,

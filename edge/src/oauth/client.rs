@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use domain::connection::ClientAuthMethod;
+use domain::secret::Secret;
 use domain::token::{FailureKind, MAX_ATTEMPTS, backoff_ms, classify};
 use oauth2::basic::{
     BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType,
@@ -44,8 +45,8 @@ type OAuthClient<HasAuth, HasToken> = oauth2::Client<
 /// What the engine needs of a connection to talk to its provider.
 pub struct ProviderConfig {
     pub client_id: String,
-    /// Plaintext, only in memory for the duration of one call.
-    pub client_secret: Option<String>,
+    /// Opened for the duration of one call.
+    pub client_secret: Option<Secret>,
     pub authorization_url: String,
     pub token_url: String,
     pub scopes: Vec<String>,
@@ -55,11 +56,11 @@ pub struct ProviderConfig {
     pub outbound: http::Outbound,
 }
 
-/// A successful token response, plaintext: sealed before it is stored.
+/// A successful token response: sealed before it is stored.
 #[derive(Debug, Clone)]
 pub struct TokenSet {
-    pub access_token: String,
-    pub refresh_token: Option<String>,
+    pub access_token: Secret,
+    pub refresh_token: Option<Secret>,
     pub token_type: String,
     pub expires_in: Option<u64>,
     pub scope: Option<String>,
@@ -90,6 +91,15 @@ impl ProviderFailure {
         }
     }
 
+    /// What the failure means for the stored token (`domain::token::status_after_failure`).
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            ProviderFailure::ReauthRequired(_) => FailureKind::ReauthRequired,
+            ProviderFailure::Rejected(_) => FailureKind::Rejected,
+            ProviderFailure::Unavailable(_) => FailureKind::Retryable,
+        }
+    }
+
     pub fn message(&self) -> &str {
         match self {
             ProviderFailure::ReauthRequired(m) | ProviderFailure::Rejected(m) | ProviderFailure::Unavailable(m) => m,
@@ -101,7 +111,7 @@ fn client_base(config: &ProviderConfig) -> Result<OAuthClient<EndpointNotSet, En
     let token_url = TokenUrl::new(config.token_url.clone()).map_err(|e| ProviderFailure::Rejected(e.to_string()))?;
     let mut client = OAuthClient::new(ClientId::new(config.client_id.clone())).set_token_uri(token_url);
     if let Some(secret) = &config.client_secret {
-        client = client.set_client_secret(ClientSecret::new(secret.clone()));
+        client = client.set_client_secret(ClientSecret::new(secret.expose().to_string()));
     }
     Ok(client.set_auth_type(match config.auth_method {
         ClientAuthMethod::ClientSecretBasic => AuthType::BasicAuth,
@@ -145,13 +155,13 @@ pub async fn exchange_code(
     config: &ProviderConfig,
     redirect_uri: &str,
     code: &str,
-    verifier: Option<String>,
+    verifier: Option<Secret>,
 ) -> Result<TokenSet, ProviderFailure> {
     let redirect = RedirectUrl::new(redirect_uri.to_string()).map_err(|e| ProviderFailure::Rejected(e.to_string()))?;
     let client = client_base(config)?.set_redirect_uri(redirect);
     let mut request = client.exchange_code(AuthorizationCode::new(code.to_string()));
     if let Some(v) = verifier {
-        request = request.set_pkce_verifier(PkceCodeVerifier::new(v));
+        request = request.set_pkce_verifier(PkceCodeVerifier::new(v.expose().to_string()));
     }
     request.request_async(&|r| http::send(r, config.outbound)).await.map(token_set).map_err(|e| failure(&e))
 }
@@ -162,9 +172,9 @@ pub async fn exchange_code(
 /// rotated the refresh token, so the retry's `invalid_grant` can be our own doing. That case is
 /// reported as unavailable (the last good token stays in use) instead of demanding a new consent;
 /// the next refresh tells which it was.
-pub async fn refresh(config: &ProviderConfig, refresh_token: &str) -> Result<TokenSet, ProviderFailure> {
+pub async fn refresh(config: &ProviderConfig, refresh_token: &Secret) -> Result<TokenSet, ProviderFailure> {
     let client = client_base(config)?;
-    let token = RefreshToken::new(refresh_token.to_string());
+    let token = RefreshToken::new(refresh_token.expose().to_string());
     let lost_attempt = std::cell::Cell::new(false);
     let result = with_retries(|| async {
         client
@@ -225,8 +235,8 @@ where
 
 fn token_set(response: ProviderTokenResponse) -> TokenSet {
     TokenSet {
-        access_token: response.access_token().secret().clone(),
-        refresh_token: response.refresh_token().map(|t| t.secret().clone()),
+        access_token: Secret::new(response.access_token().secret().as_str()),
+        refresh_token: response.refresh_token().map(|t| Secret::new(t.secret().as_str())),
         token_type: match response.token_type() {
             BasicTokenType::Bearer => "Bearer".into(),
             BasicTokenType::Mac => "MAC".into(),

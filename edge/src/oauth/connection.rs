@@ -1,20 +1,15 @@
 //! From stored rows to what the OAuth client needs, and from token responses back to sealed
 //! rows: the only place plaintext secrets and tokens meet the envelope.
 
-use domain::connection::GrantType;
-use domain::provider::ProviderKind;
+use domain::secret::Secret;
 use domain::token::TokenKind;
 
 use super::client::{ProviderConfig, TokenSet};
 use crate::envelope::{KeyRing, Place};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::store::connections::{ConnectionRow, Destination};
 use crate::store::tokens::{SealedToken, TokenRow};
 use crate::{clock, crypto};
-
-pub fn grant_of(row: &ConnectionRow) -> ApiResult<GrantType> {
-    GrantType::parse(&row.grant_type).ok_or_else(|| ApiError::internal("stored grant type unknown"))
-}
 
 /// The provider settings with the client secret opened (kept in memory for one call).
 pub fn provider_config(row: &ConnectionRow, ring: &KeyRing, env: &worker::Env) -> ApiResult<ProviderConfig> {
@@ -24,16 +19,15 @@ pub fn provider_config(row: &ConnectionRow, ring: &KeyRing, env: &worker::Env) -
         }
         None => None,
     };
-    let provider = ProviderKind::parse(&row.provider).ok_or_else(|| ApiError::internal("stored provider unknown"))?;
     Ok(ProviderConfig {
         client_id: row.client_id.clone(),
         client_secret,
         authorization_url: row.authorization_url.clone(),
         token_url: row.token_url.clone(),
         scopes: row.scopes(),
-        auth_method: domain::connection::ClientAuthMethod::parse(&row.client_auth_method)
-            .ok_or_else(|| ApiError::internal("stored auth method unknown"))?,
-        extra_authorize_params: provider
+        auth_method: row.client_auth_method,
+        extra_authorize_params: row
+            .provider
             .provider()
             .extra_authorize_params
             .iter()
@@ -46,10 +40,10 @@ pub fn provider_config(row: &ConnectionRow, ring: &KeyRing, env: &worker::Env) -
     })
 }
 
-/// Plaintext tokens of a stored row.
+/// The tokens of a stored row, opened.
 pub struct OpenToken {
-    pub access_token: String,
-    pub refresh_token: Option<String>,
+    pub access_token: Secret,
+    pub refresh_token: Option<Secret>,
 }
 
 pub fn open_token(row: &TokenRow, ring: &KeyRing) -> ApiResult<OpenToken> {
@@ -70,13 +64,13 @@ pub struct Sealed {
 
 pub fn seal(ring: &KeyRing, token_id: &str, set: &TokenSet) -> ApiResult<Sealed> {
     let access_token = ring.seal(
-        &set.access_token,
+        set.access_token.expose(),
         &Place { table: "tokens", row: token_id, column: "access_token" },
         crypto::random_bytes::<12>()?,
     )?;
     let refresh_token = match &set.refresh_token {
         Some(t) => Some(ring.seal(
-            t,
+            t.expose(),
             &Place { table: "tokens", row: token_id, column: "refresh_token" },
             crypto::random_bytes::<12>()?,
         )?),
@@ -105,7 +99,7 @@ pub fn sealed_row<'a>(
     SealedToken {
         id: slot.id,
         connection_id: slot.connection_id,
-        kind: slot.kind.as_str(),
+        kind: slot.kind,
         user_id: slot.user_id,
         access_token: &sealed.access_token,
         refresh_token: sealed.refresh_token.as_deref(),
@@ -113,6 +107,7 @@ pub fn sealed_row<'a>(
         scope: set.scope.as_deref(),
         instance_url: set.instance_url.as_deref(),
         expires_at,
+        status: domain::token::status_of_issued(),
         refreshed,
         now: clock::now(),
         destination,

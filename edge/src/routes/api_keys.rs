@@ -3,6 +3,7 @@
 //! A new key carries a tag (a MAC under `MAC_KEY`, `mac.rs`) and the scopes asked for.
 
 use domain::api::{CreateApiKeyRequest, CreateApiKeyResponse, ListResponse};
+use domain::audit::AuditAction;
 use domain::error::ErrorCode;
 use serde_json::json;
 use worker::{Request, Response};
@@ -64,7 +65,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
             &db,
             Event {
                 actor: me.actor(),
-                action: "api_key.create",
+                action: AuditAction::ApiKeyCreate,
                 target: Some(("api_key", &id)),
                 success: true,
                 detail: json!({"name": name, "prefix": prefix, "scopes": scope_names}),
@@ -74,7 +75,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     .await?;
     let api_key =
         api_keys::ApiKeyRow { id, name, prefix, created_at: now, last_used_at: None, scopes: scopes_json }.view();
-    Ok(Response::from_json(&CreateApiKeyResponse { api_key, secret })?.with_status(201))
+    Ok(Response::from_json(&CreateApiKeyResponse { api_key, secret: secret.into() })?.with_status(201))
 }
 
 pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
@@ -92,7 +93,7 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
             &db,
             Event {
                 actor: me.actor(),
-                action: "api_key.revoke",
+                action: AuditAction::ApiKeyRevoke,
                 target: Some(("api_key", id)),
                 success: true,
                 detail: json!({}),

@@ -1,6 +1,7 @@
 //! `GET /api/v1/audit?actor=&action=&target=&since=&until=&cursor=&limit=`: admins only.
 
 use domain::api::ListResponse;
+use domain::audit::ActionFilter;
 use worker::{Request, Response};
 
 use crate::error::{ApiError, ApiResult};
@@ -19,9 +20,10 @@ pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
             .transpose()
     };
     let (actor, action, target, cursor) = (q("actor")?, q("action")?, q("target")?, q("cursor")?);
+    let action = action.as_deref().map(ActionFilter::parse).transpose().map_err(ApiError::from_field)?;
     let filter = AuditFilter {
         actor: actor.as_deref(),
-        action: action.as_deref(),
+        action,
         target: target.as_deref(),
         since: time("since")?,
         until: time("until")?,

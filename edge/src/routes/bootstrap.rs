@@ -3,6 +3,7 @@
 //! with the token it wrote to `.dev.vars`.
 
 use domain::api::{BootstrapRequest, CreateUserRequest};
+use domain::audit::AuditAction;
 use domain::error::ErrorCode;
 use domain::permission::SystemRole;
 use serde_json::json;
@@ -39,7 +40,7 @@ pub async fn post(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         &db,
         Event {
             actor: Actor::system(),
-            action: "user.bootstrap_admin",
+            action: AuditAction::UserBootstrapAdmin,
             target: Some(("user", &id)),
             success: true,
             detail: json!({"email": new.email}),

@@ -3,6 +3,7 @@
 //! writes. The client secret is sealed before it reaches D1 and never leaves in a response.
 
 use domain::api::{ConnectionView, ListResponse};
+use domain::audit::AuditAction;
 use domain::connection::{self, ConnectionInput, ConnectionStatus, StatusEvent, ValidConnection};
 use domain::connection_edit::{EditEffect, effect_of_edit};
 use domain::endpoint::EndpointPolicy;
@@ -28,19 +29,20 @@ pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let request::ListParams { q, cursor, limit } = request::list_params(&req)?;
     let provider = request::query(&req, "provider")?.filter(|p| !p.is_empty());
     let status = request::query(&req, "status")?.filter(|s| !s.is_empty());
-    let wrong = if provider.as_deref().is_some_and(|p| domain::provider::ProviderKind::parse(p).is_none()) {
-        Some(ApiError::validation("provider", "unknown provider"))
-    } else if status.as_deref().is_some_and(|s| ConnectionStatus::parse(s).is_none()) {
-        Some(ApiError::validation("status", "unknown status"))
-    } else {
-        None
+    let provider = provider.as_deref().map(str::parse::<domain::provider::ProviderKind>).transpose();
+    let status = status.as_deref().map(str::parse::<ConnectionStatus>).transpose();
+    let wrong = match (&provider, &status) {
+        (Err(_), _) => Some(ApiError::validation("provider", "unknown provider")),
+        (_, Err(_)) => Some(ApiError::validation("status", "unknown status")),
+        _ => None,
     };
     if let Some(error) = wrong {
         // Strangers learn they must sign in, not what the filters accept.
         auth::require_connection_viewer(&req, &db).await?;
         return Err(error);
     }
-    let filter = ListFilter { q: &q, provider: provider.as_deref(), status: status.as_deref(), cursor: &cursor, limit };
+    let filter =
+        ListFilter { q: &q, provider: provider.ok().flatten(), status: status.ok().flatten(), cursor: &cursor, limit };
     // One round trip: who is asking, and the page (shown only to viewers).
     let (me, found) = auth::require_with_rows::<ConnectionRow>(&req, &db, rows::list(&db, &filter)?).await?;
     if !me.grants.can_view_connections() {
@@ -80,7 +82,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         audit::by(
             &db,
             &me,
-            "connection.create",
+            AuditAction::ConnectionCreate,
             ("connection", &id),
             json!({"name": valid.name, "provider": valid.provider, "grant_type": valid.grant_type}),
         )?,
@@ -116,11 +118,10 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
             "only an admin may change where a connection without a client secret sends its users' grants",
         ));
     }
-    let current = ConnectionStatus::parse(&row.status).unwrap_or(ConnectionStatus::Draft);
     let now = ctx.data.now;
     let status = match effect {
-        EditEffect::Unchanged => current,
-        _ => connection::next_status(current, StatusEvent::CredentialsChanged),
+        EditEffect::Unchanged => row.status,
+        _ => connection::next_status(row.status, StatusEvent::CredentialsChanged),
     };
     let sealed = seal_secret(&ctx.env, &row.id, &after)?;
     let record = ConnectionRecord {
@@ -154,7 +155,7 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         }
         (other, _) => json!({"fields": fields, "credentials_changed": *other != EditEffect::Unchanged}),
     };
-    batch.push(audit::by(&db, &me, "connection.update", ("connection", &row.id), detail)?);
+    batch.push(audit::by(&db, &me, AuditAction::ConnectionUpdate, ("connection", &row.id), detail)?);
     db.batch(batch).await.map_err(|e| {
         if rows::is_conflict(&e) {
             return ApiError::new(ErrorCode::Conflict, "the connection changed meanwhile: reload it and edit again");
@@ -179,7 +180,7 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
     db.batch(vec![
         notifications::to_users_of(&db, NotificationKind::ConnectionDeleted, &row.id, &row.name)?,
         rows::delete(&db, &row.id)?,
-        audit::by(&db, &me, "connection.delete", ("connection", &row.id), json!({"name": row.name}))?,
+        audit::by(&db, &me, AuditAction::ConnectionDelete, ("connection", &row.id), json!({"name": row.name}))?,
     ])
     .await?;
     departure.after(&ctx.env, &db, now).await?;
@@ -207,7 +208,13 @@ pub async fn set_roles(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let mut batch: Vec<D1PreparedStatement> =
         vec![notifications::shared_with_new_members(&db, &row.id, &row.name, &role_ids_json)?];
     batch.extend(rows::set_invited_roles(&db, &row.id, &role_ids)?);
-    batch.push(audit::by(&db, &me, "connection.invite", ("connection", &row.id), json!({"role_ids": role_ids}))?);
+    batch.push(audit::by(
+        &db,
+        &me,
+        AuditAction::ConnectionInvite,
+        ("connection", &row.id),
+        json!({"role_ids": role_ids}),
+    )?);
     db.batch(batch).await?;
     let mut roles_touched: Vec<String> = json_list(&row.invited_role_ids);
     roles_touched.extend(role_ids);
@@ -243,23 +250,23 @@ fn seal_secret(env: &Env, id: &str, valid: &ValidConnection) -> ApiResult<Option
     let Some(secret) = &valid.client_secret else { return Ok(None) };
     let ring = KeyRing::from_env(env)?;
     let place = Place { table: "connections", row: id, column: "client_secret" };
-    Ok(Some(ring.seal(secret, &place, crypto::random_bytes::<12>()?)?))
+    Ok(Some(ring.seal(secret.expose(), &place, crypto::random_bytes::<12>()?)?))
 }
 
 /// The stored connection as wizard input (without the secret).
 fn input_of(row: &ConnectionRow) -> ConnectionInput {
     ConnectionInput {
-        provider: row.provider.clone(),
+        provider: row.provider.as_str().into(),
         name: row.name.clone(),
         description: row.description.clone(),
-        grant_type: row.grant_type.clone(),
+        grant_type: row.grant_type.as_str().into(),
         client_id: row.client_id.clone(),
         client_secret: None,
         authorization_url: row.authorization_url.clone(),
         token_url: row.token_url.clone(),
         scopes: row.scopes(),
         placeholders: row.placeholders(),
-        client_auth_method: Some(row.client_auth_method.clone()),
+        client_auth_method: Some(row.client_auth_method.as_str().into()),
         save_credentials: row.save_credentials != 0,
     }
 }

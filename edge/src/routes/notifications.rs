@@ -2,6 +2,7 @@
 //! `GET/PUT /api/v1/me/subscriptions`: my feed and the kinds I want in it.
 
 use domain::api::{NotificationsResponse, SubscriptionsBody};
+use domain::audit::AuditAction;
 use domain::notification::NotificationKind;
 use serde_json::json;
 use worker::{Request, Response};
@@ -50,7 +51,7 @@ pub async fn set_subscriptions(mut req: Request, ctx: Ctx) -> ApiResult<Response
     batch.push(audit::by(
         &db,
         &me,
-        "subscriptions.update",
+        AuditAction::SubscriptionsUpdate,
         ("user", &me.user_id),
         json!({"subscribed": body.subscribed}),
     )?);

@@ -5,6 +5,9 @@
 //! reports). The callback always answers with the small popup page.
 
 use domain::api::{AuthorizeRequest, AuthorizeResponse};
+use domain::audit::AuditAction;
+use domain::connection::{StatusEvent, next_status};
+use domain::consent::ConsentPurpose;
 use domain::error::ErrorCode;
 use domain::token::{self, TokenKind};
 use oauth2::PkceCodeChallenge;
@@ -16,7 +19,7 @@ use crate::envelope::{KeyRing, Place};
 use crate::error::{ApiError, ApiResult};
 use crate::oauth::callback_page::{self, Outcome};
 use crate::oauth::client;
-use crate::oauth::connection::{TokenSlot, grant_of, provider_config, seal, sealed_row};
+use crate::oauth::connection::{TokenSlot, provider_config, seal, sealed_row};
 use crate::routes::Ctx;
 use crate::store::audit::{self, Actor, ActorKind, Event};
 use crate::store::{self, access, connections, tokens, transactions};
@@ -34,13 +37,14 @@ pub async fn authorize(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let body: AuthorizeRequest = request::json(&mut req).await?;
     let id = ctx.param("id").map(String::as_str).unwrap_or_default();
     let row = connections::by_id(&db, id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
-    match body.purpose.as_str() {
-        "test" | "shared" if me.grants.can_manage_connections() => {}
-        "user" if access::is_invited_member(&db, &row.id, &me.user_id).await? => {}
-        "test" | "shared" | "user" => return Err(auth::forbidden()),
-        _ => return Err(ApiError::validation("purpose", "purpose is test, shared or user")),
+    let allowed = match body.purpose {
+        ConsentPurpose::Test | ConsentPurpose::Shared => me.grants.can_manage_connections(),
+        ConsentPurpose::User => access::is_invited_member(&db, &row.id, &me.user_id).await?,
+    };
+    if !allowed {
+        return Err(auth::forbidden());
     }
-    let grant = grant_of(&row)?;
+    let grant = row.grant_type;
     if !grant.uses_consent() {
         return Err(ApiError::validation("grant_type", "client-credentials connections are tested with POST …/test"));
     }
@@ -72,7 +76,7 @@ pub async fn authorize(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
             connection_id: &row.id,
             user_id: &me.user_id,
             session_hash,
-            purpose: &body.purpose,
+            purpose: body.purpose,
             pkce_verifier: sealed_verifier.as_deref(),
             redirect_uri: &redirect_uri,
             expires_at: now + TRANSACTION_SECONDS,
@@ -83,7 +87,7 @@ pub async fn authorize(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     .await?;
     audit::record(
         &db,
-        audit::by_event(&me, "authorize.start", ("connection", &row.id), json!({"purpose": body.purpose})),
+        audit::by_event(&me, AuditAction::AuthorizeStart, ("connection", &row.id), json!({"purpose": body.purpose})),
     )
     .await?;
     Ok(Response::from_json(&AuthorizeResponse { authorize_url })?)
@@ -115,7 +119,7 @@ async fn fail(
         db,
         Event {
             actor: Actor { kind: ActorKind::User, id: Some(tx.user_id.clone()) },
-            action: "authorize.finish",
+            action: AuditAction::AuthorizeFinish,
             target: Some(("connection", &tx.connection_id)),
             success: false,
             detail: json!({"purpose": tx.purpose, "code": code.as_str(), "message": message}),
@@ -136,10 +140,9 @@ async fn still_allowed(
         Ok(me) if me.user_id == tx.user_id => me,
         _ => return Err(ended),
     };
-    let allowed = match tx.purpose.as_str() {
-        "test" | "shared" => me.grants.can_manage_connections(),
-        "user" => access::is_invited_member(db, &tx.connection_id, &me.user_id).await.unwrap_or(false),
-        _ => false,
+    let allowed = match tx.purpose {
+        ConsentPurpose::Test | ConsentPurpose::Shared => me.grants.can_manage_connections(),
+        ConsentPurpose::User => access::is_invited_member(db, &tx.connection_id, &me.user_id).await.unwrap_or(false),
     };
     if allowed { Ok(()) } else { Err("you are no longer allowed to authorize this connection") }
 }
@@ -225,13 +228,10 @@ async fn finish(req: &Request, ctx: &Ctx) -> ApiResult<Outcome> {
                 .await;
         }
     };
-    let kind = match tx.purpose.as_str() {
-        "shared" => Some(TokenKind::Shared),
-        "user" => Some(TokenKind::User),
-        _ => None,
-    };
-    let mut batch =
-        vec![connections::mark_authorized(&db, &row.id, kind == Some(TokenKind::Shared), row.destination(), now)?];
+    let kind = tx.purpose.token_kind();
+    let status = next_status(row.status, StatusEvent::Authorized);
+    let shared = kind == Some(TokenKind::Shared);
+    let mut batch = vec![connections::mark_authorized(&db, &row.id, status, shared, row.destination(), now)?];
     let token_id = kind.map(|k| token::token_id(&row.id, k, Some(&tx.user_id)));
     if let (Some(kind), Some(token_id)) = (kind, &token_id) {
         let sealed = seal(&ring, token_id, &set)?;
@@ -244,7 +244,7 @@ async fn finish(req: &Request, ctx: &Ctx) -> ApiResult<Outcome> {
         &db,
         Event {
             actor: actor.clone(),
-            action: "authorize.finish",
+            action: AuditAction::AuthorizeFinish,
             target: Some(("connection", &row.id)),
             success: true,
             detail: json!({"purpose": tx.purpose, "scope": set.scope}),
@@ -258,10 +258,10 @@ async fn finish(req: &Request, ctx: &Ctx) -> ApiResult<Outcome> {
     if let Some(token_id) = &token_id {
         vault::reset(&ctx.env, &db, token_id).await?;
     }
-    let message = match tx.purpose.as_str() {
-        "test" => format!("The test of {} succeeded: the provider issued a token (not kept).", row.name),
-        "shared" => format!("{} is connected: the shared token is saved.", row.name),
-        _ => format!("Your token for {} is saved.", row.name),
+    let message = match tx.purpose {
+        ConsentPurpose::Test => format!("The test of {} succeeded: the provider issued a token (not kept).", row.name),
+        ConsentPurpose::Shared => format!("{} is connected: the shared token is saved.", row.name),
+        ConsentPurpose::User => format!("Your token for {} is saved.", row.name),
     };
     Ok(Outcome {
         source: "edge-oauth",

@@ -2,6 +2,7 @@
 //! custom roles with a name, description, permissions and members. Admins only.
 
 use domain::api::{CreateRoleRequest, ListResponse, RoleView, UpdateRoleRequest};
+use domain::audit::AuditAction;
 use domain::error::ErrorCode;
 use domain::permission::SystemRole;
 use serde_json::json;
@@ -54,7 +55,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     batch.push(audit::by(
         &db,
         &me,
-        "role.create",
+        AuditAction::RoleCreate,
         ("role", &id),
         json!({"name": new.name, "permissions": new.permissions, "member_ids": new.member_ids}),
     )?);
@@ -104,7 +105,7 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     batch.push(audit::by(
         &db,
         &me,
-        "role.update",
+        AuditAction::RoleUpdate,
         ("role", &role.id),
         json!({"name": change.name, "permissions": change.permissions, "member_ids": change.member_ids}),
     )?);
@@ -129,7 +130,7 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
     }
     db.batch(vec![
         roles::delete(&db, &role.id)?,
-        audit::by(&db, &me, "role.delete", ("role", &role.id), json!({"name": role.name}))?,
+        audit::by(&db, &me, AuditAction::RoleDelete, ("role", &role.id), json!({"name": role.name}))?,
     ])
     .await?;
     revocation::people(&ctx.env, &db, &json_list::<String>(&role.member_ids), ctx.data.now).await?;

@@ -11,6 +11,7 @@
 //! Every attempt that reaches the account check leaves an audit row with its real reason.
 
 use domain::api::{MeResponse, SignInRequest};
+use domain::audit::AuditAction;
 use domain::error::ErrorCode;
 use domain::session::Judge;
 use serde_json::json;
@@ -117,7 +118,7 @@ pub async fn post(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
             &db,
             Event {
                 actor: Actor { kind: audit::ActorKind::User, id: Some(user.id.clone()) },
-                action: "session.sign_in",
+                action: AuditAction::SessionSignIn,
                 target: Some(("user", &user.id)),
                 success: true,
                 detail: json!({"client": judge.as_str()}),
@@ -141,7 +142,7 @@ pub async fn post(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
 fn failure<'a>(email: &str, user_id: Option<&'a str>, judge: Judge, reason: &str) -> Event<'a> {
     Event {
         actor: Actor::anonymous(),
-        action: "session.sign_in",
+        action: AuditAction::SessionSignIn,
         target: user_id.map(|id| ("user", id)),
         success: false,
         detail: json!({"email": email, "reason": reason, "client": judge.as_str()}),
@@ -166,7 +167,7 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
                 &db,
                 Event {
                     actor: Actor { kind: audit::ActorKind::User, id: Some(user_id.clone()) },
-                    action: "session.sign_out",
+                    action: AuditAction::SessionSignOut,
                     target: Some(("user", user_id)),
                     success: true,
                     detail: json!({}),

@@ -2,7 +2,8 @@
 //! test, "my connections" with token status, and forgetting my token.
 
 use domain::api::{ListResponse, MyConnectionView, TestResponse, TokenRequest};
-use domain::connection::GrantType;
+use domain::audit::AuditAction;
+use domain::connection::{GrantType, StatusEvent};
 use domain::error::ErrorCode;
 use domain::token::{self, TokenKind};
 use serde_json::json;
@@ -13,7 +14,7 @@ use crate::envelope::KeyRing;
 use crate::error::{ApiError, ApiResult};
 use crate::gate::{self, GateRequest};
 use crate::oauth::client::{self, ProviderFailure};
-use crate::oauth::connection::{grant_of, provider_config};
+use crate::oauth::connection::provider_config;
 use crate::routes::Ctx;
 use crate::store::audit::{self, Event};
 use crate::store::{self, access, connections, tokens};
@@ -27,8 +28,7 @@ pub async fn issue(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let id = ctx.param("id").map(String::as_str).unwrap_or_default();
     let (me, grant) = asker(&req, &ctx.env, id).await?;
     let body: TokenRequest = request::json(&mut req).await?;
-    let kind = TokenKind::parse(&body.token_type)
-        .ok_or_else(|| ApiError::validation("token_type", "token_type is shared or user"))?;
+    let kind = body.token_type;
     let Some(grant) = grant else { return Err(refuse(&ctx.env, &me, id, kind).await) };
     if kind == TokenKind::User && grant == GrantType::ClientCredentials {
         return Err(ApiError::validation("token_type", "client-credentials connections have a shared token only"));
@@ -77,8 +77,7 @@ async fn asker(req: &Request, env: &Env, connection_id: &str) -> ApiResult<(Prin
     // The gate's principal has the least scope; the token API is within every scope, so this
     // holds today and keeps holding if the route table changes.
     me.check_scope(req)?;
-    let grant = grant.map(|g| GrantType::parse(&g).ok_or_else(|| ApiError::internal(format!("stored grant type {g}"))));
-    Ok((me, grant.transpose()?))
+    Ok((me, grant))
 }
 
 /// The cold path of a refusal: `not_found` for a connection that does not exist, otherwise an
@@ -92,7 +91,7 @@ async fn refuse(env: &Env, me: &Principal, connection_id: &str, kind: TokenKind)
         let detail = json!({"token_type": kind, "status": 403});
         let event = Event {
             actor: me.actor(),
-            action: "token.issue",
+            action: AuditAction::TokenIssue,
             target: Some(("connection", connection_id)),
             success: false,
             detail,
@@ -109,7 +108,7 @@ pub async fn test(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let me = auth::require_connection_manager(&req, &db).await?;
     let id = ctx.param("id").map(String::as_str).unwrap_or_default();
     let row = connections::by_id(&db, id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
-    if grant_of(&row)? != GrantType::ClientCredentials {
+    if row.grant_type != GrantType::ClientCredentials {
         return Err(ApiError::validation("grant_type", "consent grants are tested through POST …/authorize"));
     }
     let config = provider_config(&row, &KeyRing::from_env(&ctx.env)?, &ctx.env)?;
@@ -133,13 +132,14 @@ pub async fn test(req: Request, ctx: Ctx) -> ApiResult<Response> {
     };
     let mut batch = Vec::new();
     if ok {
-        batch.push(connections::mark_authorized(&db, &row.id, false, row.destination(), now)?);
+        let status = domain::connection::next_status(row.status, StatusEvent::Authorized);
+        batch.push(connections::mark_authorized(&db, &row.id, status, false, row.destination(), now)?);
     }
     batch.push(audit::statement(
         &db,
         Event {
             actor: me.actor(),
-            action: "connection.test",
+            action: AuditAction::ConnectionTest,
             target: Some(("connection", &row.id)),
             success: ok,
             detail: json!({"detail": detail}),
@@ -185,7 +185,7 @@ pub async fn forget_mine(req: Request, ctx: Ctx) -> ApiResult<Response> {
     }
     db.batch(vec![
         tokens::delete(&db, &token_id)?,
-        audit::by(&db, &me, "token.forget", ("connection", id), json!({}))?,
+        audit::by(&db, &me, AuditAction::TokenForget, ("connection", id), json!({}))?,
     ])
     .await?;
     vault::reset(&ctx.env, &db, &token_id).await?;

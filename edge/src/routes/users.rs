@@ -5,6 +5,7 @@
 //! bot key never changes its owner's password, roles or active flag.
 
 use domain::api::{CreateUserRequest, ListResponse, UpdateUserRequest, UserView};
+use domain::audit::AuditAction;
 use domain::error::ErrorCode;
 use domain::permission::SystemRole;
 use domain::stewardship::PersonChange;
@@ -51,7 +52,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     batch.push(audit::by(
         &db,
         &me,
-        "user.create",
+        AuditAction::UserCreate,
         ("user", &id),
         json!({"email": new.email, "role_ids": new.role_ids}),
     )?);
@@ -116,7 +117,7 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     batch.push(audit::by(
         &db,
         &me,
-        "user.update",
+        AuditAction::UserUpdate,
         ("user", &user.id),
         json!({"changed": changed, "active": change.active, "role_ids": change.role_ids}),
     )?);
@@ -137,7 +138,7 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
         .map_err(stewardship::refused)?;
     let now = ctx.data.now;
     let mut batch = set_active(&db, &user.id, false, now)?;
-    batch.push(audit::by(&db, &me, "user.deactivate", ("user", &user.id), json!({}))?);
+    batch.push(audit::by(&db, &me, AuditAction::UserDeactivate, ("user", &user.id), json!({}))?);
     stewardship::commit(&db, batch, guard, ApiError::from).await?;
     revocation::people(&ctx.env, &db, std::slice::from_ref(&user.id), now).await?;
     Ok(Response::empty()?.with_status(204))
@@ -162,7 +163,7 @@ async fn find(db: &D1Database, ctx: &Ctx) -> ApiResult<users::UserRow> {
 pub fn creation(
     db: &D1Database,
     new: &domain::user::NewUser,
-    password: &str,
+    password: &domain::secret::Secret,
     now: i64,
 ) -> ApiResult<(String, Vec<D1PreparedStatement>)> {
     let id = crypto::new_id()?;

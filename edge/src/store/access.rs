@@ -1,5 +1,6 @@
 //! Who may use a connection: members of its invited roles.
 
+use domain::connection::GrantType;
 use worker::{D1Database, query};
 
 use crate::error::ApiResult;
@@ -18,11 +19,11 @@ pub async fn is_invited_member(db: &D1Database, connection_id: &str, user_id: &s
 }
 
 /// The connections this person may use (through any invited role), with their grant types.
-pub async fn usable_connections(db: &D1Database, user_id: &str) -> ApiResult<Vec<(String, String)>> {
+pub async fn usable_connections(db: &D1Database, user_id: &str) -> ApiResult<Vec<(String, GrantType)>> {
     #[derive(serde::Deserialize)]
     struct Usable {
         id: String,
-        grant_type: String,
+        grant_type: GrantType,
     }
     let rows = query!(
         db,
@@ -33,7 +34,8 @@ pub async fn usable_connections(db: &D1Database, user_id: &str) -> ApiResult<Vec
     )?
     .all()
     .await?
-    .results::<Usable>()?;
+    .results::<Usable>()
+    .map_err(super::unreadable("connections"))?;
     Ok(rows.into_iter().map(|r| (r.id, r.grant_type)).collect())
 }
 

@@ -1,32 +1,13 @@
 //! The audit log: who did what to which target, with what outcome. Rows are only ever added.
 //! Callers pass `detail` JSON that never holds a secret.
 
+pub use domain::audit::{ActorKind, AuditAction, Outcome};
 use serde::{Deserialize, Serialize};
 use worker::{D1Database, D1PreparedStatement, query};
 
 use crate::clock;
 use crate::crypto;
 use crate::error::ApiResult;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ActorKind {
-    User,
-    ApiKey,
-    System,
-    Anonymous,
-}
-
-impl ActorKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActorKind::User => "user",
-            ActorKind::ApiKey => "api_key",
-            ActorKind::System => "system",
-            ActorKind::Anonymous => "anonymous",
-        }
-    }
-}
 
 /// Who acted: a kind and, except for anonymous callers, an id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,24 +27,25 @@ impl Actor {
 
 pub struct Event<'a> {
     pub actor: Actor,
-    pub action: &'a str,
+    pub action: AuditAction,
     pub target: Option<(&'a str, &'a str)>,
     pub success: bool,
     pub detail: serde_json::Value,
 }
 
 /// An event as it is stored: owned, with its id and time fixed when it happened, so it can be
-/// written now or later (the token vault's outbox ships its rows to D1 in batches).
+/// written now or later (the token vault's outbox ships its rows to D1 in batches). The enum
+/// columns are parsed as the row is read: an unknown name fails the read (`store::unreadable`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Row {
     pub id: String,
     pub at: i64,
-    pub actor_kind: String,
+    pub actor_kind: ActorKind,
     pub actor_id: Option<String>,
-    pub action: String,
+    pub action: AuditAction,
     pub target_kind: Option<String>,
     pub target_id: Option<String>,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub detail: String,
     /// Read only (`audit_log::list` joins them in); never stored with the row.
     #[serde(default, skip_serializing)]
@@ -78,12 +60,12 @@ impl Row {
         Ok(Row {
             id: crypto::new_id()?,
             at: clock::now(),
-            actor_kind: event.actor.kind.as_str().to_string(),
+            actor_kind: event.actor.kind,
             actor_id: event.actor.id,
-            action: event.action.to_string(),
+            action: event.action,
             target_kind: target_kind.map(str::to_string),
             target_id: target_id.map(str::to_string),
-            outcome: if event.success { "success" } else { "failure" }.to_string(),
+            outcome: Outcome::of(event.success),
             detail: event.detail.to_string(),
             actor_name: None,
             target_name: None,
@@ -152,7 +134,7 @@ pub async fn record(db: &D1Database, event: Event<'_>) -> ApiResult<()> {
 /// The usual event as a value, to record on its own.
 pub fn by_event<'a>(
     principal: &crate::auth::Principal,
-    action: &'a str,
+    action: AuditAction,
     target: (&'a str, &'a str),
     detail: serde_json::Value,
 ) -> Event<'a> {
@@ -163,7 +145,7 @@ pub fn by_event<'a>(
 pub fn by(
     db: &D1Database,
     principal: &crate::auth::Principal,
-    action: &str,
+    action: AuditAction,
     target: (&str, &str),
     detail: serde_json::Value,
 ) -> ApiResult<D1PreparedStatement> {

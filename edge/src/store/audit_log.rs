@@ -1,6 +1,7 @@
 //! Reading the audit log: filters by actor, action, target and time, newest first, cursor paged.
 
 use domain::api::AuditEventView;
+use domain::audit::ActionFilter;
 use worker::{D1Database, query};
 
 use super::audit::Row;
@@ -8,8 +9,7 @@ use crate::error::ApiResult;
 
 pub struct AuditFilter<'a> {
     pub actor: Option<&'a str>,
-    /// An exact action, or a prefix ending in `.` (`connection.`).
-    pub action: Option<&'a str>,
+    pub action: Option<ActionFilter>,
     pub target: Option<&'a str>,
     pub since: Option<i64>,
     pub until: Option<i64>,
@@ -18,8 +18,11 @@ pub struct AuditFilter<'a> {
 }
 
 pub async fn list(db: &D1Database, f: &AuditFilter<'_>) -> ApiResult<Vec<AuditEventView>> {
-    let action_prefix = f.action.filter(|a| a.ends_with('.')).map(|a| format!("{a}%"));
-    let action_exact = f.action.filter(|a| !a.ends_with('.'));
+    let (action_exact, action_prefix) = match f.action {
+        Some(ActionFilter::Exact(action)) => (Some(action), None),
+        Some(ActionFilter::Group(group)) => (None, Some(format!("{group}%"))),
+        None => (None, None),
+    };
     let rows = query!(
         db,
         "SELECT id, at, actor_kind, actor_id, action, target_kind, target_id, outcome, detail,
@@ -52,6 +55,7 @@ pub async fn list(db: &D1Database, f: &AuditFilter<'_>) -> ApiResult<Vec<AuditEv
     )?
     .all()
     .await?
-    .results::<Row>()?;
+    .results::<Row>()
+    .map_err(super::unreadable("audit_events"))?;
     Ok(rows.into_iter().map(Row::view).collect())
 }

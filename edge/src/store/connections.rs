@@ -6,29 +6,32 @@ use std::collections::BTreeMap;
 use domain::api::{ConnectionView, TokenStatusView};
 use domain::connection::{ClientAuthMethod, ConnectionStatus, GrantType};
 use domain::provider::ProviderKind;
+use domain::token::TokenStatus;
 use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement, query};
 
-use super::json_list;
+use super::{json_list, unreadable};
 use crate::error::{ApiError, ApiResult};
 
+/// A `connections` row; its enum columns are parsed as it is read, so an unknown name fails the
+/// read (logged with the table by `store::unreadable`) instead of becoming a default.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ConnectionRow {
     pub id: String,
-    pub provider: String,
+    pub provider: ProviderKind,
     pub name: String,
     pub name_key: String,
     pub description: String,
-    pub grant_type: String,
+    pub grant_type: GrantType,
     pub client_id: String,
     pub client_secret: Option<String>,
     pub authorization_url: String,
     pub token_url: String,
     pub scopes: String,
     pub placeholders: String,
-    pub client_auth_method: String,
+    pub client_auth_method: ClientAuthMethod,
     pub save_credentials: i64,
-    pub status: String,
+    pub status: ConnectionStatus,
     pub tokens_stale: i64,
     /// Bumped by every write of the row: edits compare it (optimistic concurrency).
     pub version: i64,
@@ -44,7 +47,7 @@ pub struct ConnectionRow {
 
 #[derive(Deserialize)]
 struct SharedTokenState {
-    status: String,
+    status: TokenStatus,
     expires_at: Option<i64>,
     last_refresh_at: Option<i64>,
     last_error: Option<String>,
@@ -66,46 +69,45 @@ impl ConnectionRow {
     }
 
     pub fn view(&self) -> ApiResult<ConnectionView> {
-        let corrupt = |what: &str| ApiError::internal(format!("connection {} has an unknown {what}", self.id));
         let mut invited_role_ids: Vec<String> = json_list(&self.invited_role_ids);
         invited_role_ids.sort();
+        let shared_token = match self.shared_token.as_deref() {
+            Some(json) => Some(serde_json::from_str::<SharedTokenState>(json).map_err(|e| {
+                ApiError::internal(format!("tokens: unreadable shared token of connection {}: {e}", self.id))
+            })?),
+            None => None,
+        };
         Ok(ConnectionView {
             id: self.id.clone(),
-            provider: ProviderKind::parse(&self.provider).ok_or_else(|| corrupt("provider"))?,
+            provider: self.provider,
             name: self.name.clone(),
             description: self.description.clone(),
-            grant_type: GrantType::parse(&self.grant_type).ok_or_else(|| corrupt("grant type"))?,
+            grant_type: self.grant_type,
             client_id: self.client_id.clone(),
             client_secret_set: self.client_secret.is_some(),
             authorization_url: self.authorization_url.clone(),
             token_url: self.token_url.clone(),
             scopes: self.scopes(),
             placeholders: self.placeholders(),
-            client_auth_method: ClientAuthMethod::parse(&self.client_auth_method)
-                .ok_or_else(|| corrupt("client auth method"))?,
+            client_auth_method: self.client_auth_method,
             save_credentials: self.save_credentials != 0,
-            status: ConnectionStatus::parse(&self.status).ok_or_else(|| corrupt("status"))?,
+            status: self.status,
             tokens_stale: self.tokens_stale != 0,
             invited_role_ids,
-            shared_token: self
-                .shared_token
-                .as_deref()
-                .and_then(|j| serde_json::from_str::<SharedTokenState>(j).ok())
-                .map(|t| {
-                    let now = crate::clock::now();
-                    TokenStatusView {
-                        status: domain::token::display_status(&t.status, t.expires_at, now).into(),
-                        expires_at: t.expires_at,
-                        last_refresh_at: t.last_refresh_at,
-                        last_error: t.last_error,
-                        updated_at: t.updated_at,
-                    }
-                }),
+            shared_token: shared_token.map(|t| TokenStatusView {
+                status: domain::token::display_status(t.status, t.expires_at, crate::clock::now()),
+                expires_at: t.expires_at,
+                last_refresh_at: t.last_refresh_at,
+                last_error: t.last_error,
+                updated_at: t.updated_at,
+            }),
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
     }
 }
+
+const TABLE: &str = "connections";
 
 const SELECT: &str = "SELECT c.id, c.provider, c.name, c.name_key, c.description, c.grant_type, c.client_id,
     c.client_secret, c.authorization_url, c.token_url, c.scopes, c.placeholders, c.client_auth_method,
@@ -116,13 +118,13 @@ const SELECT: &str = "SELECT c.id, c.provider, c.name, c.name_key, c.description
     FROM connections c";
 
 pub async fn by_id(db: &D1Database, id: &str) -> ApiResult<Option<ConnectionRow>> {
-    Ok(query!(db, &format!("{SELECT} WHERE c.id = ?1"), id)?.first::<ConnectionRow>(None).await?)
+    query!(db, &format!("{SELECT} WHERE c.id = ?1"), id)?.first::<ConnectionRow>(None).await.map_err(unreadable(TABLE))
 }
 
 pub struct ListFilter<'a> {
     pub q: &'a str,
-    pub provider: Option<&'a str>,
-    pub status: Option<&'a str>,
+    pub provider: Option<ProviderKind>,
+    pub status: Option<ConnectionStatus>,
     pub cursor: &'a str,
     pub limit: u32,
 }
@@ -177,20 +179,20 @@ pub fn save(db: &D1Database, record: &ConnectionRecord<'_>, created_by: &str) ->
             tokens_stale = excluded.tokens_stale, updated_at = excluded.updated_at,
             destination_version = excluded.destination_version, version = connections.version + 1",
         record.id,
-        v.provider.as_str(),
+        v.provider,
         v.name,
         domain::validate::name_key(&v.name),
         v.description,
-        v.grant_type.as_str(),
+        v.grant_type,
         v.client_id,
         record.sealed_secret,
         v.authorization_url,
         v.token_url,
         json(&v.scopes),
         json(&v.placeholders),
-        v.client_auth_method.as_str(),
+        v.client_auth_method,
         i64::from(v.save_credentials),
-        record.status.as_str(),
+        record.status,
         i64::from(record.tokens_stale),
         created_by,
         record.now,
@@ -238,7 +240,7 @@ pub fn set_status(db: &D1Database, id: &str, status: ConnectionStatus, now: i64)
         db,
         "UPDATE connections SET status = ?2, updated_at = ?3, version = version + 1 WHERE id = ?1",
         id,
-        status.as_str(),
+        status,
         now
     )?)
 }
@@ -250,12 +252,14 @@ pub struct Destination<'a> {
     pub version: i64,
 }
 
-/// After a successful consent or test: ready, and the shared token is fresh again when `shared`;
-/// only while the connection still points at the token endpoint that was tested (an edit that
-/// raced with the consent made it a draft, and it stays one).
+/// After a successful consent or test: the status `domain::connection::next_status` gave for
+/// `StatusEvent::Authorized`, and the shared token is fresh again when `shared`; only while the
+/// connection still points at the token endpoint that was tested (an edit that raced with the
+/// consent made it a draft, and it stays one).
 pub fn mark_authorized(
     db: &D1Database,
     id: &str,
+    status: ConnectionStatus,
     shared: bool,
     destination: Destination<'_>,
     now: i64,
@@ -268,7 +272,7 @@ pub fn mark_authorized(
         id,
         shared,
         now,
-        ConnectionStatus::Ready.as_str(),
+        status,
         destination.token_url,
         destination.version
     )?)
@@ -284,7 +288,7 @@ pub async fn usable_by(
     limit: u32,
 ) -> ApiResult<Vec<ConnectionRow>> {
     let pattern = format!("%{}%", q.trim().to_lowercase());
-    Ok(query!(
+    query!(
         db,
         &format!(
             "{SELECT} WHERE c.id IN (SELECT cr.connection_id FROM connection_roles cr
@@ -299,5 +303,6 @@ pub async fn usable_by(
     )?
     .all()
     .await?
-    .results::<ConnectionRow>()?)
+    .results::<ConnectionRow>()
+    .map_err(unreadable(TABLE))
 }

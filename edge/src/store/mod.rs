@@ -40,6 +40,14 @@ pub fn unique_or_internal(error: worker::Error, code: ErrorCode, field: &str, me
     ApiError::internal(error)
 }
 
+/// A row that does not read as its type: an enum column holding a name this code does not know
+/// (written by another version, or by hand). The read fails as an internal error, logged with the
+/// table and the unknown name and its type (each enum type sits in one column of a table); it
+/// never becomes a default.
+pub fn unreadable(table: &'static str) -> impl Fn(worker::Error) -> ApiError {
+    move |error| ApiError::internal(format!("{table}: unreadable row: {error}"))
+}
+
 /// Page size for list endpoints: `?limit=` clamped to 1..=100, default 50.
 pub fn page_limit(raw: Option<&str>) -> u32 {
     raw.and_then(|v| v.parse::<u32>().ok()).unwrap_or(50).clamp(1, 100)

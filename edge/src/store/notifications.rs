@@ -132,7 +132,7 @@ pub fn to_user(
 #[derive(Deserialize)]
 struct Row {
     id: String,
-    kind: String,
+    kind: NotificationKind,
     connection_id: Option<String>,
     title: String,
     body: String,
@@ -157,19 +157,18 @@ pub async fn list(
     )?
     .all()
     .await?
-    .results::<Row>()?;
+    .results::<Row>()
+    .map_err(super::unreadable("notifications"))?;
     Ok(rows
         .into_iter()
-        .filter_map(|r| {
-            Some(NotificationView {
-                kind: NotificationKind::parse(&r.kind)?,
-                id: r.id,
-                connection_id: r.connection_id,
-                title: r.title,
-                body: r.body,
-                created_at: r.created_at,
-                read: r.read_at.is_some(),
-            })
+        .map(|r| NotificationView {
+            kind: r.kind,
+            id: r.id,
+            connection_id: r.connection_id,
+            title: r.title,
+            body: r.body,
+            created_at: r.created_at,
+            read: r.read_at.is_some(),
         })
         .collect())
 }
@@ -198,24 +197,20 @@ pub async fn mark_read(db: &D1Database, user_id: &str, id: &str, now: i64) -> Ap
 pub async fn opt_outs(db: &D1Database, user_id: &str) -> ApiResult<Vec<NotificationKind>> {
     #[derive(Deserialize)]
     struct Kind {
-        kind: String,
+        kind: NotificationKind,
     }
     let rows = query!(db, "SELECT kind FROM notification_opt_outs WHERE user_id = ?1", user_id)?
         .all()
         .await?
-        .results::<Kind>()?;
-    Ok(rows.iter().filter_map(|k| NotificationKind::parse(&k.kind)).collect())
+        .results::<Kind>()
+        .map_err(super::unreadable("notification_opt_outs"))?;
+    Ok(rows.into_iter().map(|k| k.kind).collect())
 }
 
 pub fn set_opt_outs(db: &D1Database, user_id: &str, kinds: &[NotificationKind]) -> ApiResult<Vec<D1PreparedStatement>> {
     let mut batch = vec![query!(db, "DELETE FROM notification_opt_outs WHERE user_id = ?1", user_id)?];
     for kind in kinds {
-        batch.push(query!(
-            db,
-            "INSERT INTO notification_opt_outs (user_id, kind) VALUES (?1, ?2)",
-            user_id,
-            kind.as_str()
-        )?);
+        batch.push(query!(db, "INSERT INTO notification_opt_outs (user_id, kind) VALUES (?1, ?2)", user_id, kind)?);
     }
     Ok(batch)
 }

@@ -4,14 +4,17 @@ use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement, query};
 
 use super::connections::Destination;
+use super::unreadable;
 use crate::error::ApiResult;
 use domain::api::TokenStatusView;
+use domain::token::{TokenKind, TokenStatus};
 
+/// A `tokens` row, enum columns parsed as it is read (`store::unreadable`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct TokenRow {
     pub id: String,
     pub connection_id: String,
-    pub kind: String,
+    pub kind: TokenKind,
     pub user_id: Option<String>,
     pub access_token: String,
     pub refresh_token: Option<String>,
@@ -19,7 +22,7 @@ pub struct TokenRow {
     pub scope: Option<String>,
     pub instance_url: Option<String>,
     pub expires_at: Option<i64>,
-    pub status: String,
+    pub status: TokenStatus,
     pub last_refresh_at: Option<i64>,
     pub last_error: Option<String>,
     pub updated_at: i64,
@@ -32,7 +35,7 @@ pub struct TokenRow {
 impl TokenRow {
     pub fn status_view(&self, now: i64) -> TokenStatusView {
         TokenStatusView {
-            status: domain::token::display_status(&self.status, self.expires_at, now).into(),
+            status: domain::token::display_status(self.status, self.expires_at, now),
             expires_at: self.expires_at,
             last_refresh_at: self.last_refresh_at,
             last_error: self.last_error.clone(),
@@ -41,11 +44,13 @@ impl TokenRow {
     }
 }
 
+const TABLE: &str = "tokens";
+
 const SELECT: &str = "SELECT id, connection_id, kind, user_id, access_token, refresh_token, token_type, scope,
     instance_url, expires_at, status, last_refresh_at, last_error, updated_at, token_url, destination_version FROM tokens";
 
 pub async fn by_id(db: &D1Database, id: &str) -> ApiResult<Option<TokenRow>> {
-    Ok(query!(db, &format!("{SELECT} WHERE id = ?1"), id)?.first::<TokenRow>(None).await?)
+    query!(db, &format!("{SELECT} WHERE id = ?1"), id)?.first::<TokenRow>(None).await.map_err(unreadable(TABLE))
 }
 
 /// Several tokens by id, in one query (a page of "my connections" needs two per row).
@@ -53,7 +58,8 @@ pub async fn by_ids(db: &D1Database, ids: &[String]) -> ApiResult<std::collectio
     let rows = query!(db, &format!("{SELECT} WHERE id IN (SELECT value FROM json_each(?1))"), super::json_ids(ids))?
         .all()
         .await?
-        .results::<TokenRow>()?;
+        .results::<TokenRow>()
+        .map_err(unreadable(TABLE))?;
     Ok(rows.into_iter().map(|r| (r.id.clone(), r)).collect())
 }
 
@@ -61,7 +67,7 @@ pub async fn by_ids(db: &D1Database, ids: &[String]) -> ApiResult<std::collectio
 pub struct SealedToken<'a> {
     pub id: &'a str,
     pub connection_id: &'a str,
-    pub kind: &'a str,
+    pub kind: TokenKind,
     pub user_id: Option<&'a str>,
     pub access_token: &'a str,
     /// `None` keeps the stored refresh token (providers that do not rotate omit it).
@@ -70,6 +76,8 @@ pub struct SealedToken<'a> {
     pub scope: Option<&'a str>,
     pub instance_url: Option<&'a str>,
     pub expires_at: Option<i64>,
+    /// A set just issued is `TokenStatus::Valid` (`domain::token::status_of_issued`).
+    pub status: TokenStatus,
     pub refreshed: bool,
     pub now: i64,
     /// Where the set was issued: stored with it, and the write holds only while the connection
@@ -87,7 +95,7 @@ pub fn save(db: &D1Database, t: &SealedToken<'_>) -> ApiResult<D1PreparedStateme
         "INSERT INTO tokens (id, connection_id, kind, user_id, access_token, refresh_token, token_type, scope,
             instance_url, expires_at, status, last_refresh_at, last_error, created_at, updated_at, token_url,
             destination_version)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'valid', ?11, NULL, ?12, ?12, ?13, ?14
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?15, ?11, NULL, ?12, ?12, ?13, ?14
          WHERE EXISTS (SELECT 1 FROM connections c WHERE c.id = ?2 AND c.token_url = ?13 AND c.destination_version = ?14)
            AND (?3 != 'user' OR EXISTS (SELECT 1 FROM connection_roles cr JOIN role_members m ON m.role_id = cr.role_id
                 JOIN users u ON u.id = m.user_id AND u.active = 1 WHERE cr.connection_id = ?2 AND m.user_id = ?4))
@@ -95,7 +103,7 @@ pub fn save(db: &D1Database, t: &SealedToken<'_>) -> ApiResult<D1PreparedStateme
             refresh_token = COALESCE(excluded.refresh_token, tokens.refresh_token),
             token_type = excluded.token_type, scope = COALESCE(excluded.scope, tokens.scope),
             instance_url = COALESCE(excluded.instance_url, tokens.instance_url), expires_at = excluded.expires_at,
-            status = 'valid', last_refresh_at = COALESCE(excluded.last_refresh_at, tokens.last_refresh_at),
+            status = excluded.status, last_refresh_at = COALESCE(excluded.last_refresh_at, tokens.last_refresh_at),
             last_error = NULL, updated_at = excluded.updated_at, token_url = excluded.token_url,
             destination_version = excluded.destination_version",
         t.id,
@@ -112,6 +120,7 @@ pub fn save(db: &D1Database, t: &SealedToken<'_>) -> ApiResult<D1PreparedStateme
         t.now,
         t.destination.token_url,
         t.destination.version,
+        t.status,
     )?)
 }
 
@@ -122,7 +131,7 @@ pub fn save_refreshed(db: &D1Database, t: &SealedToken<'_>) -> ApiResult<D1Prepa
         db,
         "UPDATE tokens SET access_token = ?2, refresh_token = COALESCE(?3, refresh_token), token_type = ?4,
             scope = COALESCE(?5, scope), instance_url = COALESCE(?6, instance_url), expires_at = ?7,
-            status = 'valid', last_refresh_at = ?8, last_error = NULL, updated_at = ?8
+            status = ?11, last_refresh_at = ?8, last_error = NULL, updated_at = ?8
          WHERE id = ?1 AND token_url = ?9 AND destination_version = ?10
            AND EXISTS (SELECT 1 FROM connections c WHERE c.id = tokens.connection_id AND c.token_url = ?9
                 AND c.destination_version = ?10)",
@@ -136,23 +145,24 @@ pub fn save_refreshed(db: &D1Database, t: &SealedToken<'_>) -> ApiResult<D1Prepa
         t.now,
         t.destination.token_url,
         t.destination.version,
+        t.status,
     )?)
 }
 
-/// A refresh failed: remember why, and whether the grant is gone.
+/// A refresh failed: remember why, and the status `domain::token::status_after_failure` gave
+/// (`None` keeps the stored one).
 pub fn record_failure(
     db: &D1Database,
     id: &str,
-    needs_reauth: bool,
+    status: Option<TokenStatus>,
     error: &str,
     now: i64,
 ) -> ApiResult<D1PreparedStatement> {
     Ok(query!(
         db,
-        "UPDATE tokens SET status = CASE WHEN ?2 THEN 'needs_reauth' ELSE status END, last_error = ?3, updated_at = ?4
-         WHERE id = ?1",
+        "UPDATE tokens SET status = COALESCE(?2, status), last_error = ?3, updated_at = ?4 WHERE id = ?1",
         id,
-        needs_reauth,
+        status,
         error,
         now
     )?)
@@ -180,12 +190,14 @@ pub async fn ids_of_connection(db: &D1Database, connection_id: &str) -> ApiResul
 }
 
 pub async fn expiring(db: &D1Database, now: i64, window: i64) -> ApiResult<Vec<TokenRow>> {
-    Ok(query!(
+    query!(
         db,
-        &format!("{SELECT} WHERE status = 'valid' AND expires_at IS NOT NULL AND expires_at < ?1 AND refresh_token IS NOT NULL LIMIT 200"),
-        now + window
+        &format!("{SELECT} WHERE status = ?2 AND expires_at IS NOT NULL AND expires_at < ?1 AND refresh_token IS NOT NULL LIMIT 200"),
+        now + window,
+        TokenStatus::Valid
     )?
     .all()
     .await?
-    .results::<TokenRow>()?)
+    .results::<TokenRow>()
+    .map_err(unreadable(TABLE))
 }

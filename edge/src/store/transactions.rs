@@ -4,13 +4,14 @@ use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement, query};
 
 use crate::error::ApiResult;
+use domain::consent::ConsentPurpose;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct TransactionRow {
     pub state_hash: String,
     pub connection_id: String,
     pub user_id: String,
-    pub purpose: String,
+    pub purpose: ConsentPurpose,
     pub pkce_verifier: Option<String>,
     pub redirect_uri: String,
     pub expires_at: i64,
@@ -23,7 +24,7 @@ pub struct NewTransaction<'a> {
     pub connection_id: &'a str,
     pub user_id: &'a str,
     pub session_hash: &'a str,
-    pub purpose: &'a str,
+    pub purpose: ConsentPurpose,
     pub pkce_verifier: Option<&'a str>,
     pub redirect_uri: &'a str,
     pub expires_at: i64,
@@ -59,7 +60,7 @@ pub async fn insert(db: &D1Database, t: &NewTransaction<'_>) -> ApiResult<()> {
 /// owns it, so a replayed state finds nothing, and a stranger who got hold of a callback URL
 /// (without the session) cannot burn someone else's consent. One statement, so it is atomic.
 pub async fn consume(db: &D1Database, state_hash: &str, session_hash: &str) -> ApiResult<Option<TransactionRow>> {
-    Ok(query!(
+    query!(
         db,
         "DELETE FROM oauth_transactions WHERE state_hash = ?1 AND session_hash = ?2
          RETURNING state_hash, connection_id, user_id, purpose, pkce_verifier, redirect_uri, expires_at,
@@ -68,7 +69,8 @@ pub async fn consume(db: &D1Database, state_hash: &str, session_hash: &str) -> A
         session_hash
     )?
     .first::<TransactionRow>(None)
-    .await?)
+    .await
+    .map_err(super::unreadable("oauth_transactions"))
 }
 
 /// A session ended (sign-out, expiry): its consents in flight end with it.

@@ -120,7 +120,7 @@ impl WizardState {
             description: self.description.get(),
             grant_type: self.grant_type.get(),
             client_id: self.client_id.get(),
-            client_secret: (!secret.trim().is_empty()).then_some(secret),
+            client_secret: (!secret.trim().is_empty()).then_some(secret.into()),
             authorization_url: self.authorization_url.get(),
             token_url: self.token_url.get(),
             scopes: vec![self.scopes.get()],

@@ -24,7 +24,9 @@ pub fn TestStep() -> impl IntoView {
         busy.set(true);
         outcome.set(None);
         if state.grant().uses_consent() {
-            let purpose = if state.save_credentials.get_untracked() { "shared" } else { "test" };
+            use domain::consent::ConsentPurpose;
+            let purpose =
+                if state.save_credentials.get_untracked() { ConsentPurpose::Shared } else { ConsentPurpose::Test };
             start_consent_after(async move { save(state).await.map(|view| (view.id, purpose)) }, report);
         } else {
             spawn_local(async move {
