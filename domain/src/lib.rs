@@ -7,6 +7,7 @@ pub mod api;
 pub mod api_key;
 pub mod audit;
 pub mod body;
+pub mod callback;
 pub mod connection;
 pub mod connection_edit;
 pub mod consent;

@@ -8,7 +8,6 @@
 
 use worker::{D1Database, D1PreparedStatement, Request};
 
-use crate::clock;
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
 use crate::store::audit::{Actor, ActorKind};
@@ -90,36 +89,36 @@ pub fn grants_of(roles_json: &str) -> Grants {
 }
 
 /// The caller, who must be an admin.
-pub async fn require_admin(req: &Request, db: &D1Database) -> ApiResult<Principal> {
-    let principal = require(req, db).await?;
+pub async fn require_admin(req: &Request, db: &D1Database, now: i64) -> ApiResult<Principal> {
+    let principal = require(req, db, now).await?;
     if principal.grants.is_admin { Ok(principal) } else { Err(forbidden()) }
 }
 
 /// The caller, who must have `connections.view` (or manage).
-pub async fn require_connection_viewer(req: &Request, db: &D1Database) -> ApiResult<Principal> {
-    let principal = require(req, db).await?;
+pub async fn require_connection_viewer(req: &Request, db: &D1Database, now: i64) -> ApiResult<Principal> {
+    let principal = require(req, db, now).await?;
     if principal.grants.can_view_connections() { Ok(principal) } else { Err(forbidden()) }
 }
 
 /// The caller, who must have `connections.manage`.
-pub async fn require_connection_manager(req: &Request, db: &D1Database) -> ApiResult<Principal> {
-    let principal = require(req, db).await?;
+pub async fn require_connection_manager(req: &Request, db: &D1Database, now: i64) -> ApiResult<Principal> {
+    let principal = require(req, db, now).await?;
     if principal.grants.can_manage_connections() { Ok(principal) } else { Err(forbidden()) }
 }
 
 /// The caller, or `unauthenticated`.
-pub async fn require(req: &Request, db: &D1Database) -> ApiResult<Principal> {
-    authenticate(req, db).await?.ok_or_else(unauthenticated)
+pub async fn require(req: &Request, db: &D1Database, now: i64) -> ApiResult<Principal> {
+    authenticate(req, db, now).await?.ok_or_else(unauthenticated)
 }
 
 /// The caller if any credential was sent and is good; a bad credential is `unauthenticated`,
 /// never silently anonymous.
-pub async fn authenticate(req: &Request, db: &D1Database) -> ApiResult<Option<Principal>> {
+pub async fn authenticate(req: &Request, db: &D1Database, now: i64) -> ApiResult<Option<Principal>> {
     if let Some(key) = bearer_key(req)? {
-        return by_api_key(req, db, &key).await.map(Some);
+        return by_api_key(req, db, &key, now).await.map(Some);
     }
     match session_id(req)? {
-        Some(id) => by_session(db, &id).await.map(Some),
+        Some(id) => by_session(db, &id, now).await.map(Some),
         None => Ok(None),
     }
 }
@@ -140,53 +139,57 @@ pub async fn require_with_rows<T: serde::de::DeserializeOwned>(
     req: &Request,
     db: &D1Database,
     read: D1PreparedStatement,
+    now: i64,
 ) -> ApiResult<(Principal, Vec<T>)> {
     if let Some(key) = bearer_key(req)? {
         let hash = crypto::sha256_hex(key.as_bytes());
         let [found, rows] = pair(db.batch(vec![api_keys::find_by_hash_statement(db, &hash)?, read]).await?)?;
         let row = found.results::<api_keys::KeyOwnerRow>()?.into_iter().next().ok_or_else(unauthenticated)?;
-        return Ok((key_principal(req, db, row).await?, rows.results::<T>()?));
+        return Ok((key_principal(req, db, row, now).await?, rows.results::<T>()?));
     }
     let id = session_id(req)?.ok_or_else(unauthenticated)?;
     let id_hash = crypto::sha256_hex(id.as_bytes());
     let [found, rows] = pair(db.batch(vec![sessions::find_statement(db, &id_hash)?, read]).await?)?;
     let row = found.results::<sessions::SessionRow>()?.into_iter().next().ok_or_else(unauthenticated)?;
-    Ok((session_principal(db, id_hash, row).await?, rows.results::<T>()?))
+    Ok((session_principal(db, id_hash, row, now).await?, rows.results::<T>()?))
 }
 
 fn pair(results: Vec<worker::D1Result>) -> ApiResult<[worker::D1Result; 2]> {
     results.try_into().map_err(|r: Vec<_>| ApiError::internal(format!("a batch of 2 returned {}", r.len())))
 }
 
-async fn by_api_key(req: &Request, db: &D1Database, key: &str) -> ApiResult<Principal> {
+async fn by_api_key(req: &Request, db: &D1Database, key: &str, now: i64) -> ApiResult<Principal> {
     let row = api_keys::find_by_hash(db, &crypto::sha256_hex(key.as_bytes())).await?.ok_or_else(unauthenticated)?;
-    key_principal(req, db, row).await
+    key_principal(req, db, row, now).await
 }
 
 /// A live key's principal, if its scopes reach this request's route (every key goes through
 /// here: `authenticate`, `require_with_rows`, and so every `require*`).
-async fn key_principal(req: &Request, db: &D1Database, row: api_keys::KeyOwnerRow) -> ApiResult<Principal> {
+async fn key_principal(req: &Request, db: &D1Database, row: api_keys::KeyOwnerRow, now: i64) -> ApiResult<Principal> {
     if row.revoked_at.is_some() || row.active == 0 {
         return Err(unauthenticated());
     }
     let via = Via::ApiKey { key_id: row.id.clone(), scopes: key_scope::from_stored(&row.scopes) };
     let principal = Principal { user_id: row.user_id, grants: grants_of(&row.roles), via };
     principal.check_scope(req)?;
-    let now = clock::now();
     if row.last_used_at.is_none_or(|t| now - t >= KEY_TOUCH_EVERY_SECONDS) {
         api_keys::touch(db, &row.id, now).await?;
     }
     Ok(principal)
 }
 
-async fn by_session(db: &D1Database, session_id: &str) -> ApiResult<Principal> {
+async fn by_session(db: &D1Database, session_id: &str, now: i64) -> ApiResult<Principal> {
     let id_hash = crypto::sha256_hex(session_id.as_bytes());
     let row = sessions::find(db, &id_hash).await?.ok_or_else(unauthenticated)?;
-    session_principal(db, id_hash, row).await
+    session_principal(db, id_hash, row, now).await
 }
 
-async fn session_principal(db: &D1Database, id_hash: String, row: sessions::SessionRow) -> ApiResult<Principal> {
-    let now = clock::now();
+async fn session_principal(
+    db: &D1Database,
+    id_hash: String,
+    row: sessions::SessionRow,
+    now: i64,
+) -> ApiResult<Principal> {
     match check_session(row.created_at, row.last_seen_at, now) {
         SessionCheck::Expired => {
             sessions::delete(db, &id_hash)?.run().await?;
@@ -203,9 +206,9 @@ async fn session_principal(db: &D1Database, id_hash: String, row: sessions::Sess
 
 /// The caller by browser session only (a bearer key is not looked at): for the OAuth callback,
 /// which a browser reaches by a top-level redirect.
-pub async fn require_session(req: &Request, db: &D1Database) -> ApiResult<Principal> {
+pub async fn require_session(req: &Request, db: &D1Database, now: i64) -> ApiResult<Principal> {
     let id = session_id(req)?.ok_or_else(unauthenticated)?;
-    by_session(db, &id).await
+    by_session(db, &id, now).await
 }
 
 /// The session id from the cookie header: 64 lower-case hex characters, or nothing.

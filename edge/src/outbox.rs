@@ -99,8 +99,8 @@ impl Outbox {
                 map.insert("count".into(), json!(t.count));
                 map.insert("last_at".into(), json!(t.last_at));
             }
-            let event = Event { actor, action, target: Some((target.0, &target.1)), success, detail };
-            let row = Row { at: t.first_at, ..Row::new(event)? };
+            let event = Event { at: t.first_at, actor, action, target: Some((target.0, &target.1)), success, detail };
+            let row = Row::new(event)?;
             let json = serde_json::to_string(&row).map_err(ApiError::internal)?;
             self.sql
                 .exec("INSERT INTO audit_outbox (row) VALUES (?)", vec![json.into()])

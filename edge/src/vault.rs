@@ -423,7 +423,7 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
                 kind: ask.kind,
                 user_id: ask.user_id.as_deref(),
             };
-            let row = sealed_row(&slot, &set, &sealed, expires_at, true, connection.destination());
+            let row = sealed_row(&slot, &set, &sealed, expires_at, true, connection.destination(), now);
             // A refresh only ever updates the row it came from; a client-credentials token is
             // new. Either way nothing is written once the connection points elsewhere, or once
             // the token was deleted while this refresh was in flight.

@@ -5,11 +5,11 @@ use domain::secret::Secret;
 use domain::token::TokenKind;
 
 use super::client::{ProviderConfig, TokenSet};
+use crate::crypto;
 use crate::envelope::{KeyRing, Place};
 use crate::error::ApiResult;
 use crate::store::connections::{ConnectionRow, Destination};
 use crate::store::tokens::{SealedToken, TokenRow};
-use crate::{clock, crypto};
 
 /// The provider settings with the client secret opened (kept in memory for one call).
 pub fn provider_config(row: &ConnectionRow, ring: &KeyRing, env: &worker::Env) -> ApiResult<ProviderConfig> {
@@ -95,6 +95,7 @@ pub fn sealed_row<'a>(
     expires_at: Option<i64>,
     refreshed: bool,
     destination: Destination<'a>,
+    now: i64,
 ) -> SealedToken<'a> {
     SealedToken {
         id: slot.id,
@@ -109,7 +110,7 @@ pub fn sealed_row<'a>(
         expires_at,
         status: domain::token::status_of_issued(),
         refreshed,
-        now: clock::now(),
+        now,
         destination,
     }
 }

@@ -25,14 +25,14 @@ fn require_person(principal: &Principal) -> ApiResult<()> {
 
 pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = auth::require(&req, &db).await?;
+    let me = auth::require(&req, &db, ctx.data.now).await?;
     let items = api_keys::list_for_user(&db, &me.user_id).await?.iter().map(api_keys::ApiKeyRow::view).collect();
     Ok(Response::from_json(&ListResponse { items, next_cursor: None })?)
 }
 
 pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = auth::require(&req, &db).await?;
+    let me = auth::require(&req, &db, ctx.data.now).await?;
     require_person(&me)?;
     let body: CreateApiKeyRequest = request::json(&mut req).await?;
     let name = domain::validate::name("name", &body.name).map_err(ApiError::from_field)?;
@@ -64,6 +64,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         audit::statement(
             &db,
             Event {
+                at: now,
                 actor: me.actor(),
                 action: AuditAction::ApiKeyCreate,
                 target: Some(("api_key", &id)),
@@ -80,7 +81,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
 
 pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = auth::require(&req, &db).await?;
+    let me = auth::require(&req, &db, ctx.data.now).await?;
     require_person(&me)?;
     let id = ctx.param("id").map(String::as_str).unwrap_or_default();
     if !api_keys::list_for_user(&db, &me.user_id).await?.iter().any(|k| k.id == id) {
@@ -92,6 +93,7 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
         audit::statement(
             &db,
             Event {
+                at: now,
                 actor: me.actor(),
                 action: AuditAction::ApiKeyRevoke,
                 target: Some(("api_key", id)),

@@ -12,7 +12,7 @@ use crate::{auth, request};
 
 pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    auth::require_admin(&req, &db).await?;
+    auth::require_admin(&req, &db, ctx.data.now).await?;
     let q = |name: &str| request::query(&req, name).map(|v| v.filter(|s| !s.trim().is_empty()));
     let time = |name: &str| -> ApiResult<Option<i64>> {
         q(name)?

@@ -39,6 +39,7 @@ pub async fn post(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     batch.push(audit::statement(
         &db,
         Event {
+            at: ctx.data.now,
             actor: Actor::system(),
             action: AuditAction::UserBootstrapAdmin,
             target: Some(("user", &id)),

@@ -38,30 +38,31 @@ pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
     };
     if let Some(error) = wrong {
         // Strangers learn they must sign in, not what the filters accept.
-        auth::require_connection_viewer(&req, &db).await?;
+        auth::require_connection_viewer(&req, &db, ctx.data.now).await?;
         return Err(error);
     }
     let filter =
         ListFilter { q: &q, provider: provider.ok().flatten(), status: status.ok().flatten(), cursor: &cursor, limit };
     // One round trip: who is asking, and the page (shown only to viewers).
-    let (me, found) = auth::require_with_rows::<ConnectionRow>(&req, &db, rows::list(&db, &filter)?).await?;
+    let (me, found) =
+        auth::require_with_rows::<ConnectionRow>(&req, &db, rows::list(&db, &filter)?, ctx.data.now).await?;
     if !me.grants.can_view_connections() {
         return Err(auth::forbidden());
     }
     let next_cursor = (found.len() == limit as usize).then(|| found.last().map(|r| r.name_key.clone())).flatten();
-    let items = found.iter().map(ConnectionRow::view).collect::<ApiResult<Vec<ConnectionView>>>()?;
+    let items = found.iter().map(|r| r.view(ctx.data.now)).collect::<ApiResult<Vec<ConnectionView>>>()?;
     Ok(Response::from_json(&ListResponse { items, next_cursor })?)
 }
 
 pub async fn get(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    auth::require_connection_viewer(&req, &db).await?;
-    Ok(Response::from_json(&find(&db, &ctx).await?.view()?)?)
+    auth::require_connection_viewer(&req, &db, ctx.data.now).await?;
+    Ok(Response::from_json(&find(&db, &ctx).await?.view(ctx.data.now)?)?)
 }
 
 pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = auth::require_connection_manager(&req, &db).await?;
+    let me = auth::require_connection_manager(&req, &db, ctx.data.now).await?;
     let input: ConnectionInput = request::json(&mut req).await?;
     let policy = settings::endpoint_policy(&ctx.env);
     let valid = connection::validate(&input, false, policy).map_err(ApiError::from_field)?;
@@ -85,6 +86,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
             AuditAction::ConnectionCreate,
             ("connection", &id),
             json!({"name": valid.name, "provider": valid.provider, "grant_type": valid.grant_type}),
+            ctx.data.now,
         )?,
     ])
     .await
@@ -92,12 +94,12 @@ pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         store::unique_or_internal(e, ErrorCode::NameTaken, "name", "a connection with this name exists already")
     })?;
     let row = rows::by_id(&db, &id).await?.ok_or_else(|| ApiError::internal("new connection vanished"))?;
-    Ok(Response::from_json(&row.view()?)?.with_status(201))
+    Ok(Response::from_json(&row.view(ctx.data.now)?)?.with_status(201))
 }
 
 pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = auth::require_connection_manager(&req, &db).await?;
+    let me = auth::require_connection_manager(&req, &db, ctx.data.now).await?;
     let patch: serde_json::Value = request::json(&mut req).await?;
     let row = find(&db, &ctx).await?;
     // The stored connection is read under the permissive rule: it passed the rule in force
@@ -155,7 +157,7 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         }
         (other, _) => json!({"fields": fields, "credentials_changed": *other != EditEffect::Unchanged}),
     };
-    batch.push(audit::by(&db, &me, AuditAction::ConnectionUpdate, ("connection", &row.id), detail)?);
+    batch.push(audit::by(&db, &me, AuditAction::ConnectionUpdate, ("connection", &row.id), detail, ctx.data.now)?);
     db.batch(batch).await.map_err(|e| {
         if rows::is_conflict(&e) {
             return ApiError::new(ErrorCode::Conflict, "the connection changed meanwhile: reload it and edit again");
@@ -167,12 +169,12 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         departure.after(&ctx.env, &db, now).await?;
     }
     let row = rows::by_id(&db, &row.id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
-    Ok(Response::from_json(&row.view()?)?)
+    Ok(Response::from_json(&row.view(ctx.data.now)?)?)
 }
 
 pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = auth::require_connection_manager(&req, &db).await?;
+    let me = auth::require_connection_manager(&req, &db, ctx.data.now).await?;
     let row = find(&db, &ctx).await?;
     let now = ctx.data.now;
     let departure = Departure::before(&db, &row.id).await?;
@@ -180,7 +182,14 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
     db.batch(vec![
         notifications::to_users_of(&db, NotificationKind::ConnectionDeleted, &row.id, &row.name)?,
         rows::delete(&db, &row.id)?,
-        audit::by(&db, &me, AuditAction::ConnectionDelete, ("connection", &row.id), json!({"name": row.name}))?,
+        audit::by(
+            &db,
+            &me,
+            AuditAction::ConnectionDelete,
+            ("connection", &row.id),
+            json!({"name": row.name}),
+            ctx.data.now,
+        )?,
     ])
     .await?;
     departure.after(&ctx.env, &db, now).await?;
@@ -195,7 +204,7 @@ struct InviteRequest {
 /// `PUT /api/v1/connections/{id}/roles`: the custom roles whose members may use it.
 pub async fn set_roles(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = auth::require_connection_manager(&req, &db).await?;
+    let me = auth::require_connection_manager(&req, &db, ctx.data.now).await?;
     let body: InviteRequest = request::json(&mut req).await?;
     let row = find(&db, &ctx).await?;
     let role_ids = domain::user::dedup(&body.role_ids);
@@ -214,6 +223,7 @@ pub async fn set_roles(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         AuditAction::ConnectionInvite,
         ("connection", &row.id),
         json!({"role_ids": role_ids}),
+        ctx.data.now,
     )?);
     db.batch(batch).await?;
     let mut roles_touched: Vec<String> = json_list(&row.invited_role_ids);
@@ -221,7 +231,7 @@ pub async fn set_roles(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let users = access::members_of_roles(&db, &roles_touched).await?;
     revocation::people(&ctx.env, &db, &users, ctx.data.now).await?;
     let row = rows::by_id(&db, &row.id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
-    Ok(Response::from_json(&row.view()?)?)
+    Ok(Response::from_json(&row.view(ctx.data.now)?)?)
 }
 
 async fn find(db: &D1Database, ctx: &Ctx) -> ApiResult<ConnectionRow> {

@@ -11,7 +11,7 @@ use crate::{auth, request};
 
 pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = auth::require(&req, &db).await?;
+    let me = auth::require(&req, &db, ctx.data.now).await?;
     if !me.grants.can_manage_connections() {
         return Err(auth::forbidden());
     }

@@ -14,7 +14,7 @@ use crate::{auth, request};
 
 pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = auth::require(&req, &db).await?;
+    let me = auth::require(&req, &db, ctx.data.now).await?;
     let limit = store::page_limit(request::query(&req, "limit")?.as_deref());
     let cursor = request::query(&req, "cursor")?.filter(|c| !c.is_empty());
     let items = notifications::list(&db, &me.user_id, cursor.as_deref(), limit).await?;
@@ -25,7 +25,7 @@ pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
 
 pub async fn mark_read(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = auth::require(&req, &db).await?;
+    let me = auth::require(&req, &db, ctx.data.now).await?;
     let id = ctx.param("id").map(String::as_str).unwrap_or_default();
     if !notifications::mark_read(&db, &me.user_id, id, ctx.data.now).await? {
         return Err(ApiError::not_found("no such notification"));
@@ -35,7 +35,7 @@ pub async fn mark_read(req: Request, ctx: Ctx) -> ApiResult<Response> {
 
 pub async fn subscriptions(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = auth::require(&req, &db).await?;
+    let me = auth::require(&req, &db, ctx.data.now).await?;
     let opted_out = notifications::opt_outs(&db, &me.user_id).await?;
     let subscribed = NotificationKind::ALL.into_iter().filter(|k| !opted_out.contains(k)).collect();
     Ok(Response::from_json(&SubscriptionsBody { subscribed })?)
@@ -43,7 +43,7 @@ pub async fn subscriptions(req: Request, ctx: Ctx) -> ApiResult<Response> {
 
 pub async fn set_subscriptions(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = auth::require(&req, &db).await?;
+    let me = auth::require(&req, &db, ctx.data.now).await?;
     let body: SubscriptionsBody = request::json(&mut req).await?;
     let opted_out: Vec<NotificationKind> =
         NotificationKind::ALL.into_iter().filter(|k| !body.subscribed.contains(k)).collect();
@@ -54,6 +54,7 @@ pub async fn set_subscriptions(mut req: Request, ctx: Ctx) -> ApiResult<Response
         AuditAction::SubscriptionsUpdate,
         ("user", &me.user_id),
         json!({"subscribed": body.subscribed}),
+        ctx.data.now,
     )?);
     db.batch(batch).await?;
     let subscribed = NotificationKind::ALL.into_iter().filter(|k| !opted_out.contains(k)).collect();

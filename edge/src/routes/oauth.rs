@@ -2,10 +2,12 @@
 //! transaction, PKCE when the grant uses it) and `GET /oauth/callback` finishes it: the
 //! transaction is consumed atomically, must belong to this browser session, the `iss` must match,
 //! the code is exchanged, and the tokens are sealed into D1 (`shared` and `user`; `test` only
-//! reports). The callback always answers with the small popup page.
+//! reports). What the callback does with what it read is decided by `domain::callback::decide`;
+//! this file reads and writes. The callback always answers with the small popup page.
 
 use domain::api::{AuthorizeRequest, AuthorizeResponse};
 use domain::audit::AuditAction;
+use domain::callback::{self, Answer, Now, Standing, Started};
 use domain::connection::{StatusEvent, next_status};
 use domain::consent::ConsentPurpose;
 use domain::error::ErrorCode;
@@ -30,7 +32,7 @@ const TRANSACTION_SECONDS: i64 = 600;
 
 pub async fn authorize(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = auth::require(&req, &db).await?;
+    let me = auth::require(&req, &db, ctx.data.now).await?;
     let Via::Session { id_hash: session_hash } = &me.via else {
         return Err(ApiError::new(ErrorCode::Forbidden, "consent runs in a browser session, not with an API key"));
     };
@@ -87,7 +89,13 @@ pub async fn authorize(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     .await?;
     audit::record(
         &db,
-        audit::by_event(&me, AuditAction::AuthorizeStart, ("connection", &row.id), json!({"purpose": body.purpose})),
+        audit::by_event(
+            &me,
+            AuditAction::AuthorizeStart,
+            ("connection", &row.id),
+            json!({"purpose": body.purpose}),
+            now,
+        ),
     )
     .await?;
     Ok(Response::from_json(&AuthorizeResponse { authorize_url })?)
@@ -114,10 +122,12 @@ async fn fail(
     tx: &transactions::TransactionRow,
     code: ErrorCode,
     message: String,
+    now: i64,
 ) -> ApiResult<Outcome> {
     audit::record(
         db,
         Event {
+            at: now,
             actor: Actor { kind: ActorKind::User, id: Some(tx.user_id.clone()) },
             action: AuditAction::AuthorizeFinish,
             target: Some(("connection", &tx.connection_id)),
@@ -129,28 +139,24 @@ async fn fail(
     Err(ApiError::new(code, message))
 }
 
-/// Whether the person who started this consent may still finish it, right now.
-async fn still_allowed(
-    req: &Request,
-    db: &worker::D1Database,
-    tx: &transactions::TransactionRow,
-) -> Result<(), &'static str> {
-    let ended = "your session ended or your account changed since this sign-in started: sign in and start again";
-    let me = match auth::require_session(req, db).await {
+/// Where the person who started this consent stands right now (`domain::callback::Standing`).
+async fn standing(req: &Request, db: &worker::D1Database, tx: &transactions::TransactionRow, now: i64) -> Standing {
+    let me = match auth::require_session(req, db, now).await {
         Ok(me) if me.user_id == tx.user_id => me,
-        _ => return Err(ended),
+        _ => return Standing::SessionEnded,
     };
     let allowed = match tx.purpose {
         ConsentPurpose::Test | ConsentPurpose::Shared => me.grants.can_manage_connections(),
         ConsentPurpose::User => access::is_invited_member(db, &tx.connection_id, &me.user_id).await.unwrap_or(false),
     };
-    if allowed { Ok(()) } else { Err("you are no longer allowed to authorize this connection") }
+    if allowed { Standing::Allowed } else { Standing::NoLongerAllowed }
 }
 
 fn refused(message: &str) -> ApiError {
     ApiError::new(ErrorCode::StateInvalid, message)
 }
 
+/// Reads what `domain::callback::decide` needs, then exchanges and saves as it decided.
 async fn finish(req: &Request, ctx: &Ctx) -> ApiResult<Outcome> {
     let query = |name: &str| request::query(req, name).ok().flatten().filter(|v| !v.is_empty());
     let state =
@@ -166,48 +172,29 @@ async fn finish(req: &Request, ctx: &Ctx) -> ApiResult<Outcome> {
             refused("this sign-in link is unknown, was used already, or was started in another browser session")
         })?;
     let now = ctx.data.now;
-    if tx.expires_at < now {
-        return Err(refused("this sign-in took too long and expired: start again"));
-    }
-    // The session must still be alive, its person active and still allowed to do what the
-    // consent is for: sign-out, deactivation or a lost role between start and finish end it.
-    if let Err(why) = still_allowed(req, &db, &tx).await {
-        return fail(&db, &tx, ErrorCode::StateInvalid, why.to_string()).await;
-    }
-    let actor = Actor { kind: ActorKind::User, id: Some(tx.user_id.clone()) };
-    if let Some(error) = query("error") {
-        let message = match error.as_str() {
-            "access_denied" => "consent was declined at the provider".to_string(),
-            other => format!(
-                "the provider answered {other}{}",
-                query("error_description").map(|d| format!(": {d}")).unwrap_or_default()
-            ),
-        };
-        return fail(&db, &tx, ErrorCode::ProviderError, message).await;
-    }
-    let row = connections::by_id(&db, &tx.connection_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("the connection was deleted"))?;
-    if let Some(iss) = query("iss")
-        && !domain::url::issuer_matches(&iss, &row.token_url)
-    {
-        return fail(
-            &db,
-            &tx,
-            ErrorCode::StateInvalid,
-            "the answer names another issuer than this connection's provider".into(),
-        )
-        .await;
-    }
-    let Some(code) = query("code") else {
-        return fail(&db, &tx, ErrorCode::StateInvalid, "the provider's answer has no code".into()).await;
+    let standing = standing(req, &db, &tx, now).await;
+    let row = connections::by_id(&db, &tx.connection_id).await?;
+    let (code, iss, error, error_description) =
+        (query("code"), query("iss"), query("error"), query("error_description"));
+    let answer = Answer {
+        code: code.as_deref(),
+        iss: iss.as_deref(),
+        error: error.as_deref(),
+        error_description: error_description.as_deref(),
     };
-    // A consent is bound to the destination it started against: the code of one provider is
-    // never exchanged at an endpoint the connection was pointed at since.
-    if row.destination_version != tx.destination_version {
-        let message = "the connection was changed while you were signing in: start again".to_string();
-        return fail(&db, &tx, ErrorCode::StateInvalid, message).await;
-    }
+    let started = Started {
+        user_id: &tx.user_id,
+        purpose: tx.purpose,
+        expires_at: tx.expires_at,
+        destination_version: tx.destination_version,
+    };
+    let connection = row.as_ref().map(|r| Now { token_url: &r.token_url, destination_version: r.destination_version });
+    let exchange = match callback::decide(&started, &answer, standing, connection, now) {
+        Ok(exchange) => exchange,
+        Err(refusal) if refusal.recorded => return fail(&db, &tx, refusal.code, refusal.message, now).await,
+        Err(refusal) => return Err(ApiError::new(refusal.code, refusal.message)),
+    };
+    let row = row.ok_or_else(|| ApiError::internal("the connection vanished after the decision"))?;
     let ring = KeyRing::from_env(&ctx.env)?;
     let verifier = match &tx.pkce_verifier {
         Some(sealed) => Some(
@@ -216,19 +203,19 @@ async fn finish(req: &Request, ctx: &Ctx) -> ApiResult<Outcome> {
         None => None,
     };
     let config = provider_config(&row, &ring, &ctx.env)?;
-    let set = match client::exchange_code(&config, &tx.redirect_uri, &code, verifier).await {
+    let set = match client::exchange_code(&config, &tx.redirect_uri, exchange.code, verifier).await {
         Ok(set) => set,
         Err(client::ProviderFailure::Unavailable(detail)) => {
             // What failed on the network is for the log, not for the browser (trust rules).
             worker::console_error!("code exchange for {}: {detail}", row.id);
-            return fail(&db, &tx, ErrorCode::ProviderUnavailable, client::UNAVAILABLE.into()).await;
+            return fail(&db, &tx, ErrorCode::ProviderUnavailable, client::UNAVAILABLE.into(), now).await;
         }
         Err(f) => {
-            return fail(&db, &tx, ErrorCode::ProviderError, format!("the code exchange failed: {}", f.message()))
-                .await;
+            let message = format!("the code exchange failed: {}", f.message());
+            return fail(&db, &tx, ErrorCode::ProviderError, message, now).await;
         }
     };
-    let kind = tx.purpose.token_kind();
+    let kind = exchange.keep;
     let status = next_status(row.status, StatusEvent::Authorized);
     let shared = kind == Some(TokenKind::Shared);
     let mut batch = vec![connections::mark_authorized(&db, &row.id, status, shared, row.destination(), now)?];
@@ -238,23 +225,27 @@ async fn finish(req: &Request, ctx: &Ctx) -> ApiResult<Outcome> {
         let expires_at = Some(token::expires_at(now, set.expires_in, settings::default_token_ttl(&ctx.env)));
         let user_id = (kind == TokenKind::User).then_some(tx.user_id.as_str());
         let slot = TokenSlot { id: token_id, connection_id: &row.id, kind, user_id };
-        batch.push(tokens::save(&db, &sealed_row(&slot, &set, &sealed, expires_at, false, row.destination()))?);
+        batch.push(tokens::save(&db, &sealed_row(&slot, &set, &sealed, expires_at, false, row.destination(), now))?);
     }
-    batch.push(audit::statement(
+    let written = db.batch(batch).await?;
+    // The connection was pointed elsewhere while the code was exchanged: nothing was kept, and
+    // the audit log says so.
+    if token_id.is_some() && !written.get(1).is_some_and(store::changed) {
+        let message = "the connection changed while you were signing in: start again".to_string();
+        return fail(&db, &tx, ErrorCode::StateInvalid, message, now).await;
+    }
+    audit::record(
         &db,
         Event {
-            actor: actor.clone(),
+            at: now,
+            actor: Actor { kind: ActorKind::User, id: Some(tx.user_id.clone()) },
             action: AuditAction::AuthorizeFinish,
             target: Some(("connection", &row.id)),
             success: true,
             detail: json!({"purpose": tx.purpose, "scope": set.scope}),
         },
-    )?);
-    let written = db.batch(batch).await?;
-    // The connection was pointed elsewhere while the code was exchanged: nothing was kept.
-    if token_id.is_some() && !written.get(1).is_some_and(store::changed) {
-        return Err(refused("the connection changed while you were signing in: start again"));
-    }
+    )
+    .await?;
     if let Some(token_id) = &token_id {
         vault::reset(&ctx.env, &db, token_id).await?;
     }

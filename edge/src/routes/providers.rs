@@ -10,7 +10,7 @@ use crate::{auth, store};
 
 pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    auth::require(&req, &db).await?;
+    auth::require(&req, &db, ctx.data.now).await?;
     let items: Vec<ProviderView> = CATALOGUE.iter().map(ProviderView::from).collect();
     Ok(Response::from_json(&ListResponse { items, next_cursor: None })?)
 }

@@ -17,7 +17,7 @@ use crate::{crypto, request, revocation, stewardship};
 
 pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    auth::require_admin(&req, &db).await?;
+    auth::require_admin(&req, &db, ctx.data.now).await?;
     let request::ListParams { q, cursor, limit } = request::list_params(&req)?;
     let rows = roles::list(&db, &q, &cursor, limit).await?;
     let next_cursor = store::next_cursor(&rows, limit, |r| domain::validate::name_key(&r.name));
@@ -29,13 +29,13 @@ pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
 
 pub async fn get(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    auth::require_admin(&req, &db).await?;
+    auth::require_admin(&req, &db, ctx.data.now).await?;
     Ok(Response::from_json(&find(&db, &ctx).await?.view())?)
 }
 
 pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = auth::require_admin(&req, &db).await?;
+    let me = auth::require_admin(&req, &db, ctx.data.now).await?;
     let body: CreateRoleRequest = request::json(&mut req).await?;
     let new = domain::role::validate_create(&body).map_err(ApiError::from_field)?;
     roles::require_known(&db, roles::IdTable::Users, "member_ids", &new.member_ids).await?;
@@ -58,6 +58,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         AuditAction::RoleCreate,
         ("role", &id),
         json!({"name": new.name, "permissions": new.permissions, "member_ids": new.member_ids}),
+        ctx.data.now,
     )?);
     db.batch(batch).await.map_err(|e| {
         store::unique_or_internal(e, ErrorCode::NameTaken, "name", "a role with this name exists already")
@@ -70,7 +71,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
 
 pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = auth::require_admin(&req, &db).await?;
+    let me = auth::require_admin(&req, &db, ctx.data.now).await?;
     let body: UpdateRoleRequest = request::json(&mut req).await?;
     let role = find(&db, &ctx).await?;
     let system = SystemRole::from_id(&role.id);
@@ -108,6 +109,7 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         AuditAction::RoleUpdate,
         ("role", &role.id),
         json!({"name": change.name, "permissions": change.permissions, "member_ids": change.member_ids}),
+        ctx.data.now,
     )?);
     stewardship::commit(&db, batch, guard, |e| {
         store::unique_or_internal(e, ErrorCode::NameTaken, "name", "a role with this name exists already")
@@ -123,14 +125,14 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
 
 pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = auth::require_admin(&req, &db).await?;
+    let me = auth::require_admin(&req, &db, ctx.data.now).await?;
     let role = find(&db, &ctx).await?;
     if SystemRole::from_id(&role.id).is_some() {
         return Err(ApiError::new(ErrorCode::Forbidden, "system roles cannot be deleted"));
     }
     db.batch(vec![
         roles::delete(&db, &role.id)?,
-        audit::by(&db, &me, AuditAction::RoleDelete, ("role", &role.id), json!({"name": role.name}))?,
+        audit::by(&db, &me, AuditAction::RoleDelete, ("role", &role.id), json!({"name": role.name}), ctx.data.now)?,
     ])
     .await?;
     revocation::people(&ctx.env, &db, &json_list::<String>(&role.member_ids), ctx.data.now).await?;

@@ -52,13 +52,13 @@ pub async fn post(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     if email.chars().count() > MAX_EMAIL_CHARS {
         crypto::burn_password_check(&body.password);
         let shown: String = email.chars().take(64).collect();
-        audit::record(&db, failure(&shown, None, Judge::Untrusted, "email_too_long")).await?;
+        audit::record(&db, failure(&shown, None, Judge::Untrusted, "email_too_long", ctx.data.now)).await?;
         return Err(refused());
     }
     let now = ctx.data.now;
     let Some(user) = users::by_email(&db, &email).await? else {
         crypto::burn_password_check(&body.password);
-        audit::record(&db, failure(&email, None, Judge::Untrusted, "unknown_email")).await?;
+        audit::record(&db, failure(&email, None, Judge::Untrusted, "unknown_email", ctx.data.now)).await?;
         return Err(refused());
     };
     let epoch = device::epoch(&user.password_hash);
@@ -96,16 +96,16 @@ pub async fn post(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         // Locked (or contended past reason): the same work as a real check, so a lock cannot be
         // told apart by timing either.
         crypto::burn_password_check(&body.password);
-        audit::record(&db, failure(&email, Some(&user.id), judge, "locked")).await?;
+        audit::record(&db, failure(&email, Some(&user.id), judge, "locked", ctx.data.now)).await?;
         return Err(refused());
     };
     if !crypto::verify_password(&body.password, &user.password_hash) {
         let reason = if next.just_locked(now) { "wrong_password_locked" } else { "wrong_password" };
-        audit::record(&db, failure(&email, Some(&user.id), judge, reason)).await?;
+        audit::record(&db, failure(&email, Some(&user.id), judge, reason, ctx.data.now)).await?;
         return Err(refused());
     }
     if user.active == 0 {
-        audit::record(&db, failure(&email, Some(&user.id), judge, "inactive")).await?;
+        audit::record(&db, failure(&email, Some(&user.id), judge, "inactive", ctx.data.now)).await?;
         return Err(refused());
     }
 
@@ -117,6 +117,7 @@ pub async fn post(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         audit::statement(
             &db,
             Event {
+                at: now,
                 actor: Actor { kind: audit::ActorKind::User, id: Some(user.id.clone()) },
                 action: AuditAction::SessionSignIn,
                 target: Some(("user", &user.id)),
@@ -139,8 +140,9 @@ pub async fn post(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
 }
 
 /// The audit row of a refused sign-in: the real reason, which the caller never sees.
-fn failure<'a>(email: &str, user_id: Option<&'a str>, judge: Judge, reason: &str) -> Event<'a> {
+fn failure<'a>(email: &str, user_id: Option<&'a str>, judge: Judge, reason: &str, now: i64) -> Event<'a> {
     Event {
+        at: now,
         actor: Actor::anonymous(),
         action: AuditAction::SessionSignIn,
         target: user_id.map(|id| ("user", id)),
@@ -151,13 +153,13 @@ fn failure<'a>(email: &str, user_id: Option<&'a str>, judge: Judge, reason: &str
 
 pub async fn get(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let principal = auth::require(&req, &db).await?;
+    let principal = auth::require(&req, &db, ctx.data.now).await?;
     Ok(Response::from_json(&me_of(&db, &principal).await?)?)
 }
 
 pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let principal = auth::authenticate(&req, &db).await.ok().flatten();
+    let principal = auth::authenticate(&req, &db, ctx.data.now).await.ok().flatten();
     if let Some(Principal { via: Via::Session { id_hash }, user_id, .. }) = &principal {
         db.batch(vec![
             sessions::delete(&db, id_hash)?,
@@ -166,6 +168,7 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
             audit::statement(
                 &db,
                 Event {
+                    at: ctx.data.now,
                     actor: Actor { kind: audit::ActorKind::User, id: Some(user_id.clone()) },
                     action: AuditAction::SessionSignOut,
                     target: Some(("user", user_id)),

@@ -26,10 +26,10 @@ use crate::{auth, crypto, request};
 /// may use what, the vault holds the token and queues the audit row in its outbox.
 pub async fn issue(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let id = ctx.param("id").map(String::as_str).unwrap_or_default();
-    let (me, grant) = asker(&req, &ctx.env, id).await?;
+    let (me, grant) = asker(&req, &ctx.env, id, ctx.data.now).await?;
     let body: TokenRequest = request::json(&mut req).await?;
     let kind = body.token_type;
-    let Some(grant) = grant else { return Err(refuse(&ctx.env, &me, id, kind).await) };
+    let Some(grant) = grant else { return Err(refuse(&ctx.env, &me, id, kind, ctx.data.now).await) };
     if kind == TokenKind::User && grant == GrantType::ClientCredentials {
         return Err(ApiError::validation("token_type", "client-credentials connections have a shared token only"));
     }
@@ -55,7 +55,7 @@ pub async fn issue(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
 
 /// The caller and, when they may use the connection, its grant type. A bot key is answered by
 /// its gate (memory); a browser session reads D1.
-async fn asker(req: &Request, env: &Env, connection_id: &str) -> ApiResult<(Principal, Option<GrantType>)> {
+async fn asker(req: &Request, env: &Env, connection_id: &str, now: i64) -> ApiResult<(Principal, Option<GrantType>)> {
     let (me, grant) = match auth::bearer_key(req)? {
         Some(key) => {
             let ask =
@@ -65,7 +65,7 @@ async fn asker(req: &Request, env: &Env, connection_id: &str) -> ApiResult<(Prin
         }
         None => {
             let db = store::database(env)?;
-            let me = auth::require(req, &db).await?;
+            let me = auth::require(req, &db, now).await?;
             let row = connections::by_id(&db, connection_id).await?;
             let grant = match row {
                 Some(row) if access::is_invited_member(&db, &row.id, &me.user_id).await? => Some(row.grant_type),
@@ -82,7 +82,7 @@ async fn asker(req: &Request, env: &Env, connection_id: &str) -> ApiResult<(Prin
 
 /// The cold path of a refusal: `not_found` for a connection that does not exist, otherwise an
 /// audited `forbidden` (a bot that lost access shows up in the audit log).
-async fn refuse(env: &Env, me: &Principal, connection_id: &str, kind: TokenKind) -> ApiError {
+async fn refuse(env: &Env, me: &Principal, connection_id: &str, kind: TokenKind, now: i64) -> ApiError {
     let audited = async {
         let db = store::database(env)?;
         if connections::by_id(&db, connection_id).await?.is_none() {
@@ -90,6 +90,7 @@ async fn refuse(env: &Env, me: &Principal, connection_id: &str, kind: TokenKind)
         }
         let detail = json!({"token_type": kind, "status": 403});
         let event = Event {
+            at: now,
             actor: me.actor(),
             action: AuditAction::TokenIssue,
             target: Some(("connection", connection_id)),
@@ -105,7 +106,7 @@ async fn refuse(env: &Env, me: &Principal, connection_id: &str, kind: TokenKind)
 /// `POST /api/v1/connections/{id}/test`: client credentials fetched now, reported, not kept.
 pub async fn test(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = auth::require_connection_manager(&req, &db).await?;
+    let me = auth::require_connection_manager(&req, &db, ctx.data.now).await?;
     let id = ctx.param("id").map(String::as_str).unwrap_or_default();
     let row = connections::by_id(&db, id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
     if row.grant_type != GrantType::ClientCredentials {
@@ -138,6 +139,7 @@ pub async fn test(req: Request, ctx: Ctx) -> ApiResult<Response> {
     batch.push(audit::statement(
         &db,
         Event {
+            at: now,
             actor: me.actor(),
             action: AuditAction::ConnectionTest,
             target: Some(("connection", &row.id)),
@@ -153,7 +155,7 @@ pub async fn test(req: Request, ctx: Ctx) -> ApiResult<Response> {
 /// my token's state, by name (the cursor is the last name key).
 pub async fn mine(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = auth::require(&req, &db).await?;
+    let me = auth::require(&req, &db, ctx.data.now).await?;
     let request::ListParams { q, cursor, limit } = request::list_params(&req)?;
     let now = ctx.data.now;
     let rows = connections::usable_by(&db, &me.user_id, &q, &cursor, limit).await?;
@@ -168,7 +170,7 @@ pub async fn mine(req: Request, ctx: Ctx) -> ApiResult<Response> {
         items.push(MyConnectionView {
             my_token: states.get(&mine(&row.id)).map(|t| t.status_view(now)),
             shared_token: states.get(&shared(&row.id)).map(|t| t.status_view(now)),
-            connection: row.view()?,
+            connection: row.view(now)?,
         });
     }
     Ok(Response::from_json(&ListResponse { items, next_cursor })?)
@@ -177,7 +179,7 @@ pub async fn mine(req: Request, ctx: Ctx) -> ApiResult<Response> {
 /// `DELETE /api/v1/connections/{id}/tokens/me`: forget my user-specific token.
 pub async fn forget_mine(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = auth::require(&req, &db).await?;
+    let me = auth::require(&req, &db, ctx.data.now).await?;
     let id = ctx.param("id").map(String::as_str).unwrap_or_default();
     let token_id = token::token_id(id, TokenKind::User, Some(&me.user_id));
     if tokens::by_id(&db, &token_id).await?.is_none() {
@@ -185,7 +187,7 @@ pub async fn forget_mine(req: Request, ctx: Ctx) -> ApiResult<Response> {
     }
     db.batch(vec![
         tokens::delete(&db, &token_id)?,
-        audit::by(&db, &me, AuditAction::TokenForget, ("connection", id), json!({}))?,
+        audit::by(&db, &me, AuditAction::TokenForget, ("connection", id), json!({}), ctx.data.now)?,
     ])
     .await?;
     vault::reset(&ctx.env, &db, &token_id).await?;

@@ -21,7 +21,7 @@ use crate::{crypto, request, revocation, stewardship};
 
 pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    auth::require_admin(&req, &db).await?;
+    auth::require_admin(&req, &db, ctx.data.now).await?;
     let request::ListParams { q, cursor, limit } = request::list_params(&req)?;
     let rows = users::list(&db, &q, &cursor, limit).await?;
     let next_cursor = store::next_cursor(&rows, limit, |r| r.email.clone());
@@ -33,14 +33,14 @@ pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
 
 pub async fn get(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    auth::require_admin(&req, &db).await?;
+    auth::require_admin(&req, &db, ctx.data.now).await?;
     let user = find(&db, &ctx).await?;
     Ok(Response::from_json(&user.view())?)
 }
 
 pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = auth::require_admin(&req, &db).await?;
+    let me = auth::require_admin(&req, &db, ctx.data.now).await?;
     let body: CreateUserRequest = request::json(&mut req).await?;
     let mut new = domain::user::validate_create(&body).map_err(ApiError::from_field)?;
     // Everyone is a member of the system User role.
@@ -55,6 +55,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         AuditAction::UserCreate,
         ("user", &id),
         json!({"email": new.email, "role_ids": new.role_ids}),
+        ctx.data.now,
     )?);
     db.batch(batch).await.map_err(|e| {
         store::unique_or_internal(e, ErrorCode::Conflict, "email", "a user with this email exists already")
@@ -65,7 +66,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
 
 pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = auth::require_admin(&req, &db).await?;
+    let me = auth::require_admin(&req, &db, ctx.data.now).await?;
     let body: UpdateUserRequest = request::json(&mut req).await?;
     let user = find(&db, &ctx).await?;
     let change = domain::user::validate_update(&body, &user.email).map_err(ApiError::from_field)?;
@@ -120,6 +121,7 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         AuditAction::UserUpdate,
         ("user", &user.id),
         json!({"changed": changed, "active": change.active, "role_ids": change.role_ids}),
+        ctx.data.now,
     )?);
     stewardship::commit(&db, batch, guard, ApiError::from).await?;
     revocation::people(&ctx.env, &db, std::slice::from_ref(&user.id), now).await?;
@@ -130,7 +132,7 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
 /// DELETE deactivates: audit rows keep pointing at the person.
 pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
-    let me = auth::require_admin(&req, &db).await?;
+    let me = auth::require_admin(&req, &db, ctx.data.now).await?;
     let user = find(&db, &ctx).await?;
     let is_admin = user.role_grants().iter().any(|r| r.id == SystemRole::Admin.id());
     let deactivate = PersonChange { sets_active: true, deactivates: true, ..PersonChange::default() };
@@ -138,7 +140,7 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
         .map_err(stewardship::refused)?;
     let now = ctx.data.now;
     let mut batch = set_active(&db, &user.id, false, now)?;
-    batch.push(audit::by(&db, &me, AuditAction::UserDeactivate, ("user", &user.id), json!({}))?);
+    batch.push(audit::by(&db, &me, AuditAction::UserDeactivate, ("user", &user.id), json!({}), ctx.data.now)?);
     stewardship::commit(&db, batch, guard, ApiError::from).await?;
     revocation::people(&ctx.env, &db, std::slice::from_ref(&user.id), now).await?;
     Ok(Response::empty()?.with_status(204))

@@ -5,7 +5,6 @@ pub use domain::audit::{ActorKind, AuditAction, Outcome};
 use serde::{Deserialize, Serialize};
 use worker::{D1Database, D1PreparedStatement, query};
 
-use crate::clock;
 use crate::crypto;
 use crate::error::ApiResult;
 
@@ -25,7 +24,9 @@ impl Actor {
     }
 }
 
+/// Something that happened, at `at` (the request's `now`).
 pub struct Event<'a> {
+    pub at: i64,
     pub actor: Actor,
     pub action: AuditAction,
     pub target: Option<(&'a str, &'a str)>,
@@ -59,7 +60,7 @@ impl Row {
         let (target_kind, target_id) = event.target.map_or((None, None), |(k, i)| (Some(k), Some(i)));
         Ok(Row {
             id: crypto::new_id()?,
-            at: clock::now(),
+            at: event.at,
             actor_kind: event.actor.kind,
             actor_id: event.actor.id,
             action: event.action,
@@ -137,8 +138,9 @@ pub fn by_event<'a>(
     action: AuditAction,
     target: (&'a str, &'a str),
     detail: serde_json::Value,
+    now: i64,
 ) -> Event<'a> {
-    Event { actor: principal.actor(), action, target: Some(target), success: true, detail }
+    Event { at: now, actor: principal.actor(), action, target: Some(target), success: true, detail }
 }
 
 /// The usual event: this caller did `action` to `target` successfully.
@@ -148,6 +150,7 @@ pub fn by(
     action: AuditAction,
     target: (&str, &str),
     detail: serde_json::Value,
+    now: i64,
 ) -> ApiResult<D1PreparedStatement> {
-    statement(db, by_event(principal, action, target, detail))
+    statement(db, by_event(principal, action, target, detail, now))
 }

@@ -68,7 +68,8 @@ impl ConnectionRow {
         serde_json::from_str(&self.placeholders).unwrap_or_default()
     }
 
-    pub fn view(&self) -> ApiResult<ConnectionView> {
+    /// As the API shows it; token states are judged at `now`.
+    pub fn view(&self, now: i64) -> ApiResult<ConnectionView> {
         let mut invited_role_ids: Vec<String> = json_list(&self.invited_role_ids);
         invited_role_ids.sort();
         let shared_token = match self.shared_token.as_deref() {
@@ -95,7 +96,7 @@ impl ConnectionRow {
             tokens_stale: self.tokens_stale != 0,
             invited_role_ids,
             shared_token: shared_token.map(|t| TokenStatusView {
-                status: domain::token::display_status(t.status, t.expires_at, crate::clock::now()),
+                status: domain::token::display_status(t.status, t.expires_at, now),
                 expires_at: t.expires_at,
                 last_refresh_at: t.last_refresh_at,
                 last_error: t.last_error,
