@@ -15,7 +15,7 @@ crate::text_enum! {
         MethodNotAllowed = "method_not_allowed",
         /// 403: not allowed: missing rights or key scope, or a cross-origin write.
         Forbidden = "forbidden",
-        /// 401: no valid session or API key; or a wrong email or password (or a locked account).
+        /// 401: no valid session or API key; or a failed sign-in (any reason, in the same words).
         Unauthenticated = "unauthenticated",
         /// 400: a consent could not finish (unknown, expired or foreign `state`, wrong `iss`, no code).
         StateInvalid = "state_invalid",
