@@ -5,10 +5,15 @@
 use crate::validate::FieldError;
 
 crate::text_enum! {
+    /// Who acted; says what `actor_id` is the id of.
     pub enum ActorKind {
+        /// A person in a browser session; `actor_id` is the user's id.
         User = "user",
+        /// A bot key; `actor_id` is the key's id (acting with its owner's rights).
         ApiKey = "api_key",
+        /// The product itself (the first-admin bootstrap); no `actor_id`.
         System = "system",
+        /// Nobody signed in (a failed sign-in); no `actor_id`.
         Anonymous = "anonymous",
     }
 }
@@ -17,27 +22,49 @@ crate::text_enum! {
     /// Every action the product audits, named `<subject>.<verb>`; the names are stored in D1 and
     /// filtered on, so they are never renamed.
     pub enum AuditAction {
+        /// A sign-in attempt, successful or not (a failure names the reason in `detail`).
         SessionSignIn = "session.sign_in",
+        /// A person signed out.
         SessionSignOut = "session.sign_out",
+        /// The first admin was created through `POST /api/v1/bootstrap`.
         UserBootstrapAdmin = "user.bootstrap_admin",
+        /// An admin created a user.
         UserCreate = "user.create",
+        /// An admin changed a user's name, password, roles or active flag.
         UserUpdate = "user.update",
+        /// An admin deactivated a user (`DELETE /api/v1/users/{id}`).
         UserDeactivate = "user.deactivate",
+        /// An admin created a custom role.
         RoleCreate = "role.create",
+        /// An admin changed a role's name, description, permissions or members.
         RoleUpdate = "role.update",
+        /// An admin deleted a custom role.
         RoleDelete = "role.delete",
+        /// A person created a bot key.
         ApiKeyCreate = "api_key.create",
+        /// A person revoked a bot key.
         ApiKeyRevoke = "api_key.revoke",
+        /// A connection was created.
         ConnectionCreate = "connection.create",
+        /// A connection's settings were edited.
         ConnectionUpdate = "connection.update",
+        /// A connection was deleted.
         ConnectionDelete = "connection.delete",
+        /// The roles invited to use a connection were set.
         ConnectionInvite = "connection.invite",
+        /// A client-credentials connection was tested (`POST …/test`).
         ConnectionTest = "connection.test",
+        /// A consent was started (`POST …/authorize`).
         AuthorizeStart = "authorize.start",
+        /// A consent came back to the callback, with a token or a refusal.
         AuthorizeFinish = "authorize.finish",
+        /// The token API was asked for a token (tallied: one row stands for repeats).
         TokenIssue = "token.issue",
+        /// The token API was asked with `force_refresh`; `detail` says whether it refreshed.
         TokenForceRefresh = "token.force_refresh",
+        /// A person deleted their own token of a connection.
         TokenForget = "token.forget",
+        /// A person changed which notification kinds they receive.
         SubscriptionsUpdate = "subscriptions.update",
     }
 }
@@ -51,13 +78,17 @@ impl AuditAction {
 }
 
 crate::text_enum! {
+    /// How an audited action ended.
     pub enum Outcome {
+        /// It was done.
         Success = "success",
+        /// It was refused or failed; `detail` says why where it can.
         Failure = "failure",
     }
 }
 
 impl Outcome {
+    /// `Success` when `success`, else `Failure`.
     pub fn of(success: bool) -> Outcome {
         if success { Outcome::Success } else { Outcome::Failure }
     }
@@ -66,7 +97,9 @@ impl Outcome {
 /// The audit API's `action` filter: one action, or every action of a subject (`connection.`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActionFilter {
+    /// `?action=connection.create`: that action only.
     Exact(AuditAction),
+    /// `?action=connection.`: every action of that subject (the text up to and with the dot).
     Group(&'static str),
 }
 

@@ -12,14 +12,19 @@ use crate::secret::Secret;
 use crate::validate::{self, DESCRIPTION_MAX_CHARS, FieldError};
 
 crate::text_enum! {
+    /// The OAuth 2.0 grant a connection uses to get its tokens.
     pub enum GrantType {
+        /// A person consents at the provider; the code is exchanged with the client secret.
         AuthorizationCode = "authorization_code",
+        /// The same with PKCE (RFC 7636); the client secret is optional (a public client).
         AuthorizationCodePkce = "authorization_code_pkce",
+        /// No person: the client's own credentials get a shared token.
         ClientCredentials = "client_credentials",
     }
 }
 
 impl GrantType {
+    /// The grant's name as people read it.
     pub fn label(self) -> &'static str {
         match self {
             GrantType::AuthorizationCode => "Authorization Code",
@@ -38,7 +43,9 @@ crate::text_enum! {
     /// How the client authenticates at the token endpoint (RFC 6749 §2.3.1); the same method is
     /// used for the code exchange and every refresh.
     pub enum ClientAuthMethod {
+        /// Client id and secret in an HTTP Basic `Authorization` header.
         ClientSecretBasic = "client_secret_basic",
+        /// Client id and secret as `client_id` and `client_secret` in the form body.
         ClientSecretPost = "client_secret_post",
     }
 }
@@ -46,13 +53,17 @@ crate::text_enum! {
 crate::text_enum! {
     /// `draft` (never tested) → `ready` → `needs_reauth` (refresh got `invalid_grant`) → `ready`.
     pub enum ConnectionStatus {
+        /// New or changed since its last successful test or consent.
         Draft = "draft",
+        /// A test or consent got a token with the current settings.
         Ready = "ready",
+        /// A refresh was answered `invalid_grant`: someone must consent again.
         NeedsReauth = "needs_reauth",
     }
 }
 
 impl ConnectionStatus {
+    /// The status as people read it.
     pub fn label(self) -> &'static str {
         match self {
             ConnectionStatus::Draft => "Not tested",
@@ -73,6 +84,8 @@ pub enum StatusEvent {
     CredentialsChanged,
 }
 
+/// The status after `event`: any consent or test makes it `ready`, a changed credential makes
+/// it `draft`, a rejected refresh makes a tested connection `needs_reauth`.
 pub fn next_status(current: ConnectionStatus, event: StatusEvent) -> ConnectionStatus {
     match (current, event) {
         (_, StatusEvent::Authorized) => ConnectionStatus::Ready,
@@ -82,29 +95,42 @@ pub fn next_status(current: ConnectionStatus, event: StatusEvent) -> ConnectionS
     }
 }
 
-/// `POST /api/v1/connections` and the wizard's state.
+/// `POST /api/v1/connections` and the wizard's state; `PATCH /api/v1/connections/{id}` sends
+/// only the fields to change, laid over the stored ones.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ConnectionInput {
+    /// A `ProviderKind` name (`salesforce`, `custom`, …); another text is a field error.
     pub provider: String,
+    /// Unique among connections, case-insensitively; at most 64 characters of letters, digits,
+    /// spaces and `-_.()&/`, starting with a letter or digit.
     pub name: String,
+    /// Optional; at most 500 characters.
     #[serde(default)]
     pub description: String,
+    /// A `GrantType` name; `authorization_code_pkce` only where the provider supports PKCE.
     pub grant_type: String,
+    /// The client id registered at the provider; required, at most 512 characters.
     pub client_id: String,
-    /// Write-only. Required for confidential grants at creation; on update, present = replace.
+    /// Write-only, at most 4096 characters. Required at creation except for PKCE (a public
+    /// client may have none); on update, present = replace, absent or blank = keep.
     #[serde(default, serialize_with = "crate::secret::reveal", skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<Secret>,
+    /// The provider's authorize endpoint, placeholders allowed; required unless the grant is
+    /// `client_credentials` (then ignored). https on a public host (see `EndpointPolicy`).
     #[serde(default)]
     pub authorization_url: String,
+    /// The provider's token endpoint, placeholders allowed; required, under the same rule.
     #[serde(default)]
     pub token_url: String,
-    /// Commas or spaces inside items are fine: they are normalised.
+    /// Commas or spaces inside items are fine: they are normalised. At most 50 scopes of at most
+    /// 512 characters each, without `"`, `\` or control characters.
     #[serde(default)]
     pub scopes: Vec<String>,
-    /// Values for `<yourinstance>`, `<tenant-id>`, `<domain-name>`.
+    /// Values for `<yourinstance>`, `<tenant-id>`, `<domain-name>`, keyed without the angle
+    /// brackets: letters, digits, dots and dashes only; blank values are dropped.
     #[serde(default)]
     pub placeholders: BTreeMap<String, String>,
-    /// Defaults to the provider's.
+    /// A `ClientAuthMethod` name; absent or blank means the provider's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_auth_method: Option<String>,
     /// Keep the token of a successful test as the connection's shared token.
@@ -115,24 +141,39 @@ pub struct ConnectionInput {
 /// A connection that passed every rule: parsed, filled, normalised.
 #[derive(Debug, Clone)]
 pub struct ValidConnection {
+    /// The catalogue row it was made from.
     pub provider: ProviderKind,
+    /// Trimmed, inner spaces folded.
     pub name: String,
+    /// Trimmed; may be empty.
     pub description: String,
+    /// The grant, allowed by the provider.
     pub grant_type: GrantType,
+    /// Trimmed.
     pub client_id: String,
+    /// Trimmed; `None` when none was given (kept on file, or a public PKCE client).
     pub client_secret: Option<Secret>,
-    /// Empty for client credentials.
+    /// Placeholders filled, normalised. Empty for client credentials.
     pub authorization_url: String,
+    /// Placeholders filled, normalised.
     pub token_url: String,
+    /// Split, without repeats, placeholders filled.
     pub scopes: Vec<String>,
+    /// The non-blank placeholder values, trimmed.
     pub placeholders: BTreeMap<String, String>,
+    /// As asked, or the provider's default.
     pub client_auth_method: ClientAuthMethod,
+    /// As given.
     pub save_credentials: bool,
 }
 
+/// Longest client id, in characters.
 pub const CLIENT_ID_MAX: usize = 512;
+/// Longest client secret, in characters.
 pub const CLIENT_SECRET_MAX: usize = 4096;
+/// Longest single scope, in characters.
 pub const SCOPE_MAX_CHARS: usize = 512;
+/// Most scopes a connection may ask for.
 pub const SCOPES_MAX: usize = 50;
 
 /// Check a whole connection. `secret_on_file` says whether a secret is stored already (edits

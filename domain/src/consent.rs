@@ -4,9 +4,13 @@
 use crate::token::TokenKind;
 
 crate::text_enum! {
+    /// Why a consent is started; who may start it depends on it.
     pub enum ConsentPurpose {
+        /// A connection manager tests the settings; the token is reported, not kept.
         Test = "test",
+        /// A connection manager saves the connection's shared token.
         Shared = "shared",
+        /// A member of an invited role saves their own token.
         User = "user",
     }
 }

@@ -5,22 +5,39 @@ use serde::{Deserialize, Serialize};
 crate::text_enum! {
     /// A machine-readable error code. The serialized names are a public contract: never rename one.
     pub enum ErrorCode {
+        /// 422: a field breaks a rule; `field` and `reason` say which and why.
         ValidationFailed = "validation_failed",
+        /// 409: another role or connection has this name (compared case-insensitively).
         NameTaken = "name_taken",
+        /// 404: no such endpoint or object.
         NotFound = "not_found",
+        /// 405: the path exists, not with this method.
         MethodNotAllowed = "method_not_allowed",
+        /// 403: not allowed: missing rights or key scope, or a cross-origin write.
         Forbidden = "forbidden",
+        /// 401: no valid session or API key; or a failed sign-in (any reason, in the same words).
         Unauthenticated = "unauthenticated",
+        /// 400: a consent could not finish (unknown, expired or foreign `state`, wrong `iss`, no code).
         StateInvalid = "state_invalid",
+        /// 409: the provider no longer accepts the saved grant; a person must consent again.
         ReauthRequired = "reauth_required",
+        /// 404: no token is saved for this connection (and caller, for a user token) yet.
         NoToken = "no_token",
+        /// 502: the provider refused the request (bad client, scope, discovery document…).
         ProviderError = "provider_error",
+        /// 503: the provider could not be reached or answered no token; try again later.
         ProviderUnavailable = "provider_unavailable",
+        /// 409: the request conflicts with the current state (an email in use, a concurrent edit…).
         Conflict = "conflict",
+        /// 400: the body is not the JSON this endpoint expects.
         InvalidBody = "invalid_body",
+        /// 415: a body that is not `application/json`.
         UnsupportedMediaType = "unsupported_media_type",
+        /// 429: too many sign-ins or bad API keys from one address; retry after `Retry-After` s.
         TooManyAttempts = "too_many_attempts",
+        /// 413: the body is larger than 64 KiB.
         PayloadTooLarge = "payload_too_large",
+        /// 500: a fault on our side; the log has the detail, the answer never does.
         Internal = "internal",
     }
 }
@@ -51,11 +68,14 @@ impl ErrorCode {
 /// `{"error": {...}}`: the body of every non-2xx API response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorResponse {
+    /// What went wrong.
     pub error: ErrorBody,
 }
 
+/// The `error` object of an error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
+    /// The stable code; the HTTP status follows from it.
     pub code: ErrorCode,
     /// For a person; never carries internal detail or secrets.
     pub message: String,
@@ -68,10 +88,12 @@ pub struct ErrorBody {
 }
 
 impl ErrorResponse {
+    /// An error with `code` and words for a person, about no field in particular.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         ErrorResponse { error: ErrorBody { code, message: message.into(), field: None, reason: None } }
     }
 
+    /// The same error, about `field`.
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
         self.error.field = Some(field.into());
         self

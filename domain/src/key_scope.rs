@@ -10,9 +10,13 @@
 use crate::validate::FieldError;
 
 crate::text_enum! {
+    /// What a bot key may reach, besides its owner's rights limiting it.
     #[derive(PartialOrd, Ord)]
     pub enum KeyScope {
+        /// The token API and `GET /api/v1/me/connections`; every key has it.
         Tokens = "tokens",
+        /// Everything else its owner may do in the API, except what needs a browser session
+        /// (managing keys, consenting).
         Manage = "manage",
     }
 }

@@ -1,6 +1,7 @@
 //! Pure rules shared by the SPA (`app`) and the worker (`edge`): wire types, error codes,
 //! URL building. No I/O and no platform types, so it builds for native and wasm32 alike and is
 //! tested with plain `cargo test`.
+#![warn(missing_docs)]
 
 pub mod address;
 pub mod api;

@@ -1,6 +1,7 @@
 //! Notification kinds people can subscribe to, and their wording.
 
 crate::text_enum! {
+    /// What a notification is about; people opt out of kinds in their subscriptions.
     pub enum NotificationKind {
         /// A connection was shared with one of my roles.
         ConnectionShared = "connection_shared",
@@ -34,6 +35,7 @@ impl NotificationKind {
         }
     }
 
+    /// The notification's text under its title: what it means and what to do.
     pub fn body(self) -> &'static str {
         match self {
             NotificationKind::ConnectionShared => {

@@ -7,7 +7,9 @@ crate::text_enum! {
     /// A feature permission a role can grant. Wire names are a contract.
     #[derive(PartialOrd, Ord)]
     pub enum Permission {
+        /// See the list and settings of every connection (never a secret or a token).
         ConnectionsView = "connections.view",
+        /// Create, edit, delete, test and invite roles to connections; implies view.
         ConnectionsManage = "connections.manage",
     }
 }
@@ -26,11 +28,14 @@ impl Permission {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SystemRole {
+    /// Every permission, and the admin pages (users, roles, audit).
     Admin,
+    /// Everyone's role: may view connections.
     User,
 }
 
 impl SystemRole {
+    /// The role's fixed id: `role-admin` or `role-user`.
     pub fn id(self) -> &'static str {
         match self {
             SystemRole::Admin => "role-admin",
@@ -38,6 +43,7 @@ impl SystemRole {
         }
     }
 
+    /// The role's fixed name; no custom role may take it.
     pub fn name(self) -> &'static str {
         match self {
             SystemRole::Admin => "Admin",
@@ -45,6 +51,7 @@ impl SystemRole {
         }
     }
 
+    /// The system role with this id; `None` for a custom role.
     pub fn from_id(id: &str) -> Option<SystemRole> {
         [SystemRole::Admin, SystemRole::User].into_iter().find(|r| r.id() == id)
     }
@@ -62,6 +69,7 @@ impl SystemRole {
 /// A signed-in person, or a bot key acting with its owner's rights.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Grants {
+    /// Holds the Admin role.
     pub is_admin: bool,
     /// Sorted, without duplicates.
     pub permissions: Vec<Permission>,
@@ -84,6 +92,7 @@ impl Grants {
         Grants { is_admin, permissions }
     }
 
+    /// Whether `permission` is granted (admins have every one).
     pub fn has(&self, permission: Permission) -> bool {
         self.is_admin || self.permissions.contains(&permission)
     }
@@ -93,6 +102,7 @@ impl Grants {
         self.has(Permission::ConnectionsView) || self.has(Permission::ConnectionsManage)
     }
 
+    /// Whether connections may be created, edited, deleted, tested and shared.
     pub fn can_manage_connections(&self) -> bool {
         self.has(Permission::ConnectionsManage)
     }

@@ -15,27 +15,41 @@ pub const PLACEHOLDERS: [Placeholder; 3] = [
     Placeholder { token: "<domain-name>", key: "domain-name", label: "Domain name", example: "contoso.sharepoint.com" },
 ];
 
+/// A part of a provider's URLs that differs per customer (an instance, a tenant, a domain).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Placeholder {
     /// As written in a format: `<yourinstance>`.
     pub token: &'static str,
     /// The key in a connection's `placeholders` map.
     pub key: &'static str,
+    /// What the wizard calls the field.
     pub label: &'static str,
+    /// A sample value the wizard shows.
     pub example: &'static str,
 }
 
 crate::text_enum! {
+    /// Which catalogue row a connection was made from (`CATALOGUE`).
     pub enum ProviderKind {
+        /// Apigee, through Google's OAuth endpoints.
         Apigee = "apigee",
+        /// Genesys Cloud, on the customer's `<domain-name>`.
         Genesys = "genesys",
+        /// Salesforce, on the customer's `<yourinstance>`.my.salesforce.com.
         Salesforce = "salesforce",
+        /// ServiceNow, on the customer's `<yourinstance>`.service-now.com.
         Servicenow = "servicenow",
+        /// SharePoint Online, through Microsoft Entra on the customer's `<tenant-id>`.
         Sharepoint = "sharepoint",
+        /// Microsoft Entra ID, on the customer's `<tenant-id>`.
         MicrosoftEntra = "microsoft_entra",
+        /// Google Calendar.
         GoogleCalendar = "google_calendar",
+        /// Google Drive.
         GoogleDrive = "google_drive",
+        /// Google Sheets.
         GoogleSheets = "google_sheets",
+        /// Any OAuth 2.0 provider: the person types its URLs.
         Custom = "custom",
     }
 }
@@ -43,15 +57,21 @@ crate::text_enum! {
 /// One catalogue row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Provider {
+    /// The row's key.
     pub kind: ProviderKind,
+    /// The provider's name as people know it.
     pub name: &'static str,
-    /// Empty for Custom: the person types any URL.
+    /// The authorize endpoint's format, with placeholders. Empty for Custom: the person types any URL.
     pub authorization_url: &'static str,
+    /// The token endpoint's format, with placeholders; empty for Custom.
     pub token_url: &'static str,
+    /// Scopes the wizard proposes, placeholders allowed.
     pub default_scopes: &'static [&'static str],
+    /// Whether a connection to it may use `authorization_code_pkce` (the wizard and validation ask).
     pub supports_pkce: bool,
     /// Appended to the authorize URL when missing (`access_type=offline&prompt=consent`).
     pub extra_authorize_params: &'static [(&'static str, &'static str)],
+    /// The client authentication used when a connection names none.
     pub default_auth_method: ClientAuthMethod,
 }
 
@@ -87,6 +107,7 @@ const fn standard(kind: ProviderKind, name: &'static str, auth: &'static str, to
     }
 }
 
+/// Every provider the wizard offers, one row per `ProviderKind`, Custom last.
 pub const CATALOGUE: [Provider; 10] = [
     Provider {
         default_scopes: &["https://www.googleapis.com/auth/cloud-platform"],
@@ -138,6 +159,7 @@ pub const CATALOGUE: [Provider; 10] = [
 ];
 
 impl ProviderKind {
+    /// This kind's catalogue row.
     pub fn provider(self) -> &'static Provider {
         // The catalogue has one row per kind (a test checks it), so the fallback is never taken.
         CATALOGUE.iter().find(|p| p.kind == self).unwrap_or(&CATALOGUE[CATALOGUE.len() - 1])

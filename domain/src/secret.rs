@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize, Serializer};
 pub struct Secret(String);
 
 impl Secret {
+    /// Wrap a secret's text.
     pub fn new(value: impl Into<String>) -> Secret {
         Secret(value.into())
     }
@@ -65,6 +66,7 @@ impl std::fmt::Display for Secret {
 
 /// What `reveal` can put on the wire: a secret, or an optional one.
 pub trait Reveal {
+    /// Serialize the secret's text (or `null` for `None`).
     fn reveal<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error>;
 }
 

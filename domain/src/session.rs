@@ -8,15 +8,20 @@ pub const SESSION_ABSOLUTE_SECONDS: i64 = 7 * 24 * 3600;
 /// `last_seen_at` is written at most this often, so reads don't each cost a D1 write.
 pub const SESSION_TOUCH_EVERY_SECONDS: i64 = 300;
 
+/// What a session's times say about it now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionCheck {
     /// Valid; `touch` says whether to record `now` as the last use.
     Valid {
+        /// `last_seen_at` is `SESSION_TOUCH_EVERY_SECONDS` old or more: write `now`.
         touch: bool,
     },
+    /// Idle too long or too old: the session ends.
     Expired,
 }
 
+/// Judge a session created at `created_at` and last used at `last_seen_at` (seconds since the
+/// epoch) against the idle and absolute limits.
 pub fn check_session(created_at: i64, last_seen_at: i64, now: i64) -> SessionCheck {
     if now - created_at >= SESSION_ABSOLUTE_SECONDS || now - last_seen_at >= SESSION_IDLE_SECONDS {
         return SessionCheck::Expired;
@@ -42,6 +47,7 @@ pub struct Failures {
     pub count: i64,
     /// When the current window began (its first failure); meaningless while `count` is 0.
     pub since: i64,
+    /// Attempts are refused until this time (seconds since the epoch); `None` when never locked.
     pub locked_until: Option<i64>,
 }
 
@@ -84,6 +90,7 @@ crate::text_enum! {
 }
 
 impl Judge {
+    /// `Device` when a device cookie vouches for the account, else `Untrusted`.
     pub fn of(device_vouches: bool) -> Judge {
         if device_vouches { Judge::Device } else { Judge::Untrusted }
     }

@@ -11,7 +11,9 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {kind} \u{201c}{value}\u{201d}")]
 pub struct UnknownValue {
+    /// The enum's name (`ConnectionStatus`).
     pub kind: &'static str,
+    /// The text that was read.
     pub value: String,
 }
 
@@ -19,6 +21,7 @@ pub struct UnknownValue {
 pub trait TextEnum: Sized + 'static {
     /// The enum's name, for errors.
     const KIND: &'static str;
+    /// The variant named `value`, if any.
     fn parse(value: &str) -> Option<Self>;
 }
 
@@ -26,6 +29,7 @@ pub trait TextEnum: Sized + 'static {
 pub struct TextVisitor<T>(core::marker::PhantomData<T>);
 
 impl<T> TextVisitor<T> {
+    /// A visitor for `T`.
     pub const fn new() -> Self {
         TextVisitor(core::marker::PhantomData)
     }

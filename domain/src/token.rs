@@ -4,7 +4,9 @@
 crate::text_enum! {
     /// Shared (one per connection) or user-specific (one per connection and person).
     pub enum TokenKind {
+        /// The connection's one token, used by every member of its invited roles.
         Shared = "shared",
+        /// The caller's own token, from their own consent.
         User = "user",
     }
 }
@@ -12,6 +14,7 @@ crate::text_enum! {
 crate::text_enum! {
     /// A stored token's `status` column: the provider's last word on its grant.
     pub enum TokenStatus {
+        /// The grant worked the last time it was used.
         Valid = "valid",
         /// A refresh was answered `invalid_grant`: a person must consent again.
         NeedsReauth = "needs_reauth",
@@ -21,8 +24,11 @@ crate::text_enum! {
 crate::text_enum! {
     /// How a token's state reads to people (`TokenStatusView`): its stored status and its expiry.
     pub enum TokenState {
+        /// Usable now (or without a known expiry).
         Valid = "valid",
+        /// Past its `expires_at`; the next token API call for it tries a refresh.
         Expired = "expired",
+        /// The provider refused the grant: a person must consent again.
         NeedsReauth = "needs_reauth",
     }
 }
@@ -113,6 +119,8 @@ pub fn display_status(stored: TokenStatus, expires_at: Option<i64>, now: i64) ->
     }
 }
 
+/// When a token issued at `now` expires (seconds since the epoch): `now + expires_in`, or
+/// `now + default_ttl` when the provider sent no `expires_in`.
 pub fn expires_at(now: i64, expires_in: Option<u64>, default_ttl: i64) -> i64 {
     now + expires_in.map_or(default_ttl, |s| i64::try_from(s).unwrap_or(i64::MAX / 2))
 }

@@ -7,11 +7,16 @@ use crate::validate::{self, DISPLAY_NAME_MAX_CHARS, FieldError};
 /// A validated new user: normalised email, trimmed name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewUser {
+    /// Trimmed and lower-cased: the key for uniqueness and sign-in.
     pub email: String,
+    /// Trimmed.
     pub display_name: String,
+    /// Without repeats, in the order given (the worker adds the User role).
     pub role_ids: Vec<String>,
 }
 
+/// Check a new user: email, display name, and a password that passes the policy and does not
+/// contain the email.
 pub fn validate_create(request: &CreateUserRequest) -> Result<NewUser, FieldError> {
     let email = validate::email("email", &request.email)?;
     let display_name = validate::required_text("display_name", &request.display_name, DISPLAY_NAME_MAX_CHARS)?;
@@ -22,12 +27,17 @@ pub fn validate_create(request: &CreateUserRequest) -> Result<NewUser, FieldErro
 /// A validated change; `email` is the user's current one (the password must not contain it).
 #[derive(Debug, Clone, Default)]
 pub struct UserChange {
+    /// The new display name, trimmed.
     pub display_name: Option<String>,
+    /// The new password, checked against the policy.
     pub password: Option<Secret>,
+    /// Activate or deactivate.
     pub active: Option<bool>,
+    /// The new roles, replacing the old, without repeats.
     pub role_ids: Option<Vec<String>>,
 }
 
+/// Check a change to the user whose current email is `email`; absent fields stay `None`.
 pub fn validate_update(request: &UpdateUserRequest, email: &str) -> Result<UserChange, FieldError> {
     let display_name = request
         .display_name
