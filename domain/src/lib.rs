@@ -11,6 +11,7 @@ pub mod connection_edit;
 pub mod device;
 pub mod endpoint;
 pub mod error;
+pub mod health;
 pub mod key_scope;
 pub mod notification;
 pub mod permission;
