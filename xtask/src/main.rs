@@ -7,12 +7,14 @@
 //! - `test`: every suite (native unit tests, API integration, browser), one summary line.
 //! - `bench`: performance figures (token API, refresh storm, lists, weights, sign-in).
 //! - `build [--worker-only|--spa-only]`: release builds of the worker and the SPA.
+//! - `deploy [--dry-run] [--domain HOST]`: deploy `[env.production]` to Cloudflare (README).
 //! - `install`: only install the pinned tools.
 
 mod admin;
 mod bench;
 mod build;
 mod csp;
+mod deploy;
 mod detach;
 mod dev;
 mod dev_vars;
@@ -28,7 +30,7 @@ use std::process::ExitCode;
 
 pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-const USAGE: &str = "usage: cargo xtask <dev [--port N] [--state DIR] [--detach] | stop [--state DIR] | admin --email E --password P [--state DIR] | test | bench | build [--worker-only|--spa-only] | install>";
+const USAGE: &str = "usage: cargo xtask <dev [--port N] [--state DIR] [--detach] | stop [--state DIR] | admin --email E --password P [--state DIR] | test | bench | build [--worker-only|--spa-only] | deploy [--dry-run] [--domain HOST] | install>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
         Some("admin") => admin::run(rest),
         Some("test") => test::run(rest),
         Some("build") => build::run(rest),
+        Some("deploy") => deploy::run(rest),
         Some("bench") => bench::run(rest),
         Some("install") => tools::ensure_build_tools(),
         _ => Err(USAGE.into()),

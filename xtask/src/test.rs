@@ -4,7 +4,8 @@
 //!    library included: its pure parts run natively);
 //! 2. the gates: `cargo fmt --check`, and clippy with `-D warnings` natively and for wasm32 (the
 //!    workspace lints deny unwrap/expect/panic/todo/dbg outside tests); each counts as one check;
-//! 3. the release build, once;
+//! 3. the release build, once, and `deploy --dry-run` (the production bundle, offline) as one
+//!    check;
 //! 4. node's test runner over `tests/**/*.test.mjs`: API integration against wrangler dev with a
 //!    real oidc-provider, and browser tests in Debian's Chromium.
 
@@ -12,7 +13,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::{Result, build, paths, process, tools, wrangler};
+use crate::{Result, build, deploy, paths, process, tools, wrangler};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 struct Tally {
@@ -50,6 +51,14 @@ pub fn run(args: &[String]) -> Result<()> {
                 total.failed += 1;
                 broken.push(format!("{}: {e}", gate.name));
             }
+        }
+    }
+    // The production bundle, offline (its build is the release build the suites use).
+    match deploy::dry_run() {
+        Ok(()) => total.passed += 1,
+        Err(e) => {
+            total.failed += 1;
+            broken.push(format!("deploy --dry-run: {e}"));
         }
     }
     match build::all().and_then(|()| node_tests()) {
