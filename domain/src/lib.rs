@@ -15,6 +15,7 @@ pub mod consent;
 pub mod device;
 pub mod endpoint;
 pub mod error;
+pub mod health;
 pub mod key_scope;
 pub mod notification;
 pub mod origin;

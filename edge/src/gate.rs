@@ -72,8 +72,8 @@ impl DurableObject for KeyGate {
 rpc_export!(KeyGate);
 
 impl KeyGate {
-    /// `reset`: forget what was read (a write path changed it). `check`: a `GateRequest` in, a
-    /// `GateAnswer` or an error body out.
+    /// `reset`: forget what was read (a write path changed it). `ping`: answer (deep health).
+    /// `check`: a `GateRequest` in, a `GateAnswer` or an error body out.
     async fn handle(&self, op: &str, body: &str) -> Reply {
         match op {
             "reset" => {
@@ -81,6 +81,7 @@ impl KeyGate {
                 self.known.replace(None);
                 Reply::new(204, String::new())
             }
+            "ping" => Reply::new(204, String::new()),
             "check" => match serde_json::from_str::<GateRequest>(body) {
                 Ok(ask) => match self.check(&ask).await {
                     Ok(answer) => json_reply(200, &answer),
@@ -151,6 +152,16 @@ pub async fn check(env: &Env, ask: &GateRequest) -> ApiResult<GateAnswer> {
 }
 
 /// Make the gate of one key read D1 again on its next call (at least once: see `revocation`).
+/// A round trip to a gate that no key can name (gates are named by a key's SHA-256 in hex), for
+/// `GET /api/v1/health?deep=1`.
+pub async fn ping(env: &Env) -> Result<(), String> {
+    match rpc::call(env, "KEY_GATE", "health", "ping", "").await {
+        Ok(reply) if reply.status == 204 => Ok(()),
+        Ok(reply) => Err(format!("gate answered {}", reply.status)),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 pub async fn forget_key(env: &Env, db: &D1Database, key_hash: &str) -> ApiResult<()> {
     revocation::reset_object(env, db, revocation::Object::gate(key_hash)).await
 }

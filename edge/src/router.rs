@@ -21,7 +21,6 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
         .get_async("/api/v1/health", api(health::get))
         .get_async("/api/v1/config", api(config::get))
         .get_async("/api/v1/_test/discovery", api(diagnostics::discovery))
-        .post_async("/api/v1/_test/cron", script(diagnostics::cron))
         .post_async("/api/v1/_test/faults", script(diagnostics::faults))
         .post_async("/api/v1/bootstrap", script(bootstrap::post))
         .post_async("/api/v1/session", api(session::post))

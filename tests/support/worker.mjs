@@ -1,5 +1,5 @@
 // `wrangler dev` for tests: the prebuilt worker (xtask builds once), a fresh temporary persist
-// dir (real local D1, KV and Durable Objects), migrations applied, a free port, logs in a file.
+// dir (real local D1 and Durable Objects), migrations applied, a free port, logs in a file.
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -42,8 +42,11 @@ export function testMacKey() {
  * @param {object} [options]
  * @param {Record<string,string>} [options.vars] extra worker vars (`--var`)
  * @param {number} [options.port]
+ * @param {string} [options.env] a wrangler environment (`production`): its bindings and vars, no
+ *   test vars (TEST_ROUTES, ALLOW_PRIVATE_ENDPOINTS), and the keys as secrets from an env file
+ * @param {boolean} [options.migrate] apply the D1 migrations first (default true)
  */
-export async function startWorker({ vars = {}, port } = {}) {
+export async function startWorker({ vars = {}, port, env: environment, migrate = true } = {}) {
   if (!fs.existsSync(path.join(ROOT, 'edge/build/index.js')) || !fs.existsSync(path.join(ROOT, 'dist/index.html'))) {
     throw new Error('the worker or the SPA is not built: run `cargo xtask test` (or `cargo xtask build`) first');
   }
@@ -51,23 +54,26 @@ export async function startWorker({ vars = {}, port } = {}) {
   const inspectorPort = await freePort();
   const persistTo = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-oauth-state-'));
   const env = wranglerEnv();
-  await run(nodeBin('wrangler'), ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo], { cwd: ROOT, env });
+  const envArgs = environment ? ['--env', environment] : [];
+  if (migrate) await run(nodeBin('wrangler'), ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo, ...envArgs], { cwd: ROOT, env });
 
   fs.mkdirSync(TEST_LOGS, { recursive: true });
   const logPath = path.join(TEST_LOGS, `wrangler-${port}.log`);
   const log = fs.openSync(logPath, 'w');
   // A var set to null is left out (a worker without it). The test IdP runs on
   // http://127.0.0.1: the dev opt-in of the outbound URL rule (DESIGN §10).
-  const allVars = Object.fromEntries(
-    Object.entries({ TEST_ROUTES: '1', ALLOW_PRIVATE_ENDPOINTS: '1', ENCRYPTION_KEYS: testEncryptionKeys(), MAC_KEY: testMacKey(), ...vars }).filter(([, v]) => v !== null),
-  );
-  // An empty env file instead of the repository's .dev.vars (which `cargo xtask dev` writes):
-  // a test worker has exactly the vars given here, whatever a developer ran before.
+  const testVars = environment ? {} : { TEST_ROUTES: '1', ALLOW_PRIVATE_ENDPOINTS: '1', ENCRYPTION_KEYS: testEncryptionKeys(), MAC_KEY: testMacKey() };
+  const allVars = Object.fromEntries(Object.entries({ ...testVars, ...vars }).filter(([, v]) => v !== null));
+  // An env file of our own instead of the repository's .dev.vars (which `cargo xtask dev`
+  // writes): a test worker has exactly the vars given here, whatever a developer ran before. It
+  // is empty, except in an environment, where the keys arrive as secrets (`[secrets] required`).
   const envFile = path.join(persistTo, 'no-dev-vars.env');
-  fs.writeFileSync(envFile, '');
+  fs.writeFileSync(envFile, environment ? `ENCRYPTION_KEYS="${testEncryptionKeys()}"\nMAC_KEY="${testMacKey()}"\n` : '');
+  // --test-scheduled: GET /__scheduled runs the scheduled handler (`runCron`).
   const args = [
     'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-    '--persist-to', persistTo, '--show-interactive-dev-session=false', '--env-file', envFile,
+    '--persist-to', persistTo, '--show-interactive-dev-session=false', '--env-file', envFile, '--test-scheduled',
+    ...envArgs,
     ...Object.entries(allVars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
   ];
   // A process group of its own: ending wrangler alone would leave workerd running.
@@ -87,6 +93,7 @@ export async function startWorker({ vars = {}, port } = {}) {
     port,
     logPath,
     persistTo,
+    envArgs,
     /** Everything wrangler and the worker printed so far. */
     logs: () => fs.readFileSync(logPath, 'utf8'),
     stop: async () => {
@@ -115,17 +122,29 @@ async function waitForHealth(baseUrl, child, logPath, limitMs = 60_000) {
   throw new Error(`wrangler dev did not become healthy in ${limitMs} ms:\n${fs.readFileSync(logPath, 'utf8').slice(-4000)}`);
 }
 
+/**
+ * Deliver one scheduled event (the `[triggers]` cron) to the worker's scheduled handler, as
+ * Cloudflare does every five minutes; resolves when the handler has finished.
+ * wrangler's `--test-scheduled` middleware answers /__scheduled in front of the worker (local
+ * only); /cdn-cgi/handler/scheduled cannot reach a worker with assets in wrangler 4.86.
+ */
+export async function runCron(baseUrl) {
+  const response = await fetch(`${baseUrl}/__scheduled?cron=${encodeURIComponent('*/5 * * * *')}`);
+  const text = await response.text();
+  if (response.status !== 200 || text !== 'Ran scheduled event') throw new Error(`scheduled event not run: ${response.status} ${text}`);
+}
+
 /** Run SQL against a worker's local D1 (read-only use in tests: checks of what is stored). */
 export async function sql(worker, query) {
   const { stdout } = await run(
     nodeBin('wrangler'),
-    ['d1', 'execute', 'DB', '--local', '--persist-to', worker.persistTo, '--json', '--command', query],
+    ['d1', 'execute', 'DB', '--local', '--persist-to', worker.persistTo, ...worker.envArgs, '--json', '--command', query],
     { cwd: ROOT, env: wranglerEnv(), maxBuffer: 64 * 1024 * 1024 },
   );
   return JSON.parse(stdout)[0].results;
 }
 
-/** Every byte of the worker's local state (D1 sqlite files with their WAL, KV, DO storage). */
+/** Every byte of the worker's local state (D1 sqlite files with their WAL, DO storage). */
 export function stateBytes(worker) {
   const chunks = [];
   const walk = (dir) => {

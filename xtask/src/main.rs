@@ -9,6 +9,7 @@
 //! - `build [--worker-only|--spa-only]`: release builds of the worker and the SPA.
 //! - `deny [--fetch]`: the dependency policy (`deny.toml`); `--fetch` refreshes the advisory
 //!   database where GitHub is reachable.
+//! - `deploy [--dry-run] [--domain HOST]`: deploy `[env.production]` to Cloudflare (README).
 //! - `install`: only install the pinned tools.
 
 mod admin;
@@ -16,6 +17,7 @@ mod bench;
 mod build;
 mod csp;
 mod deny;
+mod deploy;
 mod detach;
 mod dev;
 mod dev_vars;
@@ -31,7 +33,7 @@ use std::process::ExitCode;
 
 pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-const USAGE: &str = "usage: cargo xtask <dev [--port N] [--state DIR] [--detach] | stop [--state DIR] | admin --email E --password P [--state DIR] | test | bench | build [--worker-only|--spa-only] | deny [--fetch] | install>";
+const USAGE: &str = "usage: cargo xtask <dev [--port N] [--state DIR] [--detach] | stop [--state DIR] | admin --email E --password P [--state DIR] | test | bench | build [--worker-only|--spa-only] | deploy [--dry-run] [--domain HOST] | deny [--fetch] | install>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         Some("admin") => admin::run(rest),
         Some("test") => test::run(rest),
         Some("build") => build::run(rest),
+        Some("deploy") => deploy::run(rest),
         Some("bench") => bench::run(rest),
         Some("deny") => deny::run(rest),
         Some("install") => tools::ensure_build_tools(),

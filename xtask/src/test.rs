@@ -6,7 +6,8 @@
 //!    workspace lints deny unwrap/expect/panic/todo/dbg outside tests), and the dependency
 //!    policy (`deny.toml`); each counts as one check; advisories count as skipped when no
 //!    advisory database is reachable (`deny.rs`);
-//! 3. the release build, once;
+//! 3. the release build, once, and `deploy --dry-run` (the production bundle, offline) as one
+//!    check;
 //! 4. node's test runner over `tests/**/*.test.mjs`: API integration against wrangler dev with a
 //!    real oidc-provider, and browser tests in Debian's Chromium.
 
@@ -14,7 +15,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::{Result, build, deny, paths, process, tools, wrangler};
+use crate::{Result, build, deny, deploy, paths, process, tools, wrangler};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 struct Tally {
@@ -74,6 +75,14 @@ pub fn run(args: &[String]) -> Result<()> {
         Err(e) => {
             total.failed += 1;
             broken.push(format!("advisories: {e}"));
+        }
+    }
+    // The production bundle, offline (its build is the release build the suites use).
+    match deploy::dry_run() {
+        Ok(()) => total.passed += 1,
+        Err(e) => {
+            total.failed += 1;
+            broken.push(format!("deploy --dry-run: {e}"));
         }
     }
     match build::all().and_then(|()| node_tests()) {

@@ -30,17 +30,6 @@ pub async fn discovery(req: Request, ctx: Ctx) -> ApiResult<Response> {
     })?)
 }
 
-/// `POST /api/v1/_test/cron`: run the scheduled refresher now. wrangler 4.86's
-/// `/cdn-cgi/handler/scheduled` cannot reach a Rust worker (the runtime fails to clone the
-/// `ScheduledController` into the worker-build entrypoint), so tests reach the same function here.
-pub async fn cron(_req: Request, ctx: Ctx) -> ApiResult<Response> {
-    if !settings::test_routes_enabled(&ctx.env) {
-        return Err(ApiError::not_found("no such endpoint"));
-    }
-    let (renewed, resets) = crate::cron::run(&ctx.env).await?;
-    Ok(Response::from_json(&serde_json::json!({ "renewed": renewed, "resets_acknowledged": resets }))?)
-}
-
 /// `POST /api/v1/_test/faults {"fail_resets": bool}`: make object resets fail in this isolate,
 /// to prove that a lost reset is retried and that objects forget access after their bound.
 pub async fn faults(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
