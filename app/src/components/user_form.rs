@@ -3,12 +3,12 @@
 
 use domain::api::{CreateUserRequest, RoleView, UpdateUserRequest, UserView};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::api;
 use crate::components::field::TextField;
 use crate::components::field_errors::FieldErrors;
 use crate::components::multi_select::{Choice, MultiSelect};
+use crate::io::write;
 
 pub fn role_choices(roles: &[RoleView]) -> Vec<Choice> {
     roles.iter().map(|r| Choice { id: r.id.clone(), label: r.name.clone(), detail: r.description.clone() }).collect()
@@ -29,20 +29,35 @@ pub fn UserForm(
     let role_ids = RwSignal::new(existing.as_ref().map(|u| u.role_ids.clone()).unwrap_or_default());
     let errors = FieldErrors::new();
     let form_error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
     let is_new = editing.is_none();
+    // What the form says, as a create request (an edit sends part of it).
+    let form = move || CreateUserRequest {
+        email: email.get_untracked(),
+        display_name: display_name.get_untracked(),
+        password: password.get_untracked(),
+        role_ids: role_ids.get_untracked(),
+    };
+    let id = editing.as_ref().map(|user| user.id.clone());
+    let save = write(move || {
+        let (id, create) = (id.clone(), form());
+        async move {
+            let result = match &id {
+                None => api::create_user(&create).await,
+                Some(id) => api::update_user(id, &update_request(&create)).await,
+            };
+            match result {
+                Ok(user) => on_saved.run(user),
+                Err(e) => form_error.set(errors.show_api_error(&e)),
+            }
+            Ok(String::new())
+        }
+    });
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         errors.clear();
         form_error.set(None);
-        let editing = editing.clone();
-        let create = CreateUserRequest {
-            email: email.get_untracked(),
-            display_name: display_name.get_untracked(),
-            password: password.get_untracked(),
-            role_ids: role_ids.get_untracked(),
-        };
+        let create = form();
         let check = match &editing {
             None => domain::user::validate_create(&create).map(|_| ()),
             Some(user) => domain::user::validate_update(&update_request(&create), &user.email).map(|_| ()),
@@ -51,18 +66,7 @@ pub fn UserForm(
             errors.set(&e.field, e.message);
             return;
         }
-        busy.set(true);
-        spawn_local(async move {
-            let result = match &editing {
-                None => api::create_user(&create).await,
-                Some(user) => api::update_user(&user.id, &update_request(&create)).await,
-            };
-            busy.set(false);
-            match result {
-                Ok(user) => on_saved.run(user),
-                Err(e) => form_error.set(errors.show_api_error(&e)),
-            }
-        });
+        save.dispatch(());
     };
 
     view! {
@@ -91,7 +95,7 @@ pub fn UserForm(
             <p class="field-error">{move || errors.of("role_ids").get().unwrap_or_default()}</p>
             <p class="form-error" role="alert">{move || form_error.get().unwrap_or_default()}</p>
             <div class="actions">
-                <button type="submit" disabled=move || busy.get()>{if is_new { "Create user" } else { "Save changes" }}</button>
+                <button type="submit" disabled=save.pending()>{if is_new { "Create user" } else { "Save changes" }}</button>
                 <button type="button" class="secondary" on:click=move |_| on_cancel.run(())>"Cancel"</button>
             </div>
         </form>
