@@ -40,40 +40,61 @@ fn RoleEditorPage() -> impl IntoView {
     }
 }
 
+/// The form's fields.
+#[derive(Clone, Copy)]
+struct RoleFields {
+    name: RwSignal<String>,
+    description: RwSignal<String>,
+    permissions: RwSignal<Vec<Permission>>,
+    members: RwSignal<Vec<String>>,
+}
+
+impl RoleFields {
+    fn new(existing: Option<&RoleView>) -> Self {
+        RoleFields {
+            name: RwSignal::new(existing.map(|r| r.name.clone()).unwrap_or_default()),
+            description: RwSignal::new(existing.map(|r| r.description.clone()).unwrap_or_default()),
+            permissions: RwSignal::new(existing.map(|r| r.permissions.clone()).unwrap_or_default()),
+            members: RwSignal::new(existing.map(|r| r.member_ids.clone()).unwrap_or_default()),
+        }
+    }
+
+    fn create(self) -> CreateRoleRequest {
+        CreateRoleRequest {
+            name: self.name.get_untracked(),
+            description: self.description.get_untracked(),
+            permissions: self.permissions.get_untracked().iter().map(|p| p.as_str().to_string()).collect(),
+            member_ids: self.members.get_untracked(),
+        }
+    }
+
+    /// The changes to a role: a system role's members only.
+    fn update(self, system: bool) -> UpdateRoleRequest {
+        let role = self.create();
+        if system {
+            return UpdateRoleRequest { member_ids: Some(role.member_ids), ..Default::default() };
+        }
+        UpdateRoleRequest {
+            name: Some(role.name),
+            description: Some(role.description),
+            permissions: Some(role.permissions),
+            member_ids: Some(role.member_ids),
+        }
+    }
+}
+
 #[component]
 fn RoleForm(existing: Option<RoleView>, users: Vec<UserView>) -> impl IntoView {
     let system = existing.as_ref().is_some_and(|r| r.system);
     let id = existing.as_ref().map(|r| r.id.clone());
-    let name = RwSignal::new(existing.as_ref().map(|r| r.name.clone()).unwrap_or_default());
-    let description = RwSignal::new(existing.as_ref().map(|r| r.description.clone()).unwrap_or_default());
-    let permissions = RwSignal::new(existing.as_ref().map(|r| r.permissions.clone()).unwrap_or_default());
-    let members = RwSignal::new(existing.as_ref().map(|r| r.member_ids.clone()).unwrap_or_default());
+    let fields = RoleFields::new(existing.as_ref());
     let errors = FieldErrors::new();
     let form_error = RwSignal::new(None::<String>);
     let navigate = use_navigate();
-    // A new role, or the changes to this one (a system role's members only).
     let save = {
         let id = id.clone();
         write(move || {
-            let perms: Vec<String> = permissions.get_untracked().iter().map(|p| p.as_str().to_string()).collect();
-            let member_ids = members.get_untracked();
-            let (id, navigate) = (id.clone(), navigate.clone());
-            let create = CreateRoleRequest {
-                name: name.get_untracked(),
-                description: description.get_untracked(),
-                permissions: perms.clone(),
-                member_ids: member_ids.clone(),
-            };
-            let update = if system {
-                UpdateRoleRequest { member_ids: Some(member_ids), ..Default::default() }
-            } else {
-                UpdateRoleRequest {
-                    name: Some(create.name.clone()),
-                    description: Some(create.description.clone()),
-                    permissions: Some(perms),
-                    member_ids: Some(member_ids),
-                }
-            };
+            let (id, navigate, create, update) = (id.clone(), navigate.clone(), fields.create(), fields.update(system));
             async move {
                 let result = match &id {
                     None => api::create_role(&create).await,
@@ -87,17 +108,12 @@ fn RoleForm(existing: Option<RoleView>, users: Vec<UserView>) -> impl IntoView {
             }
         })
     };
-    let choices: Vec<Choice> = users
-        .iter()
-        .filter(|u| u.active)
-        .map(|u| Choice { id: u.id.clone(), label: u.display_name.clone(), detail: u.email.clone() })
-        .collect();
     let is_new = id.is_none();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         errors.clear();
         form_error.set(None);
-        if !system && let Err(e) = domain::role::role_name(&name.get_untracked()) {
+        if !system && let Err(e) = domain::role::role_name(&fields.name.get_untracked()) {
             errors.set(&e.field, e.message);
             return;
         }
@@ -105,24 +121,37 @@ fn RoleForm(existing: Option<RoleView>, users: Vec<UserView>) -> impl IntoView {
     };
     view! {
         <form class="card form" on:submit=submit novalidate data-testid="role-form">
-            <h1>{if is_new { "New role".to_string() } else { format!("Role: {}", name.get_untracked()) }}</h1>
+            <h1>{if is_new { "New role".to_string() } else { format!("Role: {}", fields.name.get_untracked()) }}</h1>
             {if system {
                 view! { <p class="muted">"A system role: its name and permissions are fixed; you can change who is in it."</p> }.into_any()
             } else {
                 view! {
-                    <TextField id="role-name" label="Name" value=name error=errors.of("name") />
-                    <TextField id="role-description" label="Description" value=description error=errors.of("description") />
-                    <PermissionChoices permissions=permissions errors=errors />
+                    <TextField id="role-name" label="Name" value=fields.name error=errors.of("name") />
+                    <TextField id="role-description" label="Description" value=fields.description error=errors.of("description") />
+                    <PermissionChoices permissions=fields.permissions errors=errors />
                 }.into_any()
             }}
-            <MultiSelect id="role-members" label="Members" choices=Signal::stored(choices) selected=members placeholder="Search people by name or email" />
-            <p class="field-error">{move || errors.of("member_ids").get().unwrap_or_default()}</p>
+            <Members users=users members=fields.members errors=errors />
             <p class="form-error" role="alert">{move || form_error.get().unwrap_or_default()}</p>
             <div class="actions">
                 <button type="submit" disabled=save.pending()>{if is_new { "Create role" } else { "Save role" }}</button>
                 {id.filter(|_| !system).map(|id| view! { <DeleteRole id=id form_error=form_error /> })}
             </div>
         </form>
+    }
+}
+
+/// Who is in the role, picked among the active people.
+#[component]
+fn Members(users: Vec<UserView>, members: RwSignal<Vec<String>>, errors: FieldErrors) -> impl IntoView {
+    let choices: Vec<Choice> = users
+        .into_iter()
+        .filter(|u| u.active)
+        .map(|u| Choice { id: u.id, label: u.display_name, detail: u.email })
+        .collect();
+    view! {
+        <MultiSelect id="role-members" label="Members" choices=Signal::stored(choices) selected=members placeholder="Search people by name or email" />
+        <p class="field-error">{move || errors.of("member_ids").get().unwrap_or_default()}</p>
     }
 }
 
