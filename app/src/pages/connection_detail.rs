@@ -77,19 +77,17 @@ fn ManageActions(id: String, said: Said) -> impl IntoView {
             }
         })
     };
-    let confirm_delete = {
-        move |_| {
-            let confirmed = web_sys::window()
-                .and_then(|w| {
-                    w.confirm_with_message(
-                        "Delete this connection? Its secret and tokens are removed; bots using it will fail.",
-                    )
-                    .ok()
-                })
-                .unwrap_or(false);
-            if confirmed {
-                delete.dispatch(());
-            }
+    let confirm_delete = move |_| {
+        let confirmed = web_sys::window()
+            .and_then(|w| {
+                w.confirm_with_message(
+                    "Delete this connection? Its secret and tokens are removed; bots using it will fail.",
+                )
+                .ok()
+            })
+            .unwrap_or(false);
+        if confirmed {
+            delete.dispatch(());
         }
     };
     view! {
