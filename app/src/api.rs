@@ -10,7 +10,7 @@ use domain::api::{
 use domain::connection::ConnectionInput;
 use domain::consent::ConsentPurpose;
 use domain::error::{ErrorBody, ErrorCode, ErrorResponse};
-use gloo_net::http::{Request, RequestBuilder, Response};
+use gloo_net::http::{Method, RequestBuilder};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -53,23 +53,29 @@ impl std::fmt::Display for ApiError {
     }
 }
 
+impl std::error::Error for ApiError {}
+
 fn transport(error: impl std::fmt::Display) -> ApiError {
     ApiError::Transport(error.to_string())
 }
 
-async fn send(builder: RequestBuilder, body: Option<String>) -> Result<Response, ApiError> {
-    let builder = builder.header("accept", "application/json");
+/// The one place a request is sent, deliberately not generic: every call shares this code in the
+/// wasm instead of a copy per answer type. Answers the body of a 2xx, the error shape otherwise.
+async fn request(method: Method, path: &str, body: Option<String>) -> Result<String, ApiError> {
+    let builder = RequestBuilder::new(path).method(method).header("accept", "application/json");
     let response = match body {
         Some(json) => builder.header("content-type", "application/json").body(json).map_err(transport)?.send().await,
         None => builder.send().await,
     }
     .map_err(transport)?;
+    let status = response.status();
+    let text = response.text().await.map_err(transport)?;
     if response.ok() {
-        return Ok(response);
+        return Ok(text);
     }
-    match response.json::<ErrorResponse>().await {
+    match serde_json::from_str::<ErrorResponse>(&text) {
         Ok(body) => Err(ApiError::Api(body.error)),
-        Err(_) => Err(ApiError::Transport(format!("HTTP {}", response.status()))),
+        Err(_) => Err(ApiError::Transport(format!("HTTP {status}"))),
     }
 }
 
@@ -77,24 +83,28 @@ fn encode<B: Serialize>(body: &B) -> Result<Option<String>, ApiError> {
     serde_json::to_string(body).map(Some).map_err(transport)
 }
 
-async fn json<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
-    response.json::<T>().await.map_err(transport)
+fn decode<T: DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    serde_json::from_str(text).map_err(transport)
 }
 
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    json(send(Request::get(path), None).await?).await
+    decode(&request(Method::GET, path, None).await?)
 }
 
 async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
-    json(send(Request::post(path), encode(body)?).await?).await
+    decode(&request(Method::POST, path, encode(body)?).await?)
 }
 
 async fn patch<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
-    json(send(Request::patch(path), encode(body)?).await?).await
+    decode(&request(Method::PATCH, path, encode(body)?).await?)
+}
+
+async fn put<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    decode(&request(Method::PUT, path, encode(body)?).await?)
 }
 
 async fn delete(path: &str) -> Result<(), ApiError> {
-    send(Request::delete(path), None).await.map(|_| ())
+    request(Method::DELETE, path, None).await.map(|_| ())
 }
 
 /// `?q=` for list searches.
@@ -215,14 +225,7 @@ pub async fn delete_connection(id: &str) -> Result<(), ApiError> {
 }
 
 pub async fn invite_roles(id: &str, role_ids: Vec<String>) -> Result<ConnectionView, ApiError> {
-    json(
-        send(
-            Request::put(&format!("/api/v1/connections/{id}/roles")),
-            encode(&serde_json::json!({"role_ids": role_ids}))?,
-        )
-        .await?,
-    )
-    .await
+    put(&format!("/api/v1/connections/{id}/roles"), &serde_json::json!({"role_ids": role_ids})).await
 }
 
 /// Start a consent; the URL goes into the popup.
@@ -232,7 +235,7 @@ pub async fn authorize(id: &str, purpose: ConsentPurpose) -> Result<AuthorizeRes
 
 /// Client credentials: fetch a token now and report.
 pub async fn test_connection(id: &str) -> Result<TestResponse, ApiError> {
-    json(send(Request::post(&format!("/api/v1/connections/{id}/test")), None).await?).await
+    decode(&request(Method::POST, &format!("/api/v1/connections/{id}/test"), None).await?)
 }
 
 /// One page of the connections shared with me, after `cursor` (the first when empty).
@@ -251,7 +254,7 @@ pub async fn notifications(cursor: &str) -> Result<NotificationsResponse, ApiErr
 }
 
 pub async fn mark_read(id: &str) -> Result<(), ApiError> {
-    send(Request::post(&format!("/api/v1/notifications/{id}/read")), None).await.map(|_| ())
+    request(Method::POST, &format!("/api/v1/notifications/{id}/read"), None).await.map(|_| ())
 }
 
 pub async fn subscriptions() -> Result<SubscriptionsBody, ApiError> {
@@ -259,7 +262,7 @@ pub async fn subscriptions() -> Result<SubscriptionsBody, ApiError> {
 }
 
 pub async fn set_subscriptions(body: &SubscriptionsBody) -> Result<SubscriptionsBody, ApiError> {
-    json(send(Request::put("/api/v1/me/subscriptions"), encode(body)?).await?).await
+    put("/api/v1/me/subscriptions", body).await
 }
 
 /// The audit log with filters (`actor`, `action`, `target`, `since`, `until` as given).

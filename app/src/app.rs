@@ -6,22 +6,23 @@ use leptos_router::path;
 
 use crate::api::{self, ApiError};
 use crate::components::header::Header;
+use crate::io::{Fetch, load};
 use crate::pages::{
     api_keys::ApiKeys, audit::Audit, connection_detail::ConnectionDetail, connections::Connections, home::Home,
     my_connections::MyConnections, not_found::NotFound, notifications::Notifications, role_editor::RoleEditor,
     roles::Roles, sign_in::SignIn, users::Users, wizard::ConnectionWizard,
 };
-use crate::session::Session;
+use crate::session::provide_session;
 use domain::api::ConfigResponse;
 
 /// `GET /api/v1/config`, loaded once and shared by every page.
-pub type ConfigResource = LocalResource<Result<ConfigResponse, ApiError>>;
+pub type ConfigResource = Fetch<Result<ConfigResponse, ApiError>>;
 
 #[component]
 pub fn App() -> impl IntoView {
-    let config: ConfigResource = LocalResource::new(api::config);
+    let config: ConfigResource = load(api::config);
     provide_context(config);
-    Session::provide();
+    provide_session();
     view! {
         <Router>
             <Header />

@@ -1,95 +1,109 @@
-//! Who is signed in, shared by every page through context. Loaded once at start, replaced on
-//! sign-in and sign-out.
+//! Who is signed in, shared by every page through context: loaded once at start, replaced on
+//! sign-in and sign-out. What a person may do is `domain::permission::Grants`, the worker's own
+//! rules, never re-derived here.
 
 use domain::api::MeResponse;
-use domain::permission::Permission;
+use domain::permission::Grants;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::api;
+use crate::io::{Fetch, load};
 
-#[derive(Clone, Copy)]
-pub struct Session {
-    /// `None` until the first answer arrives.
-    state: RwSignal<Option<Option<MeResponse>>>,
-    /// Unread notifications, for the header badge.
-    pub unread: RwSignal<i64>,
+#[derive(Debug, Clone, PartialEq)]
+pub enum Session {
+    /// The first answer has not arrived.
+    Loading,
+    SignedOut,
+    SignedIn(MeResponse),
+}
+
+/// The session in context.
+pub fn use_session() -> RwSignal<Session> {
+    expect_context::<RwSignal<Session>>()
+}
+
+/// The unread count in context.
+pub fn use_unread() -> Unread {
+    expect_context::<Unread>()
+}
+
+/// Start loading who is signed in and put the session and its unread count in context.
+pub fn provide_session() {
+    let session = RwSignal::new(Session::Loading);
+    provide_context(session);
+    // A transport failure counts as signed out: the sign-in page says more when tried.
+    let first = load(api::me);
+    Effect::new(move || {
+        if let Some(me) = first.get() {
+            // A sign-in that answered first wins over the start-up answer.
+            session.update(|s| {
+                if *s == Session::Loading {
+                    *s = Session::from(me.ok().flatten());
+                }
+            });
+        }
+    });
+    provide_context(Unread(load(move || {
+        let signed_in = session.with(Session::signed_in);
+        async move {
+            if !signed_in {
+                return 0;
+            }
+            api::notifications("").await.map(|feed| feed.unread).unwrap_or(0)
+        }
+    })));
 }
 
 impl Session {
-    pub fn provide() -> Session {
-        let session = Session { state: RwSignal::new(None), unread: RwSignal::new(0) };
-        provide_context(session);
-        session.reload();
-        session
-    }
-
-    pub fn get() -> Session {
-        expect_context::<Session>()
-    }
-
-    pub fn reload(self) {
-        spawn_local(async move {
-            // A transport failure counts as signed out: the sign-in page says more when tried.
-            let me = api::me().await.ok().flatten();
-            let signed_in = me.is_some();
-            self.state.set(Some(me));
-            if signed_in {
-                self.refresh_unread();
-            }
-        });
-    }
-
-    pub fn set(self, me: Option<MeResponse>) {
-        let signed_in = me.is_some();
-        self.state.set(Some(me));
-        if signed_in {
-            self.refresh_unread();
-        } else {
-            self.unread.set(0);
+    pub fn me(&self) -> Option<&MeResponse> {
+        match self {
+            Session::SignedIn(me) => Some(me),
+            Session::Loading | Session::SignedOut => None,
         }
     }
 
-    pub fn refresh_unread(self) {
-        spawn_local(async move {
-            if let Ok(feed) = api::notifications("").await {
-                self.unread.set(feed.unread);
-            }
-        });
+    pub fn signed_in(&self) -> bool {
+        self.me().is_some()
     }
 
-    pub fn loaded(self) -> bool {
-        self.state.with(Option::is_some)
+    /// What the signed-in person may do; nothing for anyone else.
+    pub fn grants(&self) -> Grants {
+        match self.me() {
+            Some(me) => Grants { is_admin: me.is_admin, permissions: me.permissions.clone() },
+            None => Grants { is_admin: false, permissions: Vec::new() },
+        }
     }
 
-    pub fn me(self) -> Option<MeResponse> {
-        self.state.get().flatten()
+    pub fn is_admin(&self) -> bool {
+        self.grants().is_admin
     }
 
-    pub fn is_admin(self) -> bool {
-        self.state.with(|s| s.as_ref().and_then(|m| m.as_ref()).is_some_and(|m| m.is_admin))
+    pub fn can_view_connections(&self) -> bool {
+        self.grants().can_view_connections()
     }
 
-    pub fn signed_in(self) -> bool {
-        self.state.with(|s| s.as_ref().is_some_and(Option::is_some))
+    pub fn can_manage_connections(&self) -> bool {
+        self.grants().can_manage_connections()
+    }
+}
+
+impl From<Option<MeResponse>> for Session {
+    fn from(me: Option<MeResponse>) -> Self {
+        me.map_or(Session::SignedOut, Session::SignedIn)
+    }
+}
+
+/// Unread notifications, for the header badge; reloaded when the session changes and when a
+/// notification is read.
+#[derive(Clone, Copy)]
+pub struct Unread(pub Fetch<i64>);
+
+impl Unread {
+    pub fn count(self) -> i64 {
+        self.0.get().unwrap_or(0)
     }
 
-    pub fn can_view_connections(self) -> bool {
-        self.state.with(|s| {
-            s.as_ref().and_then(|m| m.as_ref()).is_some_and(|m| {
-                m.is_admin
-                    || m.permissions
-                        .iter()
-                        .any(|p| matches!(p, Permission::ConnectionsView | Permission::ConnectionsManage))
-            })
-        })
-    }
-
-    pub fn can_manage_connections(self) -> bool {
-        self.state.with(|s| {
-            s.as_ref()
-                .and_then(|m| m.as_ref())
-                .is_some_and(|m| m.is_admin || m.permissions.contains(&Permission::ConnectionsManage))
-        })
+    pub fn refresh(self) {
+        self.0.refetch();
     }
 }

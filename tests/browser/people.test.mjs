@@ -35,6 +35,48 @@ describe('people and roles in Chromium', () => {
     await context.close();
   });
 
+  test('every page shows the same busy state while a call runs and the same error when a read fails', async () => {
+    const { page, context, problems } = await newCheckedPage(browser, { allowStatuses: [401, 404] });
+    // Hold answers back so the busy states can be seen, then let them go.
+    const held = [];
+    await page.route('**/api/v1/session', (route) => (route.request().method() === 'POST' ? held.push(route) : route.continue()));
+    await page.goto(`${worker.baseUrl}/sign-in`);
+    await page.locator('#email').fill(ADMIN.email);
+    await page.locator('#password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const busy = page.locator('button[type=submit][disabled]', { hasText: 'Signing in…' });
+    await busy.waitFor();
+    await screenshot(page, 'people-0a-signing-in');
+    while (held.length === 0) await new Promise((r) => setTimeout(r, 20));
+    await held[0].continue();
+    await page.unroute('**/api/v1/session');
+    await page.locator('[data-testid=signed-in-as]').waitFor();
+
+    await page.route('**/api/v1/roles', (route) => held.push(route));
+    await page.getByRole('link', { name: 'Roles' }).click();
+    const loading = page.locator('[data-testid=roles-table] tbody td.muted', { hasText: 'Loading…' });
+    await loading.waitFor();
+    await screenshot(page, 'people-0b-loading');
+    while (held.length < 2) await new Promise((r) => setTimeout(r, 20));
+    await held[1].continue();
+    await page.unroute('**/api/v1/roles');
+    await page.locator('[data-testid=roles-table] tr', { hasText: 'Admin' }).waitFor();
+    assert.equal(await loading.count(), 0);
+
+    // A read that fails says why, where the content would be, with a way back.
+    await page.goto(`${worker.baseUrl}/connections/no-such-connection`);
+    const error = page.locator('main p.error[role=alert]');
+    await error.waitFor();
+    assert.equal(await error.innerText(), 'no such connection');
+    await page.getByRole('link', { name: 'All connections' }).click();
+    await page.waitForURL(/\/connections$/);
+    await page.goBack();
+    await error.waitFor();
+    await screenshot(page, 'people-0c-read-failed');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
   test('admin creates a manager role and a user; the user sees their menu and makes a key', async () => {
     const { page, context, problems } = await newCheckedPage(browser);
     await signIn(page, worker.baseUrl, ADMIN.email, ADMIN.password);

@@ -1,65 +1,67 @@
 //! The top bar: product name, the navigation this person may use, who is signed in, sign out.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use crate::api;
 use crate::app::ConfigResource;
-use crate::session::Session;
+use crate::io::write;
+use crate::session::{Session, use_session, use_unread};
 
 #[component]
 pub fn Header() -> impl IntoView {
     let config = expect_context::<ConfigResource>();
-    let session = Session::get();
+    let session = use_session();
+    let unread = use_unread();
     let product = move || {
         config.get().and_then(Result::ok).map(|c| c.product_name).unwrap_or_else(|| domain::PRODUCT_NAME.to_string())
     };
     let navigate = use_navigate();
-    let sign_out = move |_| {
+    let sign_out = write(move || {
         let navigate = navigate.clone();
-        spawn_local(async move {
+        async move {
             // Signed out locally whatever the server says: the cookie is cleared on success and
             // a failed call leaves nothing a stranger could use from this page.
             let _ = api::sign_out().await;
-            session.set(None);
+            session.set(Session::SignedOut);
             navigate("/sign-in", Default::default());
-        });
-    };
+            Ok(String::new())
+        }
+    });
     view! {
         <header class="topbar">
             <A href="/" attr:class="brand">{product}</A>
             <nav class="topnav" aria-label="Main">
                 <A href="/" exact=true>"Overview"</A>
-                <Show when=move || session.can_view_connections()>
+                <Show when=move || session.with(Session::can_view_connections)>
                     <A href="/connections">"Connections"</A>
                 </Show>
-                <Show when=move || session.is_admin()>
+                <Show when=move || session.with(Session::is_admin)>
                     <A href="/admin/users">"Users"</A>
                     <A href="/admin/roles">"Roles"</A>
                     <A href="/admin/audit">"Audit log"</A>
                 </Show>
-                <Show when=move || session.signed_in()>
+                <Show when=move || session.with(Session::signed_in)>
                     <A href="/my-connections">"My connections"</A>
                     <A href="/api-keys">"API keys"</A>
                 </Show>
             </nav>
             <div class="account">
                 <Show
-                    when=move || session.signed_in()
+                    when=move || session.with(Session::signed_in)
                     fallback=|| view! { <A href="/sign-in">"Sign in"</A> }
                 >
                     <A href="/notifications" attr:class="bell" attr:aria-label="Notifications">
                         "Notifications"
-                        <Show when=move || { session.unread.get() > 0 }>
-                            <span class="unread" data-testid="unread-badge">{move || session.unread.get()}</span>
+                        <Show when=move || { unread.count() > 0 }>
+                            <span class="unread" data-testid="unread-badge">{move || unread.count()}</span>
                         </Show>
                     </A>
                     <span class="who" data-testid="signed-in-as">
-                        {move || session.me().map(|m| m.user.display_name).unwrap_or_default()}
+                        {move || session.with(|s| s.me().map(|m| m.user.display_name.clone()).unwrap_or_default())}
                     </span>
-                    <button type="button" class="link" on:click=sign_out.clone()>"Sign out"</button>
+                    <button type="button" class="link" disabled=sign_out.pending() on:click=move |_| { sign_out.dispatch(()); }>"Sign out"</button>
                 </Show>
             </div>
         </header>

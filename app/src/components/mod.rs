@@ -2,6 +2,7 @@
 
 pub mod consent;
 pub mod copy_field;
+pub mod feedback;
 pub mod field;
 pub mod field_errors;
 pub mod header;

@@ -32,15 +32,6 @@ pub fn MultiSelect(
             })
             .collect::<Vec<_>>()
     };
-    let toggle = move |choice_id: String| {
-        selected.update(|ids| {
-            if let Some(at) = ids.iter().position(|i| *i == choice_id) {
-                ids.remove(at);
-            } else {
-                ids.push(choice_id);
-            }
-        })
-    };
     let search_id = format!("{id}-search");
     view! {
         <fieldset class="multi-select" id=id>
@@ -56,28 +47,36 @@ pub fn MultiSelect(
             <p class="muted">{move || format!("{} selected", selected.with(Vec::len))}</p>
             <ul class="choices">
                 <For each=visible key=|c| c.id.clone() let:choice>
-                    {
-                        let id_for_check = choice.id.clone();
-                        let id_for_toggle = choice.id.clone();
-                        view! {
-                            <li>
-                                <label class="choice">
-                                    <input
-                                        type="checkbox"
-                                        prop:checked=move || selected.with(|s| s.contains(&id_for_check))
-                                        on:change=move |_| toggle(id_for_toggle.clone())
-                                    />
-                                    <span class="choice-label">{choice.label}</span>
-                                    <span class="choice-detail">{choice.detail}</span>
-                                </label>
-                            </li>
-                        }
-                    }
+                    <ChoiceItem choice=choice selected=selected />
                 </For>
             </ul>
             <Show when=move || visible().is_empty()>
                 <p class="muted">"Nothing matches."</p>
             </Show>
         </fieldset>
+    }
+}
+
+/// One choice: a checkbox that adds or removes it.
+#[component]
+fn ChoiceItem(choice: Choice, selected: RwSignal<Vec<String>>) -> impl IntoView {
+    let id_for_check = choice.id.clone();
+    let toggle = move |_| {
+        selected.update(|ids| {
+            if let Some(at) = ids.iter().position(|i| *i == choice.id) {
+                ids.remove(at);
+            } else {
+                ids.push(choice.id.clone());
+            }
+        })
+    };
+    view! {
+        <li>
+            <label class="choice">
+                <input type="checkbox" prop:checked=move || selected.with(|s| s.contains(&id_for_check)) on:change=toggle />
+                <span class="choice-label">{choice.label}</span>
+                <span class="choice-detail">{choice.detail}</span>
+            </label>
+        </li>
     }
 }

@@ -4,26 +4,43 @@
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
 
-use crate::session::Session;
+use crate::session::{Session, use_session};
 
 #[component]
 pub fn RequireSignIn(#[prop(optional)] admin: bool, children: ChildrenFn) -> impl IntoView {
-    let session = Session::get();
-    move || {
-        if !session.loaded() {
-            view! { <p class="muted">"Loading…"</p> }.into_any()
-        } else if !session.signed_in() {
-            view! { <Redirect path="/sign-in" /> }.into_any()
-        } else if admin && !session.is_admin() {
-            view! {
-                <section class="card">
-                    <h1>"Not allowed"</h1>
-                    <p>"This page is for administrators."</p>
-                </section>
-            }
-            .into_any()
-        } else {
-            children().into_any()
-        }
+    let session = use_session();
+    // Rebuilt only when the answer changes, not on every change of the session.
+    let gate = Memo::new(move |_| {
+        session.with(|s| match s {
+            Session::Loading => Gate::Wait,
+            Session::SignedOut => Gate::SignIn,
+            s if admin && !s.is_admin() => Gate::Refuse,
+            Session::SignedIn(_) => Gate::Pass,
+        })
+    });
+    move || match gate.get() {
+        Gate::Wait => view! { <p class="muted">"Loading…"</p> }.into_any(),
+        Gate::SignIn => view! { <Redirect path="/sign-in" /> }.into_any(),
+        Gate::Refuse => view! { <NotAllowed why="This page is for administrators." /> }.into_any(),
+        Gate::Pass => children().into_any(),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Gate {
+    Wait,
+    SignIn,
+    Refuse,
+    Pass,
+}
+
+/// A page this person may not use, and why.
+#[component]
+pub fn NotAllowed(why: &'static str) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h1>"Not allowed"</h1>
+            <p>{why}</p>
+        </section>
     }
 }

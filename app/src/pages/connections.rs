@@ -1,14 +1,18 @@
 //! OAuth connections: search, filter by provider and status, page through; managers create.
 
-use domain::api::ConnectionView;
+use domain::api::{ConnectionView, ProviderView};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::api;
+use crate::api::{self, ApiError};
+use crate::components::feedback::Loaded;
 use crate::components::paged::{LoadMore, Paged};
 use crate::components::require_sign_in::RequireSignIn;
 use crate::components::status_badge::StatusBadge;
-use crate::session::Session;
+use crate::io::{Fetch, load};
+use crate::session::{Session, use_session};
+
+type Providers = Fetch<Result<Vec<ProviderView>, ApiError>>;
 
 #[component]
 pub fn Connections() -> impl IntoView {
@@ -17,40 +21,47 @@ pub fn Connections() -> impl IntoView {
 
 #[component]
 fn ConnectionsPage() -> impl IntoView {
-    let session = Session::get();
+    let session = use_session();
     let q = RwSignal::new(String::new());
     let provider = RwSignal::new(String::new());
     let status = RwSignal::new(String::new());
-    let paged = Paged::<ConnectionView>::new();
-    let (items, next, error) = (paged.items, paged.next, paged.error);
-    let providers = LocalResource::new(api::providers);
-    let provider_name = move |kind: &str| {
-        providers
-            .get()
-            .and_then(Result::ok)
-            .and_then(|ps| ps.into_iter().find(|p| p.kind.as_str() == kind).map(|p| p.name))
-            .unwrap_or_else(|| kind.to_string())
-    };
-
+    let providers: Providers = load(api::providers);
     // The first page again whenever a filter changes; "Load more" appends.
-    let load = move |cursor: Option<String>| {
-        let (q, p, s) = (q.get_untracked(), provider.get_untracked(), status.get_untracked());
-        paged.load(cursor, move |c| async move { api::connections(&q, &p, &s, &c).await });
-    };
-    Effect::new(move |_| {
-        q.track();
-        provider.track();
-        status.track();
-        load(None);
+    let paged = Paged::new(move |cursor| {
+        let (q, p, s) = (q.get(), provider.get(), status.get());
+        async move { api::connections(&q, &p, &s, &cursor).await }
     });
-
     view! {
         <section class="page-head">
             <h1>"OAuth connections"</h1>
-            <Show when=move || session.can_manage_connections()>
+            <Show when=move || session.with(Session::can_manage_connections)>
                 <A href="/connections/new" attr:class="button">"Create connection"</A>
             </Show>
         </section>
+        <Filters q=q provider=provider status=status providers=providers />
+        <table class="table" data-testid="connections-table">
+            <thead><tr><th>"Name"</th><th>"Provider"</th><th>"Grant"</th><th>"Status"</th><th>"Invited roles"</th></tr></thead>
+            <tbody>
+                <Loaded columns=5 view=move || paged.items().map(|items| items.map(|items| {
+                        if items.is_empty() {
+                            return view! { <tr><td colspan="5" class="muted">"No connections match."</td></tr> }.into_any();
+                        }
+                        items.into_iter().map(|c| view! { <Row connection=c providers=providers /> }).collect_view().into_any()
+                    })) />
+            </tbody>
+        </table>
+        <LoadMore paged=paged />
+    }
+}
+
+#[component]
+fn Filters(
+    q: RwSignal<String>,
+    provider: RwSignal<String>,
+    status: RwSignal<String>,
+    providers: Providers,
+) -> impl IntoView {
+    view! {
         <div class="filters">
             <input class="search" type="search" placeholder="Search name or description" aria-label="Search connections"
                 prop:value=move || q.get() on:input=move |ev| q.set(event_target_value(&ev)) />
@@ -67,24 +78,27 @@ fn ConnectionsPage() -> impl IntoView {
                 <option value="needs_reauth">"Needs re-authorization"</option>
             </select>
         </div>
-        {move || error.get().map(|e| view! { <p class="form-error">{e}</p> })}
-        <table class="table" data-testid="connections-table">
-            <thead><tr><th>"Name"</th><th>"Provider"</th><th>"Grant"</th><th>"Status"</th><th>"Invited roles"</th></tr></thead>
-            <tbody>
-                <Show when=move || items.with(Vec::is_empty)>
-                    <tr><td colspan="5" class="muted">"No connections match."</td></tr>
-                </Show>
-                <For each=move || items.get() key=|c| (c.id.clone(), c.updated_at) let:c>
-                    <tr>
-                        <td><A href=format!("/connections/{}", c.id)>{c.name.clone()}</A><div class="muted">{c.description.clone()}</div></td>
-                        <td>{provider_name(c.provider.as_str())}</td>
-                        <td>{c.grant_type.label()}</td>
-                        <td><StatusBadge status=c.status /></td>
-                        <td>{c.invited_role_ids.len()}</td>
-                    </tr>
-                </For>
-            </tbody>
-        </table>
-        <LoadMore next=next on_more=Callback::new(load) />
+    }
+}
+
+#[component]
+fn Row(connection: ConnectionView, providers: Providers) -> impl IntoView {
+    let c = connection;
+    let kind = c.provider.as_str();
+    let provider_name = move || {
+        providers
+            .get()
+            .and_then(Result::ok)
+            .and_then(|ps| ps.into_iter().find(|p| p.kind.as_str() == kind).map(|p| p.name))
+            .unwrap_or_else(|| kind.to_string())
+    };
+    view! {
+        <tr>
+            <td><A href=format!("/connections/{}", c.id)>{c.name.clone()}</A><div class="muted">{c.description.clone()}</div></td>
+            <td>{provider_name}</td>
+            <td>{c.grant_type.label()}</td>
+            <td><StatusBadge status=c.status /></td>
+            <td>{c.invited_role_ids.len()}</td>
+        </tr>
     }
 }

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::app::ConfigResource;
 use crate::components::copy_field::CopyField;
+use crate::components::feedback::Loaded;
 
 #[component]
 pub fn Home() -> impl IntoView {
@@ -14,17 +15,10 @@ pub fn Home() -> impl IntoView {
             <p class="lead">
                 "Connect the automation platform to enterprise APIs once, centrally. Bots and packages ask for a fresh access token and never touch a credential."
             </p>
-            {move || match config.get() {
-                None => view! { <p class="muted" data-testid="config-loading">"Loading settings…"</p> }.into_any(),
-                Some(Err(error)) => view! { <p class="error" data-testid="config-error">{error.to_string()}</p> }.into_any(),
-                Some(Ok(config)) => {
-                    let url = Signal::stored(config.callback_url);
-                    view! {
-                        <CopyField id="callback-url" label="Callback URL (register this at every provider)" value=url />
-                        <p class="muted" data-testid="version">"Version " {config.version}</p>
-                    }.into_any()
-                }
-            }}
+            <Loaded view=move || config.get().map(|config| config.map(|config| view! {
+                    <CopyField id="callback-url" label="Callback URL (register this at every provider)" value=Signal::stored(config.callback_url) />
+                    <p class="muted" data-testid="version">"Version " {config.version}</p>
+                }.into_any())) />
         </section>
     }
 }

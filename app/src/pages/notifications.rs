@@ -3,13 +3,14 @@
 use domain::api::{NotificationView, SubscriptionsBody};
 use domain::notification::NotificationKind;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::components::A;
 
 use crate::api;
+use crate::components::feedback::{Loaded, Outcome};
 use crate::components::require_sign_in::RequireSignIn;
 use crate::format::timestamp;
-use crate::session::Session;
+use crate::io::{Said, load, write};
+use crate::session::use_unread;
 
 #[component]
 pub fn Notifications() -> impl IntoView {
@@ -18,23 +19,71 @@ pub fn Notifications() -> impl IntoView {
 
 #[component]
 fn NotificationsPage() -> impl IntoView {
-    let session = Session::get();
-    let feed = LocalResource::new(|| api::notifications(""));
-    let subscribed = RwSignal::new(Vec::<NotificationKind>::new());
-    let saved = RwSignal::new(None::<String>);
-    spawn_local(async move {
-        if let Ok(s) = api::subscriptions().await {
-            subscribed.set(s.subscribed);
+    let unread = use_unread();
+    let feed = load(|| api::notifications(""));
+    let subscriptions = load(api::subscriptions);
+    let read_failed = RwSignal::new(None::<Said>);
+    let read = Callback::new(move |result: Said| {
+        read_failed.set(result.err().map(Err));
+        feed.refetch();
+        unread.refresh();
+    });
+    view! {
+        <section class="page-head"><h1>"Notifications"</h1></section>
+        <Outcome said=read_failed />
+        <Loaded view=move || feed.get().map(|f| f.map(|f| view! {
+                <ul class="feed card">
+                    {if f.items.is_empty() {
+                        view! { <li class="muted">"Nothing yet."</li> }.into_any()
+                    } else {
+                        f.items.into_iter().map(|n| view! { <Notification notification=n read=read /> }).collect_view().into_any()
+                    }}
+                </ul>
+            }.into_any())) />
+        <section class="card">
+            <h2>"Notify me when"</h2>
+            <Loaded view=move || subscriptions.get().map(|s| s.map(|s| view! { <Subscriptions subscribed=s.subscribed /> }.into_any())) />
+        </section>
+    }
+}
+
+#[component]
+fn Notification(notification: NotificationView, read: Callback<Said>) -> impl IntoView {
+    let n = notification;
+    let id = n.id.clone();
+    let mark_read = write(move || {
+        let id = id.clone();
+        async move {
+            let result = api::mark_read(&id).await.map(|()| String::new()).map_err(|e| e.message());
+            read.run(result.clone());
+            result
         }
     });
-    let read = move |id: String| {
-        spawn_local(async move {
-            if api::mark_read(&id).await.is_ok() {
-                feed.refetch();
-                session.refresh_unread();
-            }
-        });
-    };
+    view! {
+        <li class:is-unread=!n.read data-testid="notification">
+            <div class="n-head">
+                <strong>{n.title}</strong>
+                <span class="muted">{timestamp(n.created_at)}</span>
+            </div>
+            <p>{n.body}</p>
+            <div class="n-actions">
+                {n.connection_id.map(|c| view! { <A href=format!("/connections/{c}")>"Open connection"</A> })}
+                {(!n.read).then(|| view! {
+                    <button type="button" class="link" disabled=mark_read.pending() on:click=move |_| { mark_read.dispatch(()); }>"Mark as read"</button>
+                })}
+            </div>
+        </li>
+    }
+}
+
+/// One checkbox per kind; every change is saved at once.
+#[component]
+fn Subscriptions(subscribed: Vec<NotificationKind>) -> impl IntoView {
+    let subscribed = RwSignal::new(subscribed);
+    let save = write(move || {
+        let body = SubscriptionsBody { subscribed: subscribed.get_untracked() };
+        async move { api::set_subscriptions(&body).await.map(|_| "Saved.".to_string()).map_err(|e| e.message()) }
+    });
     let toggle = move |kind: NotificationKind| {
         subscribed.update(|s| {
             if let Some(at) = s.iter().position(|k| *k == kind) {
@@ -43,54 +92,21 @@ fn NotificationsPage() -> impl IntoView {
                 s.push(kind);
             }
         });
-        spawn_local(async move {
-            let body = SubscriptionsBody { subscribed: subscribed.get_untracked() };
-            saved.set(Some(match api::set_subscriptions(&body).await {
-                Ok(_) => "Saved.".into(),
-                Err(e) => e.message(),
-            }));
-        });
+        save.dispatch(());
     };
-    let row = move |n: NotificationView| {
-        let id = n.id.clone();
-        view! {
-            <li class:is-unread=!n.read data-testid="notification">
-                <div class="n-head">
-                    <strong>{n.title.clone()}</strong>
-                    <span class="muted">{timestamp(n.created_at)}</span>
-                </div>
-                <p>{n.body.clone()}</p>
-                <div class="n-actions">
-                    {n.connection_id.clone().map(|c| view! { <A href=format!("/connections/{c}")>"Open connection"</A> })}
-                    {(!n.read).then(|| view! { <button type="button" class="link" on:click=move |_| read(id.clone())>"Mark as read"</button> })}
-                </div>
-            </li>
-        }
-    };
+    let saved = move || save.value().get().map(|r| r.unwrap_or_else(|message| message));
     view! {
-        <section class="page-head"><h1>"Notifications"</h1></section>
-        <ul class="feed card">
-            {move || match feed.get() {
-                None => view! { <li class="muted">"Loading…"</li> }.into_any(),
-                Some(Err(e)) => view! { <li class="error">{e.message()}</li> }.into_any(),
-                Some(Ok(f)) if f.items.is_empty() => view! { <li class="muted">"Nothing yet."</li> }.into_any(),
-                Some(Ok(f)) => f.items.into_iter().map(row).collect_view().into_any(),
-            }}
-        </ul>
-        <section class="card">
-            <h2>"Notify me when"</h2>
-            {NotificationKind::ALL.into_iter().map(|kind| view! {
-                <label class="choice">
-                    <input
-                        type="checkbox"
-                        name=kind.as_str()
-                        prop:checked=move || subscribed.with(|s| s.contains(&kind))
-                        on:change=move |_| toggle(kind)
-                    />
-                    <span class="choice-label">{kind.label()}</span>
-                </label>
-            }).collect_view()}
-            <p class="muted" role="status">{move || saved.get().unwrap_or_default()}</p>
-        </section>
+        {NotificationKind::ALL.into_iter().map(|kind| view! {
+            <label class="choice">
+                <input
+                    type="checkbox"
+                    name=kind.as_str()
+                    prop:checked=move || subscribed.with(|s| s.contains(&kind))
+                    on:change=move |_| toggle(kind)
+                />
+                <span class="choice-label">{kind.label()}</span>
+            </label>
+        }).collect_view()}
+        <p class="muted" role="status">{saved}</p>
     }
 }

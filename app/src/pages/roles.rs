@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api;
+use crate::components::feedback::Loaded;
 use crate::components::require_sign_in::RequireSignIn;
+use crate::io::load;
 
 #[component]
 pub fn Roles() -> impl IntoView {
@@ -14,7 +16,7 @@ pub fn Roles() -> impl IntoView {
 #[component]
 fn RolesPage() -> impl IntoView {
     let search = RwSignal::new(String::new());
-    let roles = LocalResource::new(move || {
+    let roles = load(move || {
         let q = search.get();
         async move { api::roles(&q).await }
     });
@@ -34,10 +36,7 @@ fn RolesPage() -> impl IntoView {
         <table class="table" data-testid="roles-table">
             <thead><tr><th>"Role"</th><th>"Description"</th><th>"Permissions"</th><th>"Members"</th></tr></thead>
             <tbody>
-                {move || match roles.get() {
-                    None => view! { <tr><td colspan="4" class="muted">"Loading…"</td></tr> }.into_any(),
-                    Some(Err(e)) => view! { <tr><td colspan="4" class="error">{e.message()}</td></tr> }.into_any(),
-                    Some(Ok(list)) => {
+                <Loaded columns=4 view=move || roles.get().map(|list| list.map(|list| {
                         let mut items = list.items;
                         items.sort_by_key(|r| (!r.system, r.name.to_lowercase()));
                         items.into_iter().map(|role| view! {
@@ -51,8 +50,7 @@ fn RolesPage() -> impl IntoView {
                                 <td>{role.member_ids.len()}</td>
                             </tr>
                         }).collect_view().into_any()
-                    }
-                }}
+                    })) />
             </tbody>
         </table>
     }

@@ -2,42 +2,45 @@
 //! password and an unknown email), a lock notice after repeated failures.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
 use crate::api;
 use crate::components::field::TextField;
-use crate::session::Session;
+use crate::io::write;
+use crate::session::{Session, use_session};
 
 #[component]
 pub fn SignIn() -> impl IntoView {
-    let session = Session::get();
+    let session = use_session();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
     let navigate = use_navigate();
+    let sign_in = write(move || {
+        let navigate = navigate.clone();
+        let call = api::sign_in(email.get_untracked(), password.get_untracked());
+        async move {
+            let me = call.await.map_err(|e| {
+                password.set(String::new());
+                e.message()
+            })?;
+            session.set(Session::SignedIn(me));
+            navigate("/", Default::default());
+            Ok(String::new())
+        }
+    });
+    let busy = sign_in.pending();
+    // The last failure, until the next attempt starts.
+    let error = move || {
+        if busy.get() {
+            return None;
+        }
+        sign_in.value().get().and_then(Result::err)
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
-            return;
+        if !busy.get_untracked() {
+            sign_in.dispatch(());
         }
-        busy.set(true);
-        error.set(None);
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            match api::sign_in(email.get_untracked(), password.get_untracked()).await {
-                Ok(me) => {
-                    session.set(Some(me));
-                    navigate("/", Default::default());
-                }
-                Err(e) => {
-                    password.set(String::new());
-                    error.set(Some(e.message()));
-                }
-            }
-            busy.set(false);
-        });
     };
     view! {
         <section class="card narrow">
@@ -45,8 +48,8 @@ pub fn SignIn() -> impl IntoView {
             <form on:submit=submit novalidate>
                 <TextField id="email" label="Email" value=email kind="email" autocomplete="username" />
                 <TextField id="password" label="Password" value=password kind="password" autocomplete="current-password" />
-                <p class="form-error" role="alert" data-testid="sign-in-error">{move || error.get().unwrap_or_default()}</p>
-                <button type="submit" disabled=move || busy.get()>
+                <p class="form-error" role="alert" data-testid="sign-in-error">{move || error().unwrap_or_default()}</p>
+                <button type="submit" disabled=busy>
                     {move || if busy.get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </form>

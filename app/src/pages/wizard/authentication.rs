@@ -16,10 +16,6 @@ pub fn AuthenticationStep(providers: Signal<Vec<ProviderView>>) -> impl IntoView
         let kind = state.provider.get();
         providers.get().into_iter().find(|p| p.kind.as_str() == kind)
     });
-    let grants = move || {
-        let pkce = provider.get().is_some_and(|p| p.supports_pkce);
-        GrantType::ALL.into_iter().filter(move |g| pkce || *g != GrantType::AuthorizationCodePkce).collect::<Vec<_>>()
-    };
     let touch = move |field: &'static str| Callback::new(move |()| state.touch(field));
     let secret_hint = move || {
         if state.secret_on_file.get() {
@@ -31,22 +27,7 @@ pub fn AuthenticationStep(providers: Signal<Vec<ProviderView>>) -> impl IntoView
         }
     };
     view! {
-        <fieldset class="grant">
-            <legend>"Grant type"</legend>
-            {move || grants().into_iter().map(|g| view! {
-                <label class="choice">
-                    <input
-                        type="radio"
-                        name="grant_type"
-                        value=g.as_str()
-                        prop:checked=move || state.grant_type.get() == g.as_str()
-                        on:change=move |_| state.grant_type.set(g.as_str().into())
-                    />
-                    <span class="choice-label">{g.label()}</span>
-                </label>
-            }).collect_view()}
-            <p class="field-error">{move || state.error_for("grant_type").get().unwrap_or_default()}</p>
-        </fieldset>
+        <GrantChoice pkce=Signal::derive(move || provider.get().is_some_and(|p| p.supports_pkce)) />
         <TextField id="client-id" label="Client ID" value=state.client_id error=state.error_for("client_id") on_input=touch("client_id") autocomplete="off" />
         <TextField
             id="client-secret"
@@ -58,31 +39,7 @@ pub fn AuthenticationStep(providers: Signal<Vec<ProviderView>>) -> impl IntoView
             on_input=touch("client_secret")
         />
         <p class="hint secret-hint">{secret_hint}</p>
-        {move || provider.get().map(|p| p.placeholders).unwrap_or_default().into_iter().map(|h| {
-            let key = h.key.clone();
-            let key_for_input = h.key.clone();
-            let field: &'static str = match h.key.as_str() {
-                "yourinstance" => "placeholders.yourinstance",
-                "tenant-id" => "placeholders.tenant-id",
-                _ => "placeholders.domain-name",
-            };
-            view! {
-                <div class="field placeholder">
-                    <label for=format!("placeholder-{}", h.key)>{format!("{} (fills {})", h.label, h.token)}</label>
-                    <input
-                        id=format!("placeholder-{}", h.key)
-                        placeholder=h.example.clone()
-                        prop:value=move || state.placeholders.with(|m| m.get(&key).cloned().unwrap_or_default())
-                        on:input=move |ev| {
-                            let value = event_target_value(&ev);
-                            state.placeholders.update(|m| { m.insert(key_for_input.clone(), value); });
-                            state.touch(field);
-                        }
-                    />
-                    <p class="field-error">{move || state.error_for(field).get().unwrap_or_default()}</p>
-                </div>
-            }
-        }).collect_view()}
+        {move || provider.get().map(|p| p.placeholders).unwrap_or_default().into_iter().map(|h| view! { <PlaceholderField placeholder=h /> }).collect_view()}
         <Show when=move || state.grant().uses_consent()>
             <TextField
                 id="authorization-url"
@@ -109,6 +66,72 @@ pub fn AuthenticationStep(providers: Signal<Vec<ProviderView>>) -> impl IntoView
             on_input=touch("scopes")
             hint="Separate with commas or spaces."
         />
+        <Advanced />
+    }
+}
+
+/// The grant types this provider supports (PKCE only where it does).
+#[component]
+fn GrantChoice(pkce: Signal<bool>) -> impl IntoView {
+    let state = expect_context::<WizardState>();
+    let grants = move || {
+        let pkce = pkce.get();
+        GrantType::ALL.into_iter().filter(move |g| pkce || *g != GrantType::AuthorizationCodePkce).collect::<Vec<_>>()
+    };
+    view! {
+        <fieldset class="grant">
+            <legend>"Grant type"</legend>
+            {move || grants().into_iter().map(|g| view! {
+                <label class="choice">
+                    <input
+                        type="radio"
+                        name="grant_type"
+                        value=g.as_str()
+                        prop:checked=move || state.grant_type.get() == g.as_str()
+                        on:change=move |_| state.grant_type.set(g.as_str().into())
+                    />
+                    <span class="choice-label">{g.label()}</span>
+                </label>
+            }).collect_view()}
+            <p class="field-error">{move || state.error_for("grant_type").get().unwrap_or_default()}</p>
+        </fieldset>
+    }
+}
+
+/// One of the provider's placeholders (an instance name, a tenant) that its URLs contain.
+#[component]
+fn PlaceholderField(placeholder: domain::api::PlaceholderView) -> impl IntoView {
+    let state = expect_context::<WizardState>();
+    let h = placeholder;
+    let (key, key_for_input) = (h.key.clone(), h.key.clone());
+    let field: &'static str = match h.key.as_str() {
+        "yourinstance" => "placeholders.yourinstance",
+        "tenant-id" => "placeholders.tenant-id",
+        _ => "placeholders.domain-name",
+    };
+    view! {
+        <div class="field placeholder">
+            <label for=format!("placeholder-{}", h.key)>{format!("{} (fills {})", h.label, h.token)}</label>
+            <input
+                id=format!("placeholder-{}", h.key)
+                placeholder=h.example
+                prop:value=move || state.placeholders.with(|m| m.get(&key).cloned().unwrap_or_default())
+                on:input=move |ev| {
+                    let value = event_target_value(&ev);
+                    state.placeholders.update(|m| { m.insert(key_for_input.clone(), value); });
+                    state.touch(field);
+                }
+            />
+            <p class="field-error">{move || state.error_for(field).get().unwrap_or_default()}</p>
+        </div>
+    }
+}
+
+/// "Advanced": how the client authenticates at the token endpoint.
+#[component]
+fn Advanced() -> impl IntoView {
+    let state = expect_context::<WizardState>();
+    view! {
         <details class="advanced">
             <summary>"Advanced"</summary>
             <div class="field">

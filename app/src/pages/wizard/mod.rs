@@ -9,13 +9,15 @@ mod settings;
 mod state;
 mod test_step;
 
+use domain::api::ConnectionView;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api;
-use crate::components::require_sign_in::RequireSignIn;
-use crate::session::Session;
+use crate::components::feedback::Loaded;
+use crate::components::require_sign_in::{NotAllowed, RequireSignIn};
+use crate::io::{load, write};
+use crate::session::{Session, use_session};
 use authentication::AuthenticationStep;
 use invite::InviteStep;
 use settings::SettingsStep;
@@ -30,19 +32,45 @@ pub fn ConnectionWizard() -> impl IntoView {
 
 #[component]
 fn ManagersOnly() -> impl IntoView {
-    let session = Session::get();
-    move || {
-        if session.can_manage_connections() {
-            view! { <WizardPage /> }.into_any()
-        } else {
-            view! { <section class="card"><h1>"Not allowed"</h1><p>"Creating and editing connections needs the Manage OAuth connections permission."</p></section> }.into_any()
-        }
+    if use_session().with_untracked(Session::can_manage_connections) {
+        view! { <WizardPage /> }.into_any()
+    } else {
+        view! { <NotAllowed why="Creating and editing connections needs the Manage OAuth connections permission." /> }
+            .into_any()
+    }
+}
+
+/// A new connection at once; an edit once the stored one is in.
+#[component]
+fn WizardPage() -> impl IntoView {
+    let editing = use_params_map().with_untracked(|p| p.get("id"));
+    let is_edit = editing.is_some();
+    view! {
+        <section class="page-head">
+            <h1>{if is_edit { "Edit connection" } else { "Create connection" }}</h1>
+        </section>
+        {match editing {
+            None => view! { <Wizard existing=None /> }.into_any(),
+            Some(id) => {
+                let stored = load(move || {
+                    let id = id.clone();
+                    async move { api::connection(&id).await }
+                });
+                view! {
+                    <Loaded view=move || stored.get().map(|c| c.map(|c| view! { <Wizard existing=Some(c) /> }.into_any())) />
+                }.into_any()
+            }
+        }}
     }
 }
 
 #[component]
-fn WizardPage() -> impl IntoView {
+fn Wizard(existing: Option<ConnectionView>) -> impl IntoView {
     let state = WizardState::new();
+    let is_edit = existing.is_some();
+    if let Some(c) = &existing {
+        state.load(c);
+    }
     provide_context(state);
     // The deployment's outbound URL rule, once the config is in.
     let config = expect_context::<crate::app::ConfigResource>();
@@ -51,89 +79,75 @@ fn WizardPage() -> impl IntoView {
             state.policy.set(c.endpoint_policy);
         }
     });
-    let params = use_params_map();
-    let editing = params.with_untracked(|p| p.get("id"));
-    let loaded = RwSignal::new(editing.is_none());
-    let load_error = RwSignal::new(None::<String>);
-    if let Some(id) = editing.clone() {
-        spawn_local(async move {
-            match api::connection(&id).await {
-                Ok(c) => {
-                    state.load(&c);
-                    loaded.set(true);
-                }
-                Err(e) => load_error.set(Some(e.message())),
-            }
-        });
-    }
-    let providers = LocalResource::new(api::providers);
+    let providers = load(api::providers);
     let providers = Signal::derive(move || providers.get().and_then(Result::ok).unwrap_or_default());
-    let roles = LocalResource::new(api::invitable_roles);
+    let roles = load(api::invitable_roles);
     let roles = Signal::derive(move || roles.get().and_then(Result::ok).unwrap_or_default());
-    let finish_error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    let navigate = use_navigate();
-    let is_edit = editing.is_some();
+    let step = state.step;
+    view! {
+        <div class="wizard">
+            <Stepper step=step />
+            <form class="card form wizard-body" on:submit=|ev| ev.prevent_default() novalidate data-testid="wizard">
+                <h2>{move || STEPS[step.get()]}</h2>
+                {move || match step.get() {
+                    0 => view! { <SettingsStep providers=providers /> }.into_any(),
+                    1 => view! { <AuthenticationStep providers=providers /> }.into_any(),
+                    2 => view! { <TestStep /> }.into_any(),
+                    _ => view! { <InviteStep roles=roles /> }.into_any(),
+                }}
+                <WizardNav is_edit=is_edit />
+            </form>
+        </div>
+    }
+}
 
+/// The steps by name, the current one marked.
+#[component]
+fn Stepper(step: RwSignal<usize>) -> impl IntoView {
+    view! {
+        <ol class="stepper" aria-label="Steps">
+            {STEPS.iter().enumerate().map(|(i, title)| view! {
+                <li class:current=move || step.get() == i class:done=move || { step.get() > i } aria-current=move || (step.get() == i).then_some("step")>
+                    <span class="number">{i + 1}</span>
+                    <span>{*title}</span>
+                </li>
+            }).collect_view()}
+        </ol>
+    }
+}
+
+/// Back, Next while the step is valid, and on the last step the save that ends the wizard on
+/// the connection's page.
+#[component]
+fn WizardNav(is_edit: bool) -> impl IntoView {
+    let state = expect_context::<WizardState>();
     let step = state.step;
     let can_continue = move || state.step_error(step.get()).is_none();
-    let finish = Callback::new(move |()| {
-        busy.set(true);
-        finish_error.set(None);
+    let navigate = use_navigate();
+    let finish = write(move || {
         let navigate = navigate.clone();
-        spawn_local(async move {
-            let result = async {
-                let view = save::save(state).await?;
-                api::invite_roles(&view.id, state.invited.get_untracked()).await.map_err(|e| e.message())
-            }
-            .await;
-            busy.set(false);
-            match result {
-                Ok(view) => navigate(&format!("/connections/{}", view.id), Default::default()),
-                Err(message) => finish_error.set(Some(message)),
-            }
-        });
+        async move {
+            let view = save::save(state).await?;
+            let view = api::invite_roles(&view.id, state.invited.get_untracked()).await.map_err(|e| e.message())?;
+            navigate(&format!("/connections/{}", view.id), Default::default());
+            Ok(String::new())
+        }
     });
-
+    let finish_error = move || finish.value().get().and_then(Result::err).filter(|_| !finish.pending().get());
     view! {
-        <section class="page-head">
-            <h1>{if is_edit { "Edit connection" } else { "Create connection" }}</h1>
-        </section>
-        {move || load_error.get().map(|e| view! { <p class="form-error">{e}</p> })}
-        <Show when=move || loaded.get()>
-            <div class="wizard">
-                <ol class="stepper" aria-label="Steps">
-                    {STEPS.iter().enumerate().map(|(i, title)| view! {
-                        <li class:current=move || step.get() == i class:done=move || { step.get() > i } aria-current=move || (step.get() == i).then_some("step")>
-                            <span class="number">{i + 1}</span>
-                            <span>{*title}</span>
-                        </li>
-                    }).collect_view()}
-                </ol>
-                <form class="card form wizard-body" on:submit=|ev| ev.prevent_default() novalidate data-testid="wizard">
-                    <h2>{move || STEPS[step.get()]}</h2>
-                    {move || match step.get() {
-                        0 => view! { <SettingsStep providers=providers /> }.into_any(),
-                        1 => view! { <AuthenticationStep providers=providers /> }.into_any(),
-                        2 => view! { <TestStep /> }.into_any(),
-                        _ => view! { <InviteStep roles=roles /> }.into_any(),
-                    }}
-                    <p class="form-error" role="alert">{move || finish_error.get().unwrap_or_default()}</p>
-                    <div class="actions wizard-nav">
-                        <button type="button" class="secondary" disabled=move || step.get() == 0 on:click=move |_| step.update(|s| *s -= 1)>"Back"</button>
-                        <Show
-                            when=move || { step.get() < STEPS.len() - 1 }
-                            fallback=move || view! {
-                                <button type="button" id="finish" disabled=move || busy.get() on:click=move |_| finish.run(())>
-                                    {if is_edit { "Save connection" } else { "Create connection" }}
-                                </button>
-                            }
-                        >
-                            <button type="button" id="next" disabled=move || !can_continue() on:click=move |_| step.update(|s| *s += 1)>"Next"</button>
-                        </Show>
-                    </div>
-                </form>
-            </div>
-        </Show>
+        <p class="form-error" role="alert">{move || finish_error().unwrap_or_default()}</p>
+        <div class="actions wizard-nav">
+            <button type="button" class="secondary" disabled=move || step.get() == 0 on:click=move |_| step.update(|s| *s -= 1)>"Back"</button>
+            <Show
+                when=move || { step.get() < STEPS.len() - 1 }
+                fallback=move || view! {
+                    <button type="button" id="finish" disabled=finish.pending() on:click=move |_| { finish.dispatch(()); }>
+                        {if is_edit { "Save connection" } else { "Create connection" }}
+                    </button>
+                }
+            >
+                <button type="button" id="next" disabled=move || !can_continue() on:click=move |_| step.update(|s| *s += 1)>"Next"</button>
+            </Show>
+        </div>
     }
 }

@@ -4,41 +4,46 @@
 //! connection's shared token. The secret never has to be typed again after a test.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::save::save;
 use super::state::WizardState;
 use crate::api;
 use crate::components::consent::{ConsentOutcome, start_consent_after};
+use crate::components::feedback::Outcome;
+use crate::io::write;
 
 #[component]
 pub fn TestStep() -> impl IntoView {
     let state = expect_context::<WizardState>();
     let outcome = RwSignal::new(None::<Result<String, String>>);
-    let busy = RwSignal::new(false);
+    // A consent runs in its window and reports through `report`; a client-credentials test is
+    // an action.
+    let consenting = RwSignal::new(false);
     let report = Callback::new(move |o: ConsentOutcome| {
-        busy.set(false);
+        consenting.set(false);
         outcome.set(Some(if o.ok { Ok(o.message) } else { Err(o.message) }));
     });
+    let test = write(move || async move {
+        let result = match save(state).await {
+            Ok(view) => api::test_connection(&view.id).await.map_err(|e| e.message()),
+            Err(message) => Err(message),
+        };
+        outcome.set(Some(result.and_then(|test| if test.ok { Ok(test.detail) } else { Err(test.detail) })));
+        Ok(String::new())
+    });
+    let busy = move || consenting.get() || test.pending().get();
     let save_and_test = move |_| {
-        busy.set(true);
         outcome.set(None);
         if state.grant().uses_consent() {
-            use domain::consent::ConsentPurpose;
-            let purpose =
-                if state.save_credentials.get_untracked() { ConsentPurpose::Shared } else { ConsentPurpose::Test };
+            consenting.set(true);
+            let purpose = if state.save_credentials.get_untracked() {
+                domain::consent::ConsentPurpose::Shared
+            } else {
+                domain::consent::ConsentPurpose::Test
+            };
             start_consent_after(async move { save(state).await.map(|view| (view.id, purpose)) }, report);
         } else {
-            spawn_local(async move {
-                let result = match save(state).await {
-                    Ok(view) => api::test_connection(&view.id).await.map_err(|e| e.message()),
-                    Err(message) => Err(message),
-                };
-                report.run(match result {
-                    Ok(test) => ConsentOutcome { ok: test.ok, purpose: None, code: None, message: test.detail },
-                    Err(message) => ConsentOutcome { ok: false, purpose: None, code: None, message },
-                });
-            });
+            test.dispatch(());
         }
     };
     view! {
@@ -53,13 +58,10 @@ pub fn TestStep() -> impl IntoView {
             "A client-credentials token is fetched from the token URL now."
         }}</p>
         <div class="actions">
-            <button type="button" id="save-and-test" disabled=move || busy.get() on:click=save_and_test>
-                {move || if busy.get() { "Testing…" } else { "Save changes and test connection" }}
+            <button type="button" id="save-and-test" disabled=busy on:click=save_and_test>
+                {move || if busy() { "Testing…" } else { "Save changes and test connection" }}
             </button>
         </div>
-        {move || outcome.get().map(|o| match o {
-            Ok(message) => view! { <p class="notice success" role="status" data-testid="test-outcome">{message}</p> }.into_any(),
-            Err(message) => view! { <p class="form-error" role="alert" data-testid="test-outcome">{message}</p> }.into_any(),
-        })}
+        <Outcome said=outcome testid="test-outcome" />
     }
 }
