@@ -63,9 +63,15 @@ describe('invites and notifications in Chromium', () => {
     await page.locator('[data-testid=audit-table] tbody tr').first().waitFor();
     await page.getByPlaceholder('connection. or token.issue').fill('connection.invite');
     await page.getByRole('button', { name: 'Filter' }).click();
+    // The filter applies: every row left is the filtered action (a page that ignored it would
+    // still show the one invite among the others).
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid=audit-table] tbody tr')];
+      return rows.length > 0 && rows.every((r) => r.innerText.includes('connection.invite'));
+    }, null, { timeout: 10_000 });
     const rows = page.locator('[data-testid=audit-table] tbody tr', { hasText: 'connection.invite' });
-    await rows.first().waitFor();
     assert.equal(await rows.count(), 1);
+    assert.equal(await page.locator('[data-testid=audit-table] tbody tr').count(), 1, 'only the filtered action is listed');
     const text = await rows.first().innerText();
     assert.ok(text.includes('Administrator') && text.includes('CRM sandbox'), `names, not just ids: ${text}`);
     await screenshot(page, 'invites-4-audit');
