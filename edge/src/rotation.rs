@@ -26,8 +26,9 @@ use crate::store::{self, sealed};
 
 /// Values per sealed column in one call, unless the caller asks for fewer or more.
 pub const DEFAULT_LIMIT: u32 = 100;
-/// The most a caller may ask for: a batch stays well inside D1's limits.
-pub const MAX_LIMIT: u32 = 500;
+/// The most a caller may ask for: a call makes at most 4 × limit writes and 9 other queries, inside
+/// D1's 1000 queries per invocation on the Workers Paid plan (50 on Free: ask for 10 there).
+pub const MAX_LIMIT: u32 = 200;
 
 /// What a stored value needs.
 #[derive(Debug, PartialEq, Eq)]

@@ -1,5 +1,6 @@
 // `wrangler dev` for tests: the prebuilt worker (xtask builds once), a fresh temporary persist
-// dir (real local D1, KV and Durable Objects), migrations applied, a free port, logs in a file.
+// dir (real local D1, KV and Durable Objects) or a given one (restarts, upgrades), migrations
+// applied, a free port, logs in a file.
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -42,19 +43,22 @@ export function testMacKey() {
  * @param {object} [options]
  * @param {Record<string,string>} [options.vars] extra worker vars (`--var`)
  * @param {number} [options.port]
+ * @param {string} [options.persistTo] an existing state folder to serve (a restart, an upgrade);
+ *   it is kept when the worker stops. Without it a fresh folder is made and removed at stop.
+ * @param {string} [options.logName] the log file's name under target/test-logs/
  */
-export async function startWorker({ vars = {}, port } = {}) {
+export async function startWorker({ vars = {}, port, persistTo: given, logName } = {}) {
   if (!fs.existsSync(path.join(ROOT, 'edge/build/index.js')) || !fs.existsSync(path.join(ROOT, 'dist/index.html'))) {
     throw new Error('the worker or the SPA is not built: run `cargo xtask test` (or `cargo xtask build`) first');
   }
   port ??= await freePort();
   const inspectorPort = await freePort();
-  const persistTo = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-oauth-state-'));
+  const persistTo = given ?? fs.mkdtempSync(path.join(os.tmpdir(), 'edge-oauth-state-'));
   const env = wranglerEnv();
   await run(nodeBin('wrangler'), ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo], { cwd: ROOT, env });
 
   fs.mkdirSync(TEST_LOGS, { recursive: true });
-  const logPath = path.join(TEST_LOGS, `wrangler-${port}.log`);
+  const logPath = path.join(TEST_LOGS, logName ?? `wrangler-${port}.log`);
   const log = fs.openSync(logPath, 'w');
   // A var set to null is left out (a worker without it). The test IdP runs on
   // http://127.0.0.1: the dev opt-in of the outbound URL rule (DESIGN §10).
@@ -82,6 +86,7 @@ export async function startWorker({ vars = {}, port } = {}) {
     killGroup();
     throw error;
   }
+  let stopped = false;
   return {
     baseUrl,
     port,
@@ -90,12 +95,14 @@ export async function startWorker({ vars = {}, port } = {}) {
     /** Everything wrangler and the worker printed so far. */
     logs: () => fs.readFileSync(logPath, 'utf8'),
     stop: async () => {
+      if (stopped) return;
+      stopped = true;
       const exited = new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
       killGroup();
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
       process.removeListener('exit', killGroup);
       fs.closeSync(log);
-      fs.rmSync(persistTo, { recursive: true, force: true });
+      if (!given) fs.rmSync(persistTo, { recursive: true, force: true });
     },
   };
 }

@@ -102,9 +102,10 @@ pub fn restore(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// The product's tables in a database (not SQLite's, D1's or wrangler's own).
-const TABLES_SQL: &str = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
-     AND name NOT LIKE '_cf_%' AND name != 'd1_migrations'";
+/// The tables of a database but SQLite's and D1's own (wrangler's `d1_migrations` counts: a dump
+/// creates it).
+const TABLES_SQL: &str =
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND substr(name, 1, 4) != '_cf_'";
 
 fn table_names(json: &str) -> Vec<String> {
     let value: serde_json::Value = serde_json::from_str(json).unwrap_or_default();

@@ -1,7 +1,7 @@
 //! `POST /api/v1/admin/encryption/rotate`: one bounded step of key rotation (`rotation.rs`), for
 //! admins (a session, or an admin's key with the manage scope); audited as
 //! `encryption.rotate` with its counts. The body is optional: `{"limit": N}` values per sealed
-//! column (default 100, at most 500). Call it until `done`.
+//! column (default 100, at most 200). Call it until `done`.
 
 use serde::Deserialize;
 use serde_json::json;
