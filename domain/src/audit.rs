@@ -66,6 +66,8 @@ crate::text_enum! {
         TokenForget = "token.forget",
         /// A person changed which notification kinds they receive.
         SubscriptionsUpdate = "subscriptions.update",
+        /// An admin re-encrypted sealed values under the active key (`POST /api/v1/admin/encryption/rotate`).
+        EncryptionRotate = "encryption.rotate",
     }
 }
 
@@ -127,7 +129,8 @@ mod tests {
         assert_eq!(AuditAction::SessionSignIn.as_str(), "session.sign_in");
         assert_eq!(AuditAction::TokenForceRefresh.as_str(), "token.force_refresh");
         assert_eq!(AuditAction::UserBootstrapAdmin.as_str(), "user.bootstrap_admin");
-        assert_eq!(AuditAction::ALL.len(), 22);
+        assert_eq!(AuditAction::ALL.len(), 23);
+        assert_eq!(AuditAction::EncryptionRotate.as_str(), "encryption.rotate");
         for action in AuditAction::ALL {
             let (subject, verb) = action.as_str().split_once('.').unwrap();
             assert!(!subject.is_empty() && !verb.is_empty() && !verb.contains('.'), "{action}");

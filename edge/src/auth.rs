@@ -118,7 +118,7 @@ pub async fn authenticate(req: &Request, db: &D1Database, now: i64) -> ApiResult
         return by_api_key(req, db, &key, now).await.map(Some);
     }
     match session_id(req)? {
-        Some(id) => by_session(db, &id, now).await.map(Some),
+        Some(id) => by_session(req, db, &id, now).await.map(Some),
         None => Ok(None),
     }
 }
@@ -151,7 +151,7 @@ pub async fn require_with_rows<T: serde::de::DeserializeOwned>(
     let id_hash = crypto::sha256_hex(id.as_bytes());
     let [found, rows] = pair(db.batch(vec![sessions::find_statement(db, &id_hash)?, read]).await?)?;
     let row = found.results::<sessions::SessionRow>()?.into_iter().next().ok_or_else(unauthenticated)?;
-    Ok((session_principal(db, id_hash, row, now).await?, rows.results::<T>()?))
+    Ok((session_principal(req, db, id_hash, row, now).await?, rows.results::<T>()?))
 }
 
 fn pair(results: Vec<worker::D1Result>) -> ApiResult<[worker::D1Result; 2]> {
@@ -171,6 +171,7 @@ async fn key_principal(req: &Request, db: &D1Database, row: api_keys::KeyOwnerRo
     }
     let via = Via::ApiKey { key_id: row.id.clone(), scopes: key_scope::from_stored(&row.scopes) };
     let principal = Principal { user_id: row.user_id, grants: grants_of(&row.roles), via };
+    crate::request_log::note_actor(req, &principal.actor());
     principal.check_scope(req)?;
     if row.last_used_at.is_none_or(|t| now - t >= KEY_TOUCH_EVERY_SECONDS) {
         api_keys::touch(db, &row.id, now).await?;
@@ -178,13 +179,14 @@ async fn key_principal(req: &Request, db: &D1Database, row: api_keys::KeyOwnerRo
     Ok(principal)
 }
 
-async fn by_session(db: &D1Database, session_id: &str, now: i64) -> ApiResult<Principal> {
+async fn by_session(req: &Request, db: &D1Database, session_id: &str, now: i64) -> ApiResult<Principal> {
     let id_hash = crypto::sha256_hex(session_id.as_bytes());
     let row = sessions::find(db, &id_hash).await?.ok_or_else(unauthenticated)?;
-    session_principal(db, id_hash, row, now).await
+    session_principal(req, db, id_hash, row, now).await
 }
 
 async fn session_principal(
+    req: &Request,
     db: &D1Database,
     id_hash: String,
     row: sessions::SessionRow,
@@ -201,14 +203,16 @@ async fn session_principal(
     if row.active == 0 {
         return Err(unauthenticated());
     }
-    Ok(Principal { user_id: row.user_id, grants: grants_of(&row.roles), via: Via::Session { id_hash } })
+    let principal = Principal { user_id: row.user_id, grants: grants_of(&row.roles), via: Via::Session { id_hash } };
+    crate::request_log::note_actor(req, &principal.actor());
+    Ok(principal)
 }
 
 /// The caller by browser session only (a bearer key is not looked at): for the OAuth callback,
 /// which a browser reaches by a top-level redirect.
 pub async fn require_session(req: &Request, db: &D1Database, now: i64) -> ApiResult<Principal> {
     let id = session_id(req)?.ok_or_else(unauthenticated)?;
-    by_session(db, &id, now).await
+    by_session(req, db, &id, now).await
 }
 
 /// The session id from the cookie header: 64 lower-case hex characters, or nothing.

@@ -87,6 +87,16 @@ impl KeyRing {
         Ok(KeyRing::parse(&spec)?)
     }
 
+    /// The id of the key that encrypts (the first).
+    pub fn active_id(&self) -> Result<&str, EnvelopeError> {
+        self.keys.first().map(|(id, _)| id.as_str()).ok_or(EnvelopeError::NoKeys)
+    }
+
+    /// The ids of every key that decrypts, the active one first.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.keys.iter().map(|(id, _)| id.as_str())
+    }
+
     /// Encrypt with the active (first) key and a fresh nonce.
     pub fn seal(&self, plaintext: &str, place: &Place<'_>, nonce: [u8; 12]) -> Result<String, EnvelopeError> {
         let (id, cipher) = self.keys.first().ok_or(EnvelopeError::NoKeys)?;
@@ -117,6 +127,15 @@ impl KeyRing {
             .decrypt(Nonce::from_slice(&nonce), Payload { msg: &sealed, aad: &aad })
             .map_err(|_| EnvelopeError::Rejected)?;
         String::from_utf8(plain).map(Secret::new).map_err(|_| EnvelopeError::Rejected)
+    }
+}
+
+/// The id of the key a stored envelope was sealed under, read without decrypting.
+pub fn key_id_of(envelope: &str) -> Option<&str> {
+    let mut parts = envelope.split('.');
+    match (parts.next(), parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(VERSION), Some(id), Some(_), Some(_), None) if !id.is_empty() => Some(id),
+        _ => None,
     }
 }
 
@@ -161,6 +180,19 @@ mod tests {
             without_old.open(&sealed_old, &place("c1")).map(|s| s.expose().to_string()),
             Err(EnvelopeError::UnknownKey("k1".into()))
         );
+    }
+
+    #[test]
+    fn the_key_id_is_read_without_decrypting() {
+        let ring = KeyRing::parse(&format!("{K2},{K1}")).unwrap();
+        assert_eq!(ring.active_id().unwrap(), "k2");
+        assert_eq!(ring.ids().collect::<Vec<_>>(), ["k2", "k1"]);
+        let sealed = ring.seal("x", &place("c1"), [5; 12]).unwrap();
+        assert_eq!(key_id_of(&sealed), Some("k2"));
+        assert_eq!(key_id_of("plaintext"), None);
+        assert_eq!(key_id_of("v1..a.b"), None);
+        assert_eq!(key_id_of("v2.k1.a.b"), None);
+        assert_eq!(key_id_of("v1.k1.a.b.c"), None);
     }
 
     #[test]

@@ -11,10 +11,10 @@ use domain::error::ErrorCode;
 use crate::error::{ApiError, ApiResult};
 use crate::routes::{Call, Ctx};
 use crate::routes::{
-    api_keys, audit, bootstrap, config, connections, diagnostics, health, invitable_roles, notifications, oauth,
-    providers, roles, session, tokens, users,
+    api_keys, audit, bootstrap, config, connections, diagnostics, encryption, health, invitable_roles, notifications,
+    oauth, providers, roles, session, tokens, users,
 };
-use crate::screen;
+use crate::{request_log, screen};
 
 pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
     let response = Router::with_data(Call { now: crate::clock::now() })
@@ -58,6 +58,7 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
         .get_async("/api/v1/me/subscriptions", api(notifications::subscriptions))
         .put_async("/api/v1/me/subscriptions", api(notifications::set_subscriptions))
         .get_async("/api/v1/audit", api(audit::list))
+        .post_async("/api/v1/admin/encryption/rotate", api(encryption::rotate))
         .or_else_any_method_async("/api/*rest", script(not_found))
         .or_else_any_method_async("/oauth/*rest", script(not_found))
         .run(req, env)
@@ -97,7 +98,8 @@ type Routed = std::pin::Pin<Box<dyn Future<Output = worker::Result<Response>>>>;
 
 /// Adapts a handler returning `ApiResult` to the router's signature: screens the request first
 /// (`screen.rs`: body size, bot key tag, bearer throttling; then the same-origin rule), renders
-/// errors as JSON and marks every API answer uncacheable.
+/// errors as JSON, marks every API answer uncacheable and writes the request's log line
+/// (`request_log.rs`).
 fn route<F, Fut>(callers: Callers, handler: F) -> impl Fn(Request, Ctx) -> Routed
 where
     F: Fn(Request, Ctx) -> Fut + Copy + 'static,
@@ -105,9 +107,17 @@ where
 {
     move |req, ctx| {
         Box::pin(async move {
+            let started = worker::Date::now().as_millis();
             let env = ctx.env.clone();
+            let (id, rest) = (ctx.param("id").cloned(), ctx.param("rest").cloned());
+            let pattern = request_log::route_pattern(&req.path(), id.as_deref(), rest.as_deref());
+            let (method, js_request) = (req.method().to_string(), Clone::clone(req.inner()));
+            let mut failure = None;
             let mut response = match screen::before(&req, &env).await {
-                Err(error) => error.into_response()?,
+                Err(error) => {
+                    failure = Some(error.code().as_str());
+                    error.into_response()?
+                }
                 Ok(screened) => {
                     let allowed = match callers {
                         Callers::SameOrigin => same_origin(&req, &env, screened.bearer()),
@@ -119,7 +129,10 @@ where
                     };
                     let response = match response {
                         Ok(response) => response,
-                        Err(error) => error.into_response()?,
+                        Err(error) => {
+                            failure = Some(error.code().as_str());
+                            error.into_response()?
+                        }
                     };
                     screen::after(&screened, &env, response).await?
                 }
@@ -127,6 +140,19 @@ where
             let headers = response.headers_mut();
             headers.set("cache-control", "no-store")?;
             headers.set("x-content-type-options", "nosniff")?;
+            let actor = request_log::noted_actor(&js_request);
+            let line = request_log::Line {
+                log: "request",
+                connection_id: request_log::connection_of(&pattern, id.as_deref()),
+                route: pattern,
+                method,
+                status: response.status_code(),
+                duration_ms: i64::try_from(worker::Date::now().as_millis().saturating_sub(started)).unwrap_or(i64::MAX),
+                actor_kind: actor.as_ref().map(|(kind, _)| kind.clone()),
+                actor_id: actor.map(|(_, id)| id).filter(|id| !id.is_empty()),
+                error: failure,
+            };
+            worker::console_log!("{}", line.render());
             Ok(response)
         })
     }

@@ -1,5 +1,6 @@
 // `wrangler dev` for tests: the prebuilt worker (xtask builds once), a fresh temporary persist
-// dir (real local D1 and Durable Objects), migrations applied, a free port, logs in a file.
+// dir (real local D1 and Durable Objects) or a given one (restarts, upgrades), migrations
+// applied, a free port, logs in a file.
 import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -45,23 +46,26 @@ export function testMacKey() {
  * @param {string} [options.env] a wrangler environment (`production`): its bindings and vars, no
  *   test vars (TEST_ROUTES, ALLOW_PRIVATE_ENDPOINTS), and the keys as secrets from an env file
  * @param {boolean} [options.migrate] apply the D1 migrations first (default true)
+ * @param {string} [options.persistTo] an existing state folder to serve (a restart, an upgrade);
+ *   it is kept when the worker stops. Without it a fresh folder is made and removed at stop.
+ * @param {string} [options.logName] the log file's name under target/test-logs/
  */
-export async function startWorker({ vars = {}, port, env: environment, migrate = true } = {}) {
+export async function startWorker({ vars = {}, port, env: environment, migrate = true, persistTo: given, logName } = {}) {
   if (!fs.existsSync(path.join(ROOT, 'edge/build/index.js')) || !fs.existsSync(path.join(ROOT, 'dist/index.html'))) {
     throw new Error('the worker or the SPA is not built: run `cargo xtask test` (or `cargo xtask build`) first');
   }
   port ??= await freePort();
   const inspectorPort = await freePort();
-  const persistTo = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-oauth-state-'));
+  const persistTo = given ?? fs.mkdtempSync(path.join(os.tmpdir(), 'edge-oauth-state-'));
   const env = wranglerEnv();
   const envArgs = environment ? ['--env', environment] : [];
   if (migrate) await run(nodeBin('wrangler'), ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistTo, ...envArgs], { cwd: ROOT, env });
 
   fs.mkdirSync(TEST_LOGS, { recursive: true });
-  const logPath = path.join(TEST_LOGS, `wrangler-${port}.log`);
+  const logPath = path.join(TEST_LOGS, logName ?? `wrangler-${port}.log`);
   const log = fs.openSync(logPath, 'w');
   // A var set to null is left out (a worker without it). The test IdP runs on
-  // http://127.0.0.1: the dev opt-in of the outbound URL rule (DESIGN §10).
+  // http://127.0.0.1: the dev opt-in of the outbound URL rule (ARCHITECTURE.md).
   const testVars = environment ? {} : { TEST_ROUTES: '1', ALLOW_PRIVATE_ENDPOINTS: '1', ENCRYPTION_KEYS: testEncryptionKeys(), MAC_KEY: testMacKey() };
   const allVars = Object.fromEntries(Object.entries({ ...testVars, ...vars }).filter(([, v]) => v !== null));
   // An env file of our own instead of the repository's .dev.vars (which `cargo xtask dev`
@@ -88,6 +92,7 @@ export async function startWorker({ vars = {}, port, env: environment, migrate =
     killGroup();
     throw error;
   }
+  let stopped = false;
   return {
     baseUrl,
     port,
@@ -97,12 +102,14 @@ export async function startWorker({ vars = {}, port, env: environment, migrate =
     /** Everything wrangler and the worker printed so far. */
     logs: () => fs.readFileSync(logPath, 'utf8'),
     stop: async () => {
+      if (stopped) return;
+      stopped = true;
       const exited = new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
       killGroup();
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
       process.removeListener('exit', killGroup);
       fs.closeSync(log);
-      fs.rmSync(persistTo, { recursive: true, force: true });
+      if (!given) fs.rmSync(persistTo, { recursive: true, force: true });
     },
   };
 }

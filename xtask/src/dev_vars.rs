@@ -42,11 +42,31 @@ fn ensure_at(path: &Path) -> Result<String> {
 }
 
 /// The value of `NAME="value"` (or `NAME=value`) in a dotenv text.
-fn value(text: &str, name: &str) -> Option<String> {
+pub fn value(text: &str, name: &str) -> Option<String> {
     text.lines()
         .filter_map(|l| l.trim().strip_prefix(name)?.strip_prefix('='))
         .map(|v| v.trim().trim_matches('"').to_string())
         .find(|v| !v.is_empty())
+}
+
+/// `text` with `NAME="value"` in place of every `NAME=` line (appended when there is none).
+pub fn with_value(text: &str, name: &str, value: &str) -> String {
+    let line = format!("{name}=\"{value}\"");
+    let mut found = false;
+    let mut out: Vec<String> = text
+        .lines()
+        .map(|l| match l.trim().strip_prefix(name).is_some_and(|rest| rest.starts_with('=')) {
+            true => {
+                found = true;
+                line.clone()
+            }
+            false => l.to_string(),
+        })
+        .collect();
+    if !found {
+        out.push(line);
+    }
+    out.join("\n") + "\n"
 }
 
 pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
@@ -63,6 +83,15 @@ pub fn random_key() -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_is_replaced_in_place() {
+        let text = "# mine\nENCRYPTION_KEYS=\"k1:a\"\nMAC_KEY=\"m\"\n";
+        let after = with_value(text, "ENCRYPTION_KEYS", "k2:b,k1:a");
+        assert_eq!(after, "# mine\nENCRYPTION_KEYS=\"k2:b,k1:a\"\nMAC_KEY=\"m\"\n");
+        assert_eq!(value(&after, "ENCRYPTION_KEYS").as_deref(), Some("k2:b,k1:a"));
+        assert_eq!(with_value("", "A", "1"), "A=\"1\"\n");
+    }
 
     #[test]
     fn keys_are_32_random_bytes() {

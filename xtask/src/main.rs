@@ -10,9 +10,14 @@
 //! - `deny [--fetch]`: the dependency policy (`deny.toml`); `--fetch` refreshes the advisory
 //!   database where GitHub is reachable.
 //! - `deploy [--dry-run] [--domain HOST]`: deploy `[env.production]` to Cloudflare (README).
+//! - `rotate-key [--state DIR] [--limit N]`: a new encryption key for local data, every sealed
+//!   value re-encrypted under it, the old key removed.
+//! - `backup [--out FILE] [--state DIR] [--remote [--env NAME]]` / `restore --file FILE …`: the D1
+//!   database as one SQL file and back into an empty database.
 //! - `install`: only install the pinned tools.
 
 mod admin;
+mod backup;
 mod bench;
 mod build;
 mod csp;
@@ -21,9 +26,11 @@ mod deploy;
 mod detach;
 mod dev;
 mod dev_vars;
+mod http;
 mod parent;
 mod paths;
 mod process;
+mod rotate_key;
 mod state;
 mod test;
 mod tools;
@@ -33,7 +40,7 @@ use std::process::ExitCode;
 
 pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-const USAGE: &str = "usage: cargo xtask <dev [--port N] [--state DIR] [--detach] | stop [--state DIR] | admin --email E --password P [--state DIR] | test | bench | build [--worker-only|--spa-only] | deploy [--dry-run] [--domain HOST] | deny [--fetch] | install>";
+const USAGE: &str = "usage: cargo xtask <dev [--port N] [--state DIR] [--detach] | stop [--state DIR] | admin --email E --password P [--state DIR] | test | bench | build [--worker-only|--spa-only] | deploy [--dry-run] [--domain HOST] | deny [--fetch] | rotate-key [--state DIR] [--limit N] | backup [--out FILE] [--state DIR] [--remote [--env NAME]] | restore --file FILE [--state DIR] [--remote [--env NAME]] | install>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -47,6 +54,9 @@ fn main() -> ExitCode {
         Some("deploy") => deploy::run(rest),
         Some("bench") => bench::run(rest),
         Some("deny") => deny::run(rest),
+        Some("rotate-key") => rotate_key::run(rest),
+        Some("backup") => backup::backup(rest),
+        Some("restore") => backup::restore(rest),
         Some("install") => tools::ensure_build_tools(),
         _ => Err(USAGE.into()),
     };

@@ -19,6 +19,11 @@ pub fn offline_env(cmd: &mut Command) {
         .env("PATH", paths::tool_path());
 }
 
+/// `wrangler` in the repository root, offline, with the worker taken as built.
+pub fn command() -> Command {
+    wrangler()
+}
+
 fn wrangler() -> Command {
     let mut cmd = Command::new(paths::node_bin("wrangler"));
     offline_env(&mut cmd);

@@ -6,6 +6,7 @@ pub mod bootstrap;
 pub mod config;
 pub mod connections;
 pub mod diagnostics;
+pub mod encryption;
 pub mod health;
 pub mod invitable_roles;
 pub mod notifications;

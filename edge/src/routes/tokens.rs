@@ -74,6 +74,7 @@ async fn asker(req: &Request, env: &Env, connection_id: &str, now: i64) -> ApiRe
             (me, grant)
         }
     };
+    crate::request_log::note_actor(req, &me.actor());
     // The gate's principal has the least scope; the token API is within every scope, so this
     // holds today and keeps holding if the route table changes.
     me.check_scope(req)?;

@@ -10,6 +10,7 @@ pub mod device_failures;
 pub mod notifications;
 pub mod pending_resets;
 pub mod roles;
+pub mod sealed;
 pub mod sessions;
 pub mod tokens;
 pub mod transactions;
