@@ -1,4 +1,4 @@
-// The trust boundary (DESIGN §10), tried as an attacker with a manager account, a bot key or a
+// The trust boundary (ARCHITECTURE.md, Rules), tried as an attacker with a manager account, a bot key or a
 // stolen callback URL would: credentials go only where they were entered for, a consent finishes
 // only for a live session that still has the right, one outbound URL rule, a brake on refreshes,
 // and revocation that holds even when an object reset is lost.
