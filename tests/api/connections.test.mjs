@@ -208,7 +208,7 @@ describe('connections', () => {
     assert.equal(read.body.error.code, 'internal');
     assert.ok(!read.text.includes('archived'), 'the detail goes to the log, not to the caller');
     assert.equal((await viewer.get('/api/v1/connections')).status, 500, 'a list with the row fails as a whole');
-    assert.match(worker.logs(), /connections: unreadable row: .*unknown ConnectionStatus .archived./);
+    assert.match(await worker.waitForLog(/unreadable row/), /connections: unreadable row: .*unknown ConnectionStatus .archived./);
     await sql(worker, `UPDATE connections SET status = 'draft' WHERE id = '${odd.id}'`);
     assert.equal((await viewer.get(`/api/v1/connections/${odd.id}`)).body.status, 'draft');
   });

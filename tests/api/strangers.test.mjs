@@ -324,7 +324,6 @@ describe('a worker without MAC_KEY', () => {
     const bearer = await new Client(worker.baseUrl, { apiKey: `eoc_${hex(4)}_${hex(32)}_${hex(16)}` }).get('/api/v1/me/connections');
     assert.equal(bearer.status, 500);
     // wrangler prints the worker's console a moment after the answer.
-    for (let i = 0; i < 50 && !/MAC_KEY is not set/.test(worker.logs()); i += 1) await new Promise((r) => setTimeout(r, 100));
-    assert.match(worker.logs(), /MAC_KEY is not set/);
+    assert.match(await worker.waitForLog(/MAC_KEY is not set/, 5000), /MAC_KEY is not set/);
   });
 });

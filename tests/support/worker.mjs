@@ -101,6 +101,19 @@ export async function startWorker({ vars = {}, port, env: environment, migrate =
     envArgs,
     /** Everything wrangler and the worker printed so far. */
     logs: () => fs.readFileSync(logPath, 'utf8'),
+    /**
+     * The log once it matches `pattern`: a worker's console lines reach the file through wrangler
+     * some time after the answer that caused them. Throws with the log's tail after `ms`.
+     */
+    waitForLog: async (pattern, ms = 10_000) => {
+      const until = Date.now() + ms;
+      for (;;) {
+        const text = fs.readFileSync(logPath, 'utf8');
+        if (pattern.test(text)) return text;
+        if (Date.now() > until) throw new Error(`no log line matched ${pattern} within ${ms} ms:\n${text.slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
     stop: async () => {
       if (stopped) return;
       stopped = true;
