@@ -127,16 +127,7 @@ fn run_json(options: &Options, what: &[&str]) -> Result<String> {
         cmd.arg("--local").arg("--persist-to").arg(state::dir(options.state.as_deref())?);
     }
     eprintln!("$ {}", process::describe(&cmd));
-    let out = cmd.stdin(std::process::Stdio::null()).stderr(std::process::Stdio::inherit()).output()?;
-    if !out.status.success() {
-        return Err(format!(
-            "wrangler d1 execute failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout).trim()
-        )
-        .into());
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    process::stdout(&mut cmd)
 }
 
 fn remote(cmd: &mut Command, options: &Options) {

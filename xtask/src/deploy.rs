@@ -170,17 +170,7 @@ fn remote() -> Command {
 /// stdout of a wrangler call that must succeed; its stderr is passed through.
 fn remote_output(cmd: &mut Command) -> Result<String> {
     eprintln!("$ {}", process::describe(cmd));
-    let out = cmd.stdin(Stdio::null()).stderr(Stdio::inherit()).output()?;
-    if !out.status.success() {
-        return Err(format!(
-            "{} failed ({}): {}",
-            process::describe(cmd),
-            out.status,
-            String::from_utf8_lossy(&out.stdout).trim()
-        )
-        .into());
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    process::stdout(cmd)
 }
 
 /// The id of the production database, created when the account has none of that name. (Before

@@ -14,6 +14,21 @@ pub fn run(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
+/// Run to completion with stderr passed through and return stdout; an unsuccessful exit is an
+/// error naming the command and what it printed on stdout (wrangler puts its JSON errors there).
+pub fn stdout(cmd: &mut Command) -> Result<String> {
+    let out = cmd
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("could not start {}: {e}", describe(cmd)))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        return Err(format!("{} failed ({}): {}", describe(cmd), out.status, text.trim()).into());
+    }
+    Ok(text)
+}
+
 /// Run quietly and return stdout, or `None` when the program is missing or fails.
 pub fn output(cmd: &mut Command) -> Option<String> {
     let out = cmd.stdin(Stdio::null()).stderr(Stdio::null()).output().ok()?;

@@ -3,7 +3,7 @@
 
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 
 use crate::{Result, build, paths, process};
 
@@ -46,19 +46,10 @@ pub fn execute_sql(persist_to: &Path, sql: &str) -> Result<String> {
     std::fs::write(&file, sql)?;
     let mut cmd = wrangler();
     cmd.args(["d1", "execute", "DB", "--local", "--json", "--persist-to"]).arg(persist_to).arg("--file").arg(&file);
-    let out = cmd.stdin(Stdio::null()).stderr(Stdio::inherit()).output();
+    let out = process::stdout(&mut cmd);
     // The file holds a password hash: gone as soon as wrangler has read it.
     let _ = std::fs::remove_file(&file);
-    let out = out.map_err(|e| format!("could not start wrangler d1 execute: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "wrangler d1 execute failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout).trim()
-        )
-        .into());
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    out
 }
 
 /// Start `wrangler dev` on 127.0.0.1:`port` as the leader of a new process group.
