@@ -9,9 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { authorize } from '../support/consent.mjs';
-import { customInput, machineInput } from '../support/connections.mjs';
-import { ADMIN, BOOTSTRAP_TOKEN, bootstrapAdmin, createKey, createRole, createUser } from '../support/people.mjs';
+import { ADMIN, BOOTSTRAP_TOKEN } from '../support/people.mjs';
+import { populate } from '../support/populated.mjs';
 import { ROOT } from '../support/paths.mjs';
 import { startStack } from '../support/stack.mjs';
 import { startWorker, testEncryptionKeys, testMacKey } from '../support/worker.mjs';
@@ -31,30 +30,15 @@ describe('backup and restore', () => {
   let machine;
   const plaintexts = new Map();
   const vars = { BOOTSTRAP_TOKEN, ENCRYPTION_KEYS: testEncryptionKeys(), MAC_KEY: testMacKey(), REFRESH_MIN_INTERVAL_SECONDS: '0' };
-  const issued = {};
+  let issued;
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-oauth-backup-'));
     stack = await startStack({ vars });
-    admin = await bootstrapAdmin(stack.baseUrl);
-    const adminId = (await admin.get('/api/v1/session')).body.user.id;
-    const m = await createUser(admin, { name: 'member' });
-    member = m.client;
-    const key = await createKey(member, 'member bot');
-    memberBot = key.bot;
-    const role = await createRole(admin, { name: 'Integrations', memberIds: [adminId, m.user.id] });
-    for (const input of [customInput(stack.idp, { name: 'Code basic' }), machineInput(stack.idp, { name: 'Machine' })]) {
-      const created = await admin.post('/api/v1/connections', input);
-      assert.equal(created.status, 201, created.text);
-      await admin.put(`/api/v1/connections/${created.body.id}/roles`, { role_ids: [role.id] });
-      if (input.name === 'Machine') machine = created.body;
-      else code = created.body;
-    }
-    assert.equal((await authorize(admin, code.id, 'shared')).ok, true);
-    assert.equal((await authorize(member, code.id, 'user')).ok, true);
-    issued.shared = (await memberBot.post(`/api/v1/connections/${code.id}/token`, { token_type: 'shared' })).body.access_token;
-    issued.user = (await member.post(`/api/v1/connections/${code.id}/token`, { token_type: 'user' })).body.access_token;
-    issued.machine = (await memberBot.post(`/api/v1/connections/${machine.id}/token`, { token_type: 'shared' })).body.access_token;
+    const data = await populate(stack);
+    ({ admin, memberBot, code, machine, issued } = data);
+    member = data.member.client;
+    const [m, key] = [data.member, data.memberKey];
     Object.entries({
       'basic client secret': 'basic-client-secret', 'machine client secret': 'machine-client-secret', 'admin password': ADMIN.password,
       'member password': m.password, 'bot key': key.key.secret, 'admin session cookie': admin.cookies.get('__Host-session'),

@@ -4,9 +4,8 @@
 // tokens (their vaults start empty and read D1), refreshes, the audit log.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { authorize } from '../support/consent.mjs';
-import { customInput, machineInput } from '../support/connections.mjs';
-import { BOOTSTRAP_TOKEN, bootstrapAdmin, createKey, createRole, createUser } from '../support/people.mjs';
+import { BOOTSTRAP_TOKEN, createKey } from '../support/people.mjs';
+import { populate } from '../support/populated.mjs';
 import { startStack } from '../support/stack.mjs';
 import { testEncryptionKeys, testMacKey } from '../support/worker.mjs';
 
@@ -19,31 +18,15 @@ describe('restart on the same state', () => {
   let code;
   let machine;
   let firstState;
-  const issued = {};
+  let issued;
   const vars = { BOOTSTRAP_TOKEN, ENCRYPTION_KEYS: testEncryptionKeys(), MAC_KEY: testMacKey(), REFRESH_MIN_INTERVAL_SECONDS: '0' };
 
   before(async () => {
     stack = await startStack({ restartable: true, vars });
-    admin = await bootstrapAdmin(stack.baseUrl);
-    const adminId = (await admin.get('/api/v1/session')).body.user.id;
-    const m = await createUser(admin, { name: 'member' });
-    member = m.client;
-    memberBot = (await createKey(member, 'member bot')).bot;
+    const data = await populate(stack);
+    ({ admin, memberBot, code, machine, issued } = data);
+    member = data.member.client;
     adminBot = (await createKey(admin, 'admin manage bot', ['manage'])).bot;
-    const role = await createRole(admin, { name: 'Integrations', memberIds: [adminId, m.user.id] });
-    for (const input of [customInput(stack.idp, { name: 'Code basic' }), machineInput(stack.idp, { name: 'Machine' })]) {
-      const created = await admin.post('/api/v1/connections', input);
-      assert.equal(created.status, 201, created.text);
-      assert.equal((await admin.put(`/api/v1/connections/${created.body.id}/roles`, { role_ids: [role.id] })).status, 200);
-      if (input.name === 'Machine') machine = created.body;
-      else code = created.body;
-    }
-    assert.equal((await authorize(admin, code.id, 'shared')).ok, true);
-    assert.equal((await authorize(member, code.id, 'user')).ok, true);
-    issued.shared = (await memberBot.post(`/api/v1/connections/${code.id}/token`, { token_type: 'shared' })).body.access_token;
-    issued.user = (await member.post(`/api/v1/connections/${code.id}/token`, { token_type: 'user' })).body.access_token;
-    issued.machine = (await memberBot.post(`/api/v1/connections/${machine.id}/token`, { token_type: 'shared' })).body.access_token;
-    for (const t of Object.values(issued)) assert.ok(t);
     firstState = stack.worker.persistTo;
     await stack.restart();
   });
