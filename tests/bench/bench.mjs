@@ -14,11 +14,11 @@ import { nextAddress } from '../support/http.mjs';
 import { BOOTSTRAP_TOKEN, ADMIN, bootstrapAdmin, createKey, createRole, createUser } from '../support/people.mjs';
 import { ROOT, TARGET, nodeBin } from '../support/paths.mjs';
 import { startStack } from '../support/stack.mjs';
-import { wranglerEnv } from '../support/worker.mjs';
+import { startWorker, wranglerEnv } from '../support/worker.mjs';
 
 const run = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-// BENCH_ONLY=token,list runs some sections (token, storm, list, weights, signin); default all.
+// BENCH_ONLY=token,list runs some sections (token, storm, list, weights, coldstart, signin); default all.
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const want = (section) => !ONLY || ONLY.has(section);
 
@@ -141,8 +141,21 @@ async function main() {
       results.weights = { spa, worker_bundle: sizes(bundle) };
     }
 
+    if (want('coldstart')) {
+      // 5. Cold start: fresh `wrangler dev` processes, one after another; the first request that
+      // is answered waits for workerd to load and instantiate the worker's wasm.
+      const starts = [];
+      for (let i = 0; i < 3; i += 1) {
+        const fresh = await startWorker({ migrate: false, logName: `bench-coldstart-${i}.log` });
+        starts.push(fresh.startup);
+        await fresh.stop();
+      }
+      const median = (key) => starts.map((s) => s[key]).sort((a, b) => a - b)[1];
+      results.cold_start = { runs: starts.length, ready_ms: median('readyMs'), first_request_ms: median('firstRequestMs') };
+    }
+
     if (want('signin')) {
-      // 5. Sign-in cost: one argon2id verification dominates a sign-in; health is the floor.
+      // 6. Sign-in cost: one argon2id verification dominates a sign-in; health is the floor.
       const times = [];
       for (let i = 0; i < 10; i += 1) {
         const t = performance.now();
@@ -189,6 +202,8 @@ function print(r) {
     for (const k of ['wasm', 'js', 'css', 'total']) line([`SPA ${k}`, kb(w.spa[k].raw), kb(w.spa[k].gzip), kb(w.spa[k].brotli)]);
     line(['worker bundle', kb(w.worker_bundle.raw), kb(w.worker_bundle.gzip), kb(w.worker_bundle.brotli)]);
   }
+  const c = r.cold_start;
+  if (c) console.log(`\nCold start (median of ${c.runs} fresh wrangler dev): ready after ${c.ready_ms.toFixed(0)} ms; first answered request took ${c.first_request_ms.toFixed(0)} ms`);
   if (r.sign_in) console.log(`\nSign-in (argon2id m=19 MiB t=2 p=1): median ${r.sign_in.median_ms.toFixed(0)} ms per request, health p50 ${r.sign_in.health_p50_ms.toFixed(1)} ms\n`);
   console.log('Written: target/bench.json');
 }

@@ -86,8 +86,9 @@ export async function startWorker({ vars = {}, port, env: environment, migrate =
   process.once('exit', killGroup);
 
   const baseUrl = `http://127.0.0.1:${port}`;
+  let startup;
   try {
-    await waitForHealth(baseUrl, child, logPath);
+    startup = await waitForHealth(baseUrl, child, logPath);
   } catch (error) {
     killGroup();
     throw error;
@@ -99,6 +100,8 @@ export async function startWorker({ vars = {}, port, env: environment, migrate =
     logPath,
     persistTo,
     envArgs,
+    /** How long the start took: to the first answer, and the first request that got one. */
+    startup,
     /** Everything wrangler and the worker printed so far. */
     logs: () => fs.readFileSync(logPath, 'utf8'),
     /**
@@ -127,15 +130,24 @@ export async function startWorker({ vars = {}, port, env: environment, migrate =
   };
 }
 
+/**
+ * Poll /health until it answers 200. Returns the milliseconds from the call to that answer
+ * (`readyMs`) and the duration of the first request that was answered at all
+ * (`firstRequestMs`: it waits for the isolate, so it is the cold start a first caller feels).
+ */
 async function waitForHealth(baseUrl, child, logPath, limitMs = 60_000) {
-  const started = Date.now();
-  while (Date.now() - started < limitMs) {
+  const started = performance.now();
+  let firstRequestMs;
+  while (performance.now() - started < limitMs) {
     if (child.exitCode !== null) {
       throw new Error(`wrangler dev exited with ${child.exitCode}:\n${fs.readFileSync(logPath, 'utf8').slice(-4000)}`);
     }
     try {
+      const sent = performance.now();
       const response = await fetch(`${baseUrl}/api/v1/health`);
-      if (response.status === 200) return;
+      await response.arrayBuffer();
+      firstRequestMs ??= performance.now() - sent;
+      if (response.status === 200) return { readyMs: performance.now() - started, firstRequestMs };
     } catch { /* not listening yet */ }
     await new Promise((r) => setTimeout(r, 200));
   }

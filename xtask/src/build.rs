@@ -53,7 +53,8 @@ pub fn worker() -> Result<()> {
         wrangler::offline_env(&mut cmd);
         // worker-build downloads these unless told where they are.
         cmd.env("WASM_BINDGEN_BIN", paths::cargo_bin_dir().join("wasm-bindgen"))
-            .env("ESBUILD_BIN", paths::node_bin("esbuild"));
+            .env("ESBUILD_BIN", paths::node_bin("esbuild"))
+            .env("WASM_OPT_BIN", paths::node_bin("wasm-opt"));
         process::run(&mut cmd)
     })
 }
