@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { growthSvg } from './chart.mjs';
+import { LEVELS, measureGrowth, seedConnections } from './growth.mjs';
 import { authorize } from '../support/consent.mjs';
 import { customInput, machineInput } from '../support/connections.mjs';
 import { nextAddress } from '../support/http.mjs';
@@ -18,7 +20,8 @@ import { startWorker, wranglerEnv } from '../support/worker.mjs';
 
 const run = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-// BENCH_ONLY=token,list runs some sections (token, storm, list, weights, coldstart, signin); default all.
+// BENCH_ONLY=token,list runs some sections (token, storm, growth, list, weights, coldstart,
+// signin); default all.
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const want = (section) => !ONLY || ONLY.has(section);
 
@@ -104,21 +107,21 @@ async function main() {
       };
     }
 
+    const cookie = [...admin.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const listScript = luaGet(path.join(scratch, 'list.lua'), { Cookie: cookie });
+    let seeded = 0;
+    if (want('growth')) {
+      // 3. How cost grows with connections and keys (tests/bench/growth.mjs), charted.
+      const growth = await measureGrowth({ stack, admin, role, connectionId: cc.body.id, tokenScript, listScript, scratch, wrk });
+      seeded = growth.seeded;
+      results.growth = { keys: growth.keys, rows: growth.rows };
+      fs.mkdirSync(TARGET, { recursive: true });
+      fs.writeFileSync(path.join(TARGET, 'bench-growth.svg'), growthSvg(growth, results.when.slice(0, 10)));
+    }
+
     if (want('list')) {
-      // 3. Lists at 10,000 connections (seeded straight into D1; secrets are not needed to list).
-      const rows = [];
-      for (let i = 0; i < 10_000; i += 1) {
-        const name = `Seeded ${String(i).padStart(5, '0')}`;
-        const provider = i % 3 === 0 ? 'salesforce' : 'custom';
-        rows.push(`('seed${i}','${provider}','${name}','${name.toLowerCase()}','','client_credentials','id${i}',NULL,'','https://idp.example.com/token','[]','{}','client_secret_basic',0,'draft',0,NULL,0,0)`);
-      }
-      const seed = path.join(scratch, 'seed.sql');
-      const chunks = [];
-      for (let i = 0; i < rows.length; i += 500) chunks.push(`INSERT INTO connections (id, provider, name, name_key, description, grant_type, client_id, client_secret, authorization_url, token_url, scopes, placeholders, client_auth_method, save_credentials, status, tokens_stale, created_by, created_at, updated_at) VALUES ${rows.slice(i, i + 500).join(',')};`);
-      fs.writeFileSync(seed, chunks.join('\n'));
-      await run(nodeBin('wrangler'), ['d1', 'execute', 'DB', '--local', '--persist-to', stack.worker.persistTo, '--file', seed], { cwd: ROOT, env: wranglerEnv(), maxBuffer: 64 * 1024 * 1024 });
-      const cookie = [...admin.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-      const listScript = luaGet(path.join(scratch, 'list.lua'), { Cookie: cookie });
+      // 4. Lists at 10,000 connections (seeded straight into D1; secrets are not needed to list).
+      await seedConnections(stack.worker, scratch, seeded, LEVELS[LEVELS.length - 1]);
       await wrk(`${stack.baseUrl}/api/v1/connections`, 8, { script: listScript, seconds: 1 });
       const health8 = await wrk(`${stack.baseUrl}/api/v1/health`, 8);
       const first = await wrk(`${stack.baseUrl}/api/v1/connections`, 8, { script: listScript });
@@ -127,7 +130,7 @@ async function main() {
     }
 
     if (want('weights')) {
-      // 4. Weights: the SPA as shipped and the worker bundle as wrangler would upload it.
+      // 5. Weights: the SPA as shipped and the worker bundle as wrangler would upload it.
       const dist = path.join(ROOT, 'dist');
       const spa = {};
       for (const [kind, ext] of [['wasm', '.wasm'], ['js', '.js'], ['css', '.css']]) {
@@ -142,7 +145,7 @@ async function main() {
     }
 
     if (want('coldstart')) {
-      // 5. Cold start: fresh `wrangler dev` processes, one after another; the first request that
+      // 6. Cold start: fresh `wrangler dev` processes, one after another; the first request that
       // is answered waits for workerd to load and instantiate the worker's wasm.
       const starts = [];
       for (let i = 0; i < 3; i += 1) {
@@ -155,7 +158,7 @@ async function main() {
     }
 
     if (want('signin')) {
-      // 6. Sign-in cost: one argon2id verification dominates a sign-in; health is the floor.
+      // 7. Sign-in cost: one argon2id verification dominates a sign-in; health is the floor.
       const times = [];
       for (let i = 0; i < 10; i += 1) {
         const t = performance.now();
@@ -192,6 +195,14 @@ function print(r) {
   }
   const s = r.refresh_storm;
   if (s) console.log(`\nRefresh storm: ${s.succeeded}/${s.calls} succeeded, ${s.upstream_refreshes} upstream refresh(es), ${s.wall_ms} ms`);
+  const g = r.growth;
+  if (g) {
+    console.log(`\nHow cost grows (p50 ms, c=8; token API with 1 key and with ${g.keys} keys in turn)`);
+    line(['connections', 'health', 'token, 1 key', `token, ${g.keys} keys`, 'list first page', 'non-2xx']);
+    line(['---', '---', '---', '---', '---', '---']);
+    for (const row of g.rows) line([row.connections, row.health_p50.toFixed(1), row.token_1_key_p50.toFixed(1), row.token_1000_keys_p50.toFixed(1), row.list_p50.toFixed(1), row.non2xx]);
+    console.log('Chart: target/bench-growth.svg');
+  }
   const l = r.list_10k;
   if (l) console.log(`\nList at 10,000 connections (c=8): health p50 ${l.health.p50.toFixed(1)} ms; first page p50 ${l.first_page.p50.toFixed(1)} ms (${l.first_page_p50_ratio.toFixed(2)}× health); filtered page p50 ${l.filtered_page.p50.toFixed(1)} ms (${l.filtered_page_p50_ratio.toFixed(2)}× health)`);
   const w = r.weights;
