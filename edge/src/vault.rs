@@ -58,6 +58,9 @@ struct Cached {
     last_attempt_at: Option<i64>,
     /// When this copy was read from D1 or made: memory is trusted for a bounded time only.
     held_since: i64,
+    /// The row's revision (`store::tokens`): a refresh writes over this one only. `None` for a
+    /// set no refresh starts from (fetched by client credentials).
+    revision: Option<i64>,
 }
 
 impl Cached {
@@ -74,6 +77,7 @@ impl Cached {
             destination_version: None,
             last_attempt_at: None,
             held_since: 0,
+            revision: None,
         }
     }
 
@@ -378,6 +382,7 @@ async fn load(env: &Env, ask: &VaultRequest) -> Result<Option<Cached>, VaultFail
         destination_version: row.destination_version,
         last_attempt_at: row.last_refresh_at,
         held_since: clock::now(),
+        revision: Some(row.revision),
     }))
 }
 
@@ -392,6 +397,8 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
     let config = provider_config(&connection, &ring, &env)?;
     let grant = connection.grant_type;
     let id = token::token_id(&ask.connection_id, ask.kind, ask.user_id.as_deref());
+    // The set this refresh starts from: its answer or its failure is written over that set only.
+    let revision = current.as_ref().and_then(|c| c.revision);
     let outcome = if grant == GrantType::ClientCredentials {
         client::client_credentials(&config).await
     } else {
@@ -425,16 +432,17 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
             };
             let row = sealed_row(&slot, &set, &sealed, expires_at, true, connection.destination(), now);
             // A refresh only ever updates the row it came from; a client-credentials token is
-            // new. Either way nothing is written once the connection points elsewhere, or once
-            // the token was deleted while this refresh was in flight.
-            let statement = if grant == GrantType::ClientCredentials {
-                tokens::save(&db, &row)?
-            } else {
-                tokens::save_refreshed(&db, &row)?
+            // new. Either way nothing is written once the connection points elsewhere, once the
+            // token was deleted while this refresh was in flight, or once a new consent replaced
+            // the set it started from: then what D1 holds now is the answer.
+            let statement = match (grant, revision) {
+                (GrantType::ClientCredentials, _) => tokens::save(&db, &row)?,
+                (_, Some(revision)) => tokens::save_refreshed(&db, &row, revision)?,
+                (_, None) => return stored_instead(&env, &ask).await,
             };
             let written = statement.run().await.map_err(|e| VaultFailure::Internal(e.to_string()))?;
             if !store::changed(&written) {
-                return Err(VaultFailure::NoToken);
+                return stored_instead(&env, &ask).await;
             }
             // What the answer leaves out stays as it was, as in D1 (COALESCE): providers that
             // do not rotate omit the refresh token, Salesforce sends instance_url only at consent.
@@ -451,12 +459,21 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
                 destination_version: Some(connection.destination_version),
                 last_attempt_at: Some(now),
                 held_since: now,
+                // A saved refresh counted the row's revision up; a client-credentials set is
+                // fetched afresh, never refreshed from.
+                revision: match grant {
+                    GrantType::ClientCredentials => None,
+                    _ => revision.map(|r| r + 1),
+                },
             })
         }
         Err(failure) => {
             let reauth = matches!(failure, ProviderFailure::ReauthRequired(_));
             let status = token::status_after_failure(failure.kind());
             let mut batch = vec![tokens::record_failure(&db, &id, status, failure.public_message(), now)?];
+            if let (false, Some(revision)) = (grant == GrantType::ClientCredentials, revision) {
+                batch.insert(0, tokens::expect_revision(&db, &id, revision)?);
+            }
             if reauth && ask.kind == TokenKind::Shared {
                 let next = next_status(connection.status, StatusEvent::RefreshRejected);
                 batch.push(connections::set_status(&db, &connection.id, next, now)?);
@@ -476,13 +493,27 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
                     _ => notifications::to_managers(&db, kind, &connection.id, &connection.name)?,
                 });
             }
-            db.batch(batch).await.map_err(|e| VaultFailure::Internal(e.to_string()))?;
+            match db.batch(batch).await {
+                Err(e) if store::guard_failed(&e) => return stored_instead(&env, &ask).await,
+                Err(e) => return Err(VaultFailure::Internal(e.to_string())),
+                Ok(_) => {}
+            }
             Err(match failure {
                 ProviderFailure::ReauthRequired(m) => VaultFailure::Reauth(m),
                 ProviderFailure::Rejected(m) => VaultFailure::Rejected(m),
                 ProviderFailure::Unavailable(m) => VaultFailure::Unavailable(m),
             })
         }
+    }
+}
+
+/// A refresh whose set was replaced (a new consent) or deleted while it was in flight: what D1
+/// holds now answers the callers who waited for it.
+async fn stored_instead(env: &Env, ask: &VaultRequest) -> Result<Cached, VaultFailure> {
+    match load(env, ask).await? {
+        Some(stored) if stored.needs_reauth => Err(VaultFailure::Reauth("the token needs a new consent".into())),
+        Some(stored) => Ok(stored),
+        None => Err(VaultFailure::NoToken),
     }
 }
 

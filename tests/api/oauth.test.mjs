@@ -236,6 +236,43 @@ describe('OAuth engine', () => {
     assert.equal((await token(memberBot, c.id, { token_type: 'shared' })).status, 200);
   });
 
+  // A refresh in flight when someone consents again: its answer (or its failure) belongs to the
+  // set it started from, which the consent replaced; the new grant stays, and whoever waited
+  // for the refresh gets the new grant's token.
+  const grantOf = async (accessToken) => (await stack.idp.provider.AccessToken.find(accessToken)).grantId;
+  async function refreshHeldAcrossConsent(name, whileHeld) {
+    proxy.state.mode = 'pass';
+    const c = await connection({ name, token_url: `${proxy.url}/token` });
+    assert.equal((await authorize(admin, c.id, 'shared', { withoutIss: true })).ok, true);
+    const oldGrant = await grantOf((await token(memberBot, c.id, { token_type: 'shared' })).body.access_token);
+    proxy.state.mode = 'hold_once';
+    const inFlight = token(memberBot, c.id, { token_type: 'shared', force_refresh: true });
+    for (let i = 0; i < 100 && !proxy.holding(); i += 1) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(proxy.holding(), 'the refresh reached the token endpoint');
+    assert.equal((await authorize(admin, c.id, 'shared', { withoutIss: true })).ok, true, 'consent again meanwhile');
+    await whileHeld(oldGrant);
+    proxy.release();
+    const waited = await inFlight;
+    assert.equal(waited.status, 200, waited.text);
+    assert.notEqual(await grantOf(waited.body.access_token), oldGrant, 'the caller who waited gets the new grant');
+    const later = await token(memberBot, c.id, { token_type: 'shared' });
+    assert.notEqual(await grantOf(later.body.access_token), oldGrant, 'D1 keeps the new grant');
+    assert.equal((await admin.get(`/api/v1/connections/${c.id}`)).body.status, 'ready');
+    const [row] = await sql(stack.worker, `SELECT status FROM tokens WHERE id = '${c.id}:shared'`);
+    assert.equal(row.status, 'valid');
+  }
+
+  test('a refresh in flight does not overwrite a new consent', async () => {
+    await refreshHeldAcrossConsent('Raced refresh', async () => {});
+  });
+
+  test('a refresh in flight that fails after a new consent marks nothing', async () => {
+    await refreshHeldAcrossConsent('Raced failure', async (oldGrant) => {
+      // The old grant is gone at the IdP: the held refresh will answer invalid_grant.
+      await (await stack.idp.provider.Grant.find(oldGrant)).destroy();
+    });
+  });
+
   test('refresh storm: 100 concurrent calls on an expired token, one refresh at the IdP', async () => {
     stack.idp.settings.accessTokenTtl = 2;
     const c = await connection({ name: 'Storm' });

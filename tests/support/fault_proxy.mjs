@@ -1,10 +1,13 @@
 // A proxy in front of the IdP's token endpoint that misbehaves on request: it passes through,
-// answers 500, HTML, a 200 that carries an error, an invalid_client, or hangs. It counts hits.
+// answers 500, HTML, a 200 that carries an error, an invalid_client, hangs, or holds one request
+// until told (`held`, `release()`: the IdP sees it only then). It counts hits.
 import http from 'node:http';
 
 export async function startFaultProxy(target) {
   const state = { mode: 'pass', hits: 0 };
   const hanging = new Set();
+  let held = null;
+  let release = () => {};
   const server = http.createServer(async (req, res) => {
     state.hits += 1;
     const chunks = [];
@@ -26,6 +29,22 @@ export async function startFaultProxy(target) {
       case 'hang':
         hanging.add(res);
         return;
+      case 'hold_once': {
+        // This request waits for release(); later ones pass meanwhile.
+        state.mode = 'pass';
+        const released = new Promise((resolve) => { release = resolve; });
+        held = Promise.resolve();
+        await released;
+        held = null;
+        const upstream = await fetch(`${target}${req.url}`, {
+          method: req.method,
+          headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k))),
+          body,
+        });
+        res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+        res.end(Buffer.from(await upstream.arrayBuffer()));
+        return;
+      }
       case 'lose_answer_once': {
         // The provider processes the request (a rotation happens), but the answer never
         // arrives; later requests pass through.
@@ -63,6 +82,10 @@ export async function startFaultProxy(target) {
   return {
     url: `http://127.0.0.1:${server.address().port}`,
     state,
+    /** Whether a request is held (mode `hold_once`). */
+    holding: () => held !== null,
+    /** Let the held request reach the IdP and its answer reach the worker. */
+    release: () => release(),
     close: () => new Promise((resolve) => {
       for (const res of hanging) res.destroy();
       server.closeAllConnections?.();

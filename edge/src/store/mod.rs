@@ -26,7 +26,7 @@ pub fn database(env: &Env) -> ApiResult<D1Database> {
 }
 
 /// Whether a failed batch failed on one of its guard statements (`connections::expect_version`,
-/// `users::keep_an_active_admin`): they fail by `json('…')` of an invalid text, since SQLite has
+/// `users::keep_an_active_admin`, `tokens::expect_revision`): they fail by `json('…')` of an invalid text, since SQLite has
 /// no RAISE outside triggers. A batch carries at most one guard, so the caller knows which.
 pub fn guard_failed(error: &worker::Error) -> bool {
     error.to_string().contains("malformed JSON")

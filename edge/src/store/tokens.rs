@@ -30,6 +30,9 @@ pub struct TokenRow {
     pub token_url: Option<String>,
     /// The connection's destination epoch when the set was issued.
     pub destination_version: Option<i64>,
+    /// Which token set this is: counted up by every consent and saved refresh (not by
+    /// re-encryption); a refresh writes only over the revision it started from.
+    pub revision: i64,
 }
 
 impl TokenRow {
@@ -47,7 +50,8 @@ impl TokenRow {
 const TABLE: &str = "tokens";
 
 const SELECT: &str = "SELECT id, connection_id, kind, user_id, access_token, refresh_token, token_type, scope,
-    instance_url, expires_at, status, last_refresh_at, last_error, updated_at, token_url, destination_version FROM tokens";
+    instance_url, expires_at, status, last_refresh_at, last_error, updated_at, token_url, destination_version, revision
+    FROM tokens";
 
 pub async fn by_id(db: &D1Database, id: &str) -> ApiResult<Option<TokenRow>> {
     query!(db, &format!("{SELECT} WHERE id = ?1"), id)?.first::<TokenRow>(None).await.map_err(unreadable(TABLE))
@@ -105,7 +109,7 @@ pub fn save(db: &D1Database, t: &SealedToken<'_>) -> ApiResult<D1PreparedStateme
             instance_url = COALESCE(excluded.instance_url, tokens.instance_url), expires_at = excluded.expires_at,
             status = excluded.status, last_refresh_at = COALESCE(excluded.last_refresh_at, tokens.last_refresh_at),
             last_error = NULL, updated_at = excluded.updated_at, token_url = excluded.token_url,
-            destination_version = excluded.destination_version",
+            destination_version = excluded.destination_version, revision = tokens.revision + 1",
         t.id,
         t.connection_id,
         t.kind,
@@ -124,15 +128,16 @@ pub fn save(db: &D1Database, t: &SealedToken<'_>) -> ApiResult<D1PreparedStateme
     )?)
 }
 
-/// Store a refreshed set over the row it was refreshed from, never creating one: a token deleted
-/// while its refresh was in flight (forgotten, access lost, destination changed) stays deleted.
-pub fn save_refreshed(db: &D1Database, t: &SealedToken<'_>) -> ApiResult<D1PreparedStatement> {
+/// Store a refreshed set over the row it was refreshed from (`revision`), never creating one: a
+/// token deleted while its refresh was in flight (forgotten, access lost, destination changed)
+/// stays deleted, and a set replaced meanwhile by a new consent stays replaced.
+pub fn save_refreshed(db: &D1Database, t: &SealedToken<'_>, revision: i64) -> ApiResult<D1PreparedStatement> {
     Ok(query!(
         db,
         "UPDATE tokens SET access_token = ?2, refresh_token = COALESCE(?3, refresh_token), token_type = ?4,
             scope = COALESCE(?5, scope), instance_url = COALESCE(?6, instance_url), expires_at = ?7,
-            status = ?11, last_refresh_at = ?8, last_error = NULL, updated_at = ?8
-         WHERE id = ?1 AND token_url = ?9 AND destination_version = ?10
+            status = ?11, last_refresh_at = ?8, last_error = NULL, updated_at = ?8, revision = revision + 1
+         WHERE id = ?1 AND token_url = ?9 AND destination_version = ?10 AND revision = ?12
            AND EXISTS (SELECT 1 FROM connections c WHERE c.id = tokens.connection_id AND c.token_url = ?9
                 AND c.destination_version = ?10)",
         t.id,
@@ -146,6 +151,20 @@ pub fn save_refreshed(db: &D1Database, t: &SealedToken<'_>) -> ApiResult<D1Prepa
         t.destination.token_url,
         t.destination.version,
         t.status,
+        revision,
+    )?)
+}
+
+/// Guard for the batch that records a failed refresh: it fails the batch (`store::guard_failed`)
+/// unless the row still holds the set the refresh started from, so a failure of a set that a new
+/// consent replaced meanwhile marks nothing and tells nobody.
+pub fn expect_revision(db: &D1Database, id: &str, revision: i64) -> ApiResult<D1PreparedStatement> {
+    Ok(query!(
+        db,
+        "SELECT json(CASE WHEN EXISTS (SELECT 1 FROM tokens WHERE id = ?1 AND revision = ?2)
+                          THEN '0' ELSE 'token_replaced' END) AS ok",
+        id,
+        revision
     )?)
 }
 
