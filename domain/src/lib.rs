@@ -6,6 +6,7 @@
 pub mod address;
 pub mod api;
 pub mod api_key;
+pub mod api_routes;
 pub mod audit;
 pub mod body;
 pub mod callback;
@@ -18,6 +19,8 @@ pub mod error;
 pub mod health;
 pub mod key_scope;
 pub mod notification;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod origin;
 pub mod permission;
 pub mod provider;
