@@ -196,7 +196,7 @@ fn wire(op: Operation, s: &mut Schemas) -> Wire {
             errors: &[NoToken, ReauthRequired, Conflict, ProviderError, ProviderUnavailable],
             ..plain(Some((s.of::<TokenRequest>(), true)), ok(s.of::<TokenResponse>()))
         },
-        Operation::ForgetMyToken => plain(None, empty),
+        Operation::ForgetMyToken => Wire { errors: &[NoToken], ..plain(None, empty) },
         Operation::ListMyConnections => {
             Wire { query: paged(&[SEARCH]), ..plain(None, ok(s.list::<MyConnectionView>())) }
         }
