@@ -9,6 +9,7 @@ pub mod api_key;
 pub mod api_routes;
 pub mod audit;
 pub mod body;
+pub mod bot_snippets;
 pub mod callback;
 pub mod connection;
 pub mod connection_edit;
@@ -22,6 +23,7 @@ pub mod notification;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod origin;
+pub mod page;
 pub mod permission;
 pub mod provider;
 pub mod proxy;
