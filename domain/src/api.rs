@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::secret::Secret;
 
 /// `GET /api/v1/health`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HealthResponse {
     /// Always `ok`: the worker answered.
@@ -12,6 +13,7 @@ pub struct HealthResponse {
 }
 
 /// `GET /api/v1/config`: what the SPA needs before anyone signs in.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfigResponse {
     /// The product's name as the SPA shows it.
@@ -27,6 +29,7 @@ pub struct ConfigResponse {
 
 /// `GET /api/v1/_test/discovery` (test builds only): what the worker read from an issuer's
 /// discovery document, proving it can reach the provider through `worker::Fetch`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiscoveryProbeResponse {
     /// The document's `issuer`, equal to the one asked for.
@@ -38,6 +41,7 @@ pub struct DiscoveryProbeResponse {
 }
 
 /// `{items, next_cursor}`: every list endpoint.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListResponse<T> {
     /// This page, in the endpoint's order.
@@ -49,6 +53,7 @@ pub struct ListResponse<T> {
 
 /// `POST /api/v1/bootstrap`: create the first admin when there is no user yet. Guarded by the
 /// `BOOTSTRAP_TOKEN` worker secret; `cargo xtask dev` calls it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BootstrapRequest {
     /// The admin's email address, under the same rules as `CreateUserRequest::email`.
@@ -59,6 +64,7 @@ pub struct BootstrapRequest {
 }
 
 /// `POST /api/v1/session`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SignInRequest {
     /// The account's email address, in any case (compared lower-cased).
@@ -69,6 +75,7 @@ pub struct SignInRequest {
 }
 
 /// `GET /api/v1/session`: who am I, with what rights.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MeResponse {
     /// The signed-in person (a bot key's owner).
@@ -80,6 +87,7 @@ pub struct MeResponse {
 }
 
 /// A person as `/api/v1/users` shows them: never a password or its hash.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserView {
     /// Opaque, stable; sorts by creation.
@@ -99,6 +107,7 @@ pub struct UserView {
 }
 
 /// `POST /api/v1/users` (admins).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CreateUserRequest {
     /// Unique; one `@`, a dotted domain, no spaces, at most 254 characters; stored lower-cased.
@@ -115,6 +124,7 @@ pub struct CreateUserRequest {
 }
 
 /// `PATCH /api/v1/users/{id}`: absent fields stay as they are.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct UpdateUserRequest {
     /// Required when present, at most 100 characters.
@@ -132,6 +142,7 @@ pub struct UpdateUserRequest {
 }
 
 /// A role as `/api/v1/roles` shows it (admins).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleView {
     /// `role-admin`, `role-user`, or an opaque id for a custom role.
@@ -151,6 +162,7 @@ pub struct RoleView {
 }
 
 /// `POST /api/v1/roles` (admins): a custom role.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct CreateRoleRequest {
     /// Unique, case-insensitively, and not `Admin` or `User`; at most 64 characters of letters,
@@ -168,6 +180,7 @@ pub struct CreateRoleRequest {
 }
 
 /// `PATCH /api/v1/roles/{id}`: absent fields stay as they are.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct UpdateRoleRequest {
     /// As at creation. Not for system roles (403).
@@ -185,6 +198,7 @@ pub struct UpdateRoleRequest {
 }
 
 /// A bot key as `GET /api/v1/api-keys` lists it: never the key itself.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiKeyView {
     /// Opaque, stable.
@@ -202,6 +216,7 @@ pub struct ApiKeyView {
 }
 
 /// `POST /api/v1/api-keys`: a bot key acting with the caller's rights (browser sessions only).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreateApiKeyRequest {
     /// At most 64 characters of letters, digits, spaces and `-_.()&/`, starting with a letter
@@ -214,6 +229,7 @@ pub struct CreateApiKeyRequest {
 }
 
 /// The only response that ever carries the key itself.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreateApiKeyResponse {
     /// The new key as lists will show it.
@@ -225,6 +241,7 @@ pub struct CreateApiKeyResponse {
 }
 
 /// `GET /api/v1/providers`: one catalogue row, owned so the SPA can deserialize it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderView {
     /// The value of `ConnectionInput::provider` that picks this row.
@@ -248,6 +265,7 @@ pub struct ProviderView {
 }
 
 /// A placeholder a provider's URLs or scopes use.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlaceholderView {
     /// Its key in `ConnectionInput::placeholders` (`yourinstance`).
@@ -290,6 +308,7 @@ impl From<&crate::provider::Provider> for ProviderView {
 }
 
 /// A connection as the API shows it: never the secret, only whether one is set.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionView {
     /// Opaque, stable; the `{id}` of its endpoints.
@@ -333,6 +352,7 @@ pub struct ConnectionView {
 }
 
 /// `GET /api/v1/invitable-roles`: custom roles a connection manager may invite.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvitableRole {
     /// The role's id, for `PUT /api/v1/connections/{id}/roles`.
@@ -346,6 +366,7 @@ pub struct InvitableRole {
 }
 
 /// `POST /api/v1/connections/{id}/authorize`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AuthorizeRequest {
     /// What the consent is for; `test` and `shared` need `connections.manage`, `user` an invite.
@@ -353,6 +374,7 @@ pub struct AuthorizeRequest {
 }
 
 /// The answer to `POST /api/v1/connections/{id}/authorize`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthorizeResponse {
     /// The provider's consent page, with `state` (and a PKCE challenge) for this session; open it
@@ -361,6 +383,7 @@ pub struct AuthorizeResponse {
 }
 
 /// `POST /api/v1/connections/{id}/token`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TokenRequest {
     /// Which token: the connection's shared one, or the caller's own (`user`, not for
@@ -377,6 +400,7 @@ pub struct TokenRequest {
 }
 
 /// The only response that carries an access token.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TokenResponse {
     /// The access token to send to the provider's API.
@@ -394,6 +418,7 @@ pub struct TokenResponse {
 }
 
 /// `POST /api/v1/connections/{id}/test`: a client-credentials token fetched and not kept.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TestResponse {
     /// Whether the provider issued a token (the connection is then `ready`).
@@ -403,6 +428,7 @@ pub struct TestResponse {
 }
 
 /// A token's state as people see it: never the token itself.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenStatusView {
     /// Usable, expired, or waiting for a new consent.
@@ -419,6 +445,7 @@ pub struct TokenStatusView {
 }
 
 /// `GET /api/v1/me/connections`: a connection I may use, with my token's state.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MyConnectionView {
     /// The connection.
@@ -430,6 +457,7 @@ pub struct MyConnectionView {
 }
 
 /// One notification in my feed.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotificationView {
     /// Opaque; sorts by creation. For `POST /api/v1/notifications/{id}/read`.
@@ -449,6 +477,7 @@ pub struct NotificationView {
 }
 
 /// `GET /api/v1/notifications`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotificationsResponse {
     /// This page, newest first.
@@ -460,6 +489,7 @@ pub struct NotificationsResponse {
 }
 
 /// `GET/PUT /api/v1/me/subscriptions`: the kinds I am notified of.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubscriptionsBody {
     /// The kinds I receive; every kind left out is opted out of (a PUT sends the whole set).
@@ -467,6 +497,7 @@ pub struct SubscriptionsBody {
 }
 
 /// `GET /api/v1/audit`: one event.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEventView {
     /// Opaque; sorts by time. The list is newest first and pages by it.
@@ -496,4 +527,45 @@ pub struct AuditEventView {
     /// The target's current name, when it still exists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_name: Option<String>,
+}
+
+/// `PUT /api/v1/connections/{id}/roles`: who may use a connection besides `connections.use`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct InviteRequest {
+    /// The complete new set of custom role ids whose members may use it (system roles refused).
+    pub role_ids: Vec<String>,
+}
+
+/// `POST /api/v1/admin/encryption/rotate`; the body is optional.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotateRequest {
+    /// Values per sealed column to re-encrypt in this call: default 100, at most 200.
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// The answer of one `POST /api/v1/admin/encryption/rotate`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotationReport {
+    /// The key values are now sealed under.
+    pub active_key: String,
+    /// Values re-encrypted by this call, per `table.column` (every sealed column is named).
+    pub rewrapped: std::collections::BTreeMap<String, u64>,
+    /// Values that changed between read and write (newer, so under the active key already).
+    pub changed_meanwhile: u64,
+    /// Values under a held key that did not decrypt for their row (`table.column row`): damaged
+    /// or moved; they stay as they are and count as remaining.
+    pub failed: Vec<String>,
+    /// Values under any key but the active one, after this call.
+    pub remaining: u64,
+    /// `remaining` per key id.
+    pub remaining_by_key: std::collections::BTreeMap<String, u64>,
+    /// Of `remaining`, values no key in `ENCRYPTION_KEYS` opens.
+    pub unreadable: u64,
+    /// Nothing is left under another key: the old keys can be removed.
+    pub done: bool,
 }

@@ -97,6 +97,7 @@ pub fn next_status(current: ConnectionStatus, event: StatusEvent) -> ConnectionS
 
 /// `POST /api/v1/connections` and the wizard's state; `PATCH /api/v1/connections/{id}` sends
 /// only the fields to change, laid over the stored ones.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ConnectionInput {
     /// A `ProviderKind` name (`salesforce`, `custom`, …); another text is a field error.

@@ -19,6 +19,7 @@ use crate::address::{self, HostClass};
 use crate::validate::FieldError;
 
 /// Which hosts an outbound URL may name.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EndpointPolicy {

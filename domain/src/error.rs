@@ -66,6 +66,7 @@ impl ErrorCode {
 }
 
 /// `{"error": {...}}`: the body of every non-2xx API response.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorResponse {
     /// What went wrong.
@@ -73,6 +74,7 @@ pub struct ErrorResponse {
 }
 
 /// The `error` object of an error response.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     /// The stable code; the HTTP status follows from it.

@@ -24,6 +24,7 @@ impl Check {
 }
 
 /// What one check found.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CheckResult {
     /// Which dependency.
@@ -37,6 +38,7 @@ pub struct CheckResult {
 
 /// The deep answer: `ok` and 200 when every check passed, else `unavailable` and 503 with the
 /// code of the first failure in `error`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeepHealth {
     /// `ok` or `unavailable`.

@@ -6,8 +6,10 @@
 pub mod address;
 pub mod api;
 pub mod api_key;
+pub mod api_routes;
 pub mod audit;
 pub mod body;
+pub mod bot_snippets;
 pub mod callback;
 pub mod connection;
 pub mod connection_edit;
@@ -18,7 +20,10 @@ pub mod error;
 pub mod health;
 pub mod key_scope;
 pub mod notification;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod origin;
+pub mod page;
 pub mod permission;
 pub mod provider;
 pub mod proxy;

@@ -137,11 +137,35 @@ macro_rules! text_enum {
                 deserializer.deserialize_str($crate::text_enum::TextVisitor::<$name>::new())
             }
         }
+
+        // The OpenAPI schema (`openapi.rs`): a string, one of the texts. `cfg` is read where the
+        // macro is used, so only `domain`'s own enums get it, and only with its feature on.
+        #[cfg(feature = "openapi")]
+        impl $crate::text_enum::utoipa::PartialSchema for $name {
+            fn schema() -> $crate::text_enum::utoipa::openapi::RefOr<$crate::text_enum::utoipa::openapi::schema::Schema> {
+                $crate::text_enum::enum_schema(&[$($text),+])
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl $crate::text_enum::utoipa::ToSchema for $name {}
     };
 }
 
 #[doc(hidden)]
 pub use serde;
+
+#[cfg(feature = "openapi")]
+#[doc(hidden)]
+pub use utoipa;
+
+/// The schema of a `text_enum!`: a string that is one of `texts`.
+#[cfg(feature = "openapi")]
+#[doc(hidden)]
+pub fn enum_schema(texts: &[&str]) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(texts.iter().copied())).into()
+}
 
 #[cfg(test)]
 mod tests {

@@ -3,10 +3,14 @@
 //! a stored value is re-read as itself. (The outbound URL rule has its own file.)
 
 use domain::api_key::{self, TAG_BYTES};
+use domain::api_routes::Operation;
+use domain::audit::AuditAction;
 use domain::body::{Declared, check_declared};
 use domain::device::DeviceCookie;
+use domain::error::ErrorCode;
+use domain::key_scope::{self, KeyScope};
 use domain::provider::{PLACEHOLDERS, fill, unfilled};
-use domain::{scope, validate};
+use domain::{page, scope, validate};
 use proptest::prelude::*;
 
 /// 2048 cases from a fixed seed, so CI runs the same cases every time (a failure is a finding,
@@ -142,5 +146,50 @@ proptest! {
         let declared = check_declared(Some(&n.to_string()));
         prop_assert_eq!(declared == Declared::Read, n <= domain::body::MAX_BODY_BYTES as u64);
         let _ = check_declared(Some(&raw));
+    }
+
+    #[test]
+    fn a_page_limit_is_always_a_page_and_an_accepted_one_reads_back(raw in typed(), n in prop_oneof![0u32..200, any::<u32>()]) {
+        for given in [Some(raw.as_str()), Some(&n.to_string()), None] {
+            let limit = page::limit(given);
+            prop_assert!((1..=page::MAX_LIMIT).contains(&limit), "{:?} -> {}", given, limit);
+        }
+        if (1..=page::MAX_LIMIT).contains(&n) {
+            prop_assert_eq!(page::limit(Some(&n.to_string())), n);
+        }
+    }
+
+    #[test]
+    fn a_cursor_comes_only_with_a_full_page_and_is_its_last_key(keys in proptest::collection::vec(typed(), 0..12), limit in 1u32..12) {
+        let cursor = page::next_cursor(&keys, limit, |k| k.clone());
+        if keys.len() == limit as usize {
+            prop_assert_eq!(cursor.as_ref(), keys.last());
+        } else {
+            prop_assert_eq!(cursor, None);
+        }
+    }
+
+    #[test]
+    fn key_scopes_always_hold_tokens_and_read_back_as_themselves(asked in proptest::collection::vec(typed(), 0..4)) {
+        if let Ok(scopes) = key_scope::from_request(&asked) {
+            prop_assert!(scopes.contains(&KeyScope::Tokens));
+            let names: Vec<String> = scopes.iter().map(|s| s.as_str().to_string()).collect();
+            prop_assert_eq!(key_scope::from_request(&names).ok(), Some(scopes.clone()));
+            prop_assert_eq!(key_scope::from_stored(&serde_json::to_string(&names).unwrap()), scopes);
+        }
+        let _ = key_scope::from_stored(&asked.join(""));
+    }
+
+    #[test]
+    fn wire_enums_parse_only_their_own_names(raw in typed()) {
+        for (parsed, back) in [
+            (ErrorCode::parse(&raw).map(ErrorCode::as_str), &raw),
+            (Operation::parse(&raw).map(Operation::as_str), &raw),
+            (AuditAction::parse(&raw).map(AuditAction::as_str), &raw),
+        ] {
+            if let Some(text) = parsed {
+                prop_assert_eq!(text, back.as_str());
+            }
+        }
     }
 }

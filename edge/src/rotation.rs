@@ -16,7 +16,6 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
 use worker::D1Database;
 
 use crate::crypto;
@@ -88,26 +87,8 @@ impl Left {
     }
 }
 
-/// The answer of one call.
-#[derive(Debug, Serialize)]
-pub struct Report {
-    /// The key values are now sealed under.
-    pub active_key: String,
-    /// Values re-encrypted by this call, per `table.column` (every sealed column is named).
-    pub rewrapped: BTreeMap<String, u64>,
-    /// Values that changed between read and write (newer, so under the active key already).
-    pub changed_meanwhile: u64,
-    /// Values under a held key that did not decrypt for their row (`table.column row`): damaged
-    /// or moved; they stay as they are and count as remaining.
-    pub failed: Vec<String>,
-    /// Values under any key but the active one, after this call.
-    pub remaining: u64,
-    pub remaining_by_key: BTreeMap<String, u64>,
-    /// Of `remaining`, values no key in `ENCRYPTION_KEYS` opens.
-    pub unreadable: u64,
-    /// Nothing is left under another key: the old keys can be removed.
-    pub done: bool,
-}
+/// The answer of one call (a wire type: `domain::api::RotationReport`).
+pub use domain::api::RotationReport as Report;
 
 /// One bounded rotation step (see the module comment).
 pub async fn run(db: &D1Database, ring: &KeyRing, limit: u32) -> ApiResult<Report> {

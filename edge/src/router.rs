@@ -3,67 +3,100 @@
 //! turns errors into the JSON error shape so every route answers the same way.
 
 use std::future::Future;
+use std::rc::Rc;
 
 use worker::{Env, Request, Response, Router};
 
+use domain::api_routes::{Method, Operation};
 use domain::error::ErrorCode;
 
 use crate::error::{ApiError, ApiResult};
 use crate::routes::{Call, Ctx};
 use crate::routes::{
     api_keys, audit, bootstrap, config, connections, diagnostics, encryption, health, invitable_roles, notifications,
-    oauth, providers, roles, session, tokens, users,
+    oauth, openapi, providers, roles, session, tokens, users,
 };
 use crate::{request_log, screen};
 
 pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
-    let response = Router::with_data(Call { now: crate::clock::now() })
-        .get_async("/api/v1/health", api(health::get))
-        .get_async("/api/v1/config", api(config::get))
-        .get_async("/api/v1/_test/discovery", api(diagnostics::discovery))
-        .post_async("/api/v1/_test/faults", script(diagnostics::faults))
-        .post_async("/api/v1/bootstrap", script(bootstrap::post))
-        .post_async("/api/v1/session", api(session::post))
-        .get_async("/api/v1/session", api(session::get))
-        .delete_async("/api/v1/session", api(session::delete))
-        .get_async("/api/v1/users", api(users::list))
-        .post_async("/api/v1/users", api(users::create))
-        .get_async("/api/v1/users/:id", api(users::get))
-        .patch_async("/api/v1/users/:id", api(users::update))
-        .delete_async("/api/v1/users/:id", api(users::delete))
-        .get_async("/api/v1/roles", api(roles::list))
-        .post_async("/api/v1/roles", api(roles::create))
-        .get_async("/api/v1/roles/:id", api(roles::get))
-        .patch_async("/api/v1/roles/:id", api(roles::update))
-        .delete_async("/api/v1/roles/:id", api(roles::delete))
-        .get_async("/api/v1/api-keys", api(api_keys::list))
-        .post_async("/api/v1/api-keys", api(api_keys::create))
-        .delete_async("/api/v1/api-keys/:id", api(api_keys::delete))
-        .get_async("/api/v1/providers", api(providers::list))
-        .get_async("/api/v1/invitable-roles", api(invitable_roles::list))
-        .get_async("/api/v1/connections", api(connections::list))
-        .post_async("/api/v1/connections", api(connections::create))
-        .get_async("/api/v1/connections/:id", api(connections::get))
-        .patch_async("/api/v1/connections/:id", api(connections::update))
-        .delete_async("/api/v1/connections/:id", api(connections::delete))
-        .put_async("/api/v1/connections/:id/roles", api(connections::set_roles))
-        .post_async("/api/v1/connections/:id/authorize", api(oauth::authorize))
-        .post_async("/api/v1/connections/:id/test", api(tokens::test))
-        .post_async("/api/v1/connections/:id/token", api(tokens::issue))
-        .delete_async("/api/v1/connections/:id/tokens/me", api(tokens::forget_mine))
-        .get_async("/api/v1/me/connections", api(tokens::mine))
-        .get_async("/oauth/callback", api(oauth::callback))
-        .get_async("/api/v1/notifications", api(notifications::list))
-        .post_async("/api/v1/notifications/:id/read", api(notifications::mark_read))
-        .get_async("/api/v1/me/subscriptions", api(notifications::subscriptions))
-        .put_async("/api/v1/me/subscriptions", api(notifications::set_subscriptions))
-        .get_async("/api/v1/audit", api(audit::list))
-        .post_async("/api/v1/admin/encryption/rotate", api(encryption::rotate))
-        .or_else_any_method_async("/api/*rest", script(not_found))
-        .or_else_any_method_async("/oauth/*rest", script(not_found))
+    let mut router = Router::with_data(Call { now: crate::clock::now() });
+    for operation in Operation::ALL {
+        let route = operation.route();
+        let (pattern, handler) = (route.router_pattern(), handler(operation));
+        let handler = move |req, ctx| handler(req, ctx);
+        router = match route.method {
+            Method::Get => router.get_async(&pattern, handler),
+            Method::Post => router.post_async(&pattern, handler),
+            Method::Put => router.put_async(&pattern, handler),
+            Method::Patch => router.patch_async(&pattern, handler),
+            Method::Delete => router.delete_async(&pattern, handler),
+        };
+    }
+    let response = router
+        .or_else_any_method_async("/api/*rest", route(Callers::Scripts, not_found))
+        .or_else_any_method_async("/oauth/*rest", route(Callers::Scripts, not_found))
         .run(req, env)
         .await?;
     Ok(json_method_not_allowed(response))
+}
+
+type Handler = Rc<dyn Fn(Request, Ctx) -> Routed>;
+
+/// The handler of every operation of the route table (`domain::api_routes`): a route added
+/// there does not compile until it is handled here.
+fn handler(operation: Operation) -> Handler {
+    let callers = if operation.same_origin_writes() { Callers::SameOrigin } else { Callers::Scripts };
+    fn boxed<F, Fut>(callers: Callers, handler: F) -> Handler
+    where
+        F: Fn(Request, Ctx) -> Fut + Copy + 'static,
+        Fut: Future<Output = ApiResult<Response>> + 'static,
+    {
+        Rc::new(route(callers, handler))
+    }
+    match operation {
+        Operation::GetHealth => boxed(callers, health::get),
+        Operation::GetConfig => boxed(callers, config::get),
+        Operation::GetOpenApi => boxed(callers, openapi::get),
+        Operation::TestDiscovery => boxed(callers, diagnostics::discovery),
+        Operation::TestFaults => boxed(callers, diagnostics::faults),
+        Operation::Bootstrap => boxed(callers, bootstrap::post),
+        Operation::SignIn => boxed(callers, session::post),
+        Operation::GetSession => boxed(callers, session::get),
+        Operation::SignOut => boxed(callers, session::delete),
+        Operation::ListUsers => boxed(callers, users::list),
+        Operation::CreateUser => boxed(callers, users::create),
+        Operation::GetUser => boxed(callers, users::get),
+        Operation::UpdateUser => boxed(callers, users::update),
+        Operation::DeleteUser => boxed(callers, users::delete),
+        Operation::ListRoles => boxed(callers, roles::list),
+        Operation::CreateRole => boxed(callers, roles::create),
+        Operation::GetRole => boxed(callers, roles::get),
+        Operation::UpdateRole => boxed(callers, roles::update),
+        Operation::DeleteRole => boxed(callers, roles::delete),
+        Operation::ListApiKeys => boxed(callers, api_keys::list),
+        Operation::CreateApiKey => boxed(callers, api_keys::create),
+        Operation::DeleteApiKey => boxed(callers, api_keys::delete),
+        Operation::ListProviders => boxed(callers, providers::list),
+        Operation::ListInvitableRoles => boxed(callers, invitable_roles::list),
+        Operation::ListConnections => boxed(callers, connections::list),
+        Operation::CreateConnection => boxed(callers, connections::create),
+        Operation::GetConnection => boxed(callers, connections::get),
+        Operation::UpdateConnection => boxed(callers, connections::update),
+        Operation::DeleteConnection => boxed(callers, connections::delete),
+        Operation::SetConnectionRoles => boxed(callers, connections::set_roles),
+        Operation::AuthorizeConnection => boxed(callers, oauth::authorize),
+        Operation::TestConnection => boxed(callers, tokens::test),
+        Operation::IssueToken => boxed(callers, tokens::issue),
+        Operation::ForgetMyToken => boxed(callers, tokens::forget_mine),
+        Operation::ListMyConnections => boxed(callers, tokens::mine),
+        Operation::OAuthCallback => boxed(callers, oauth::callback),
+        Operation::ListNotifications => boxed(callers, notifications::list),
+        Operation::MarkNotificationRead => boxed(callers, notifications::mark_read),
+        Operation::GetSubscriptions => boxed(callers, notifications::subscriptions),
+        Operation::SetSubscriptions => boxed(callers, notifications::set_subscriptions),
+        Operation::ListAudit => boxed(callers, audit::list),
+        Operation::RotateEncryption => boxed(callers, encryption::rotate),
+    }
 }
 
 /// Who may call a route that changes state.
@@ -72,26 +105,9 @@ enum Callers {
     /// Browsers of our own origin, and bot keys (`domain::origin`).
     SameOrigin,
     /// Scripts proving themselves with a secret of their own (the first-admin bootstrap), the
-    /// test-only routes, and unknown paths (a 404 changes nothing): no browser rule applies.
+    /// test-only routes (`Operation::same_origin_writes`), and unknown paths (a 404 changes
+    /// nothing): no browser rule applies.
     Scripts,
-}
-
-/// A route for browsers and bots.
-fn api<F, Fut>(handler: F) -> impl Fn(Request, Ctx) -> Routed
-where
-    F: Fn(Request, Ctx) -> Fut + Copy + 'static,
-    Fut: Future<Output = ApiResult<Response>> + 'static,
-{
-    route(Callers::SameOrigin, handler)
-}
-
-/// A route for scripts (see `Callers::Scripts`).
-fn script<F, Fut>(handler: F) -> impl Fn(Request, Ctx) -> Routed
-where
-    F: Fn(Request, Ctx) -> Fut + Copy + 'static,
-    Fut: Future<Output = ApiResult<Response>> + 'static,
-{
-    route(Callers::Scripts, handler)
 }
 
 type Routed = std::pin::Pin<Box<dyn Future<Output = worker::Result<Response>>>>;

@@ -14,6 +14,8 @@
 //!   value re-encrypted under it, the old key removed.
 //! - `backup [--out FILE] [--state DIR] [--remote [--env NAME]]` / `restore --file FILE …`: the D1
 //!   database as one SQL file and back into an empty database.
+//! - `fuzz`: the Schemathesis suite with the long budget (at least 10,000 requests).
+//! - `openapi [--check]`: write (or check) `edge/openapi.json`, the API's OpenAPI document.
 //! - `install`: only install the pinned tools.
 
 mod admin;
@@ -26,7 +28,9 @@ mod deploy;
 mod detach;
 mod dev;
 mod dev_vars;
+mod fuzz;
 mod http;
+mod openapi;
 mod parent;
 mod paths;
 mod process;
@@ -40,7 +44,7 @@ use std::process::ExitCode;
 
 pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-const USAGE: &str = "usage: cargo xtask <dev [--port N] [--state DIR] [--detach] | stop [--state DIR] | admin --email E --password P [--state DIR] | test | bench | build [--worker-only|--spa-only] | deploy [--dry-run] [--domain HOST] | deny [--fetch] | rotate-key [--state DIR] [--limit N] | backup [--out FILE] [--state DIR] [--remote [--env NAME]] | restore --file FILE [--state DIR] [--remote [--env NAME]] | install>";
+const USAGE: &str = "usage: cargo xtask <dev [--port N] [--state DIR] [--detach] | stop [--state DIR] | admin --email E --password P [--state DIR] | test | bench | build [--worker-only|--spa-only] | deploy [--dry-run] [--domain HOST] | deny [--fetch] | rotate-key [--state DIR] [--limit N] | backup [--out FILE] [--state DIR] [--remote [--env NAME]] | restore --file FILE [--state DIR] [--remote [--env NAME]] | openapi [--check] | fuzz | install>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -57,6 +61,8 @@ fn main() -> ExitCode {
         Some("rotate-key") => rotate_key::run(rest),
         Some("backup") => backup::backup(rest),
         Some("restore") => backup::restore(rest),
+        Some("openapi") => openapi::run(rest),
+        Some("fuzz") => fuzz::run(rest),
         Some("install") => tools::ensure_build_tools(),
         _ => Err(USAGE.into()),
     };

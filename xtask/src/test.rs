@@ -18,10 +18,10 @@ use std::process::{Command, Stdio};
 use crate::{Result, build, deny, deploy, paths, process, tools, wrangler};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-struct Tally {
-    passed: u64,
-    failed: u64,
-    skipped: u64,
+pub struct Tally {
+    pub passed: u64,
+    pub failed: u64,
+    pub skipped: u64,
 }
 
 impl std::ops::AddAssign for Tally {
@@ -38,6 +38,7 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     tools::ensure_build_tools()?;
     tools::ensure_test_tools()?;
+    tools::ensure_schemathesis()?;
     tools::ensure_deny()?;
 
     let mut total = Tally::default();
@@ -195,13 +196,20 @@ fn node_tests() -> Result<Tally> {
     if files.is_empty() {
         return Err("no *.test.mjs files under tests/".into());
     }
+    run_node_tests(&files, &[])
+}
+
+/// node's test runner over `files`, with `env` added (`cargo xtask fuzz` raises the budget).
+pub fn run_node_tests(files: &[PathBuf], env: &[(&str, &str)]) -> Result<Tally> {
+    let root = paths::root();
     let tap = paths::target_dir().join("node-tests.tap");
     std::fs::create_dir_all(paths::target_dir())?;
     let mut cmd = Command::new("node");
     cmd.args(["--test", "--test-concurrency=1", "--test-reporter=spec", "--test-reporter-destination=stdout"])
         .args(["--test-reporter=tap", "--test-reporter-destination"])
         .arg(&tap)
-        .args(&files)
+        .args(files)
+        .envs(env.iter().copied())
         .env("CHROMIUM_PATH", tools::chromium())
         .current_dir(&root);
     wrangler::offline_env(&mut cmd);

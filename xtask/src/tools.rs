@@ -13,6 +13,8 @@ const WORKER_BUILD: &str = "0.8.7";
 /// The newest release that builds with the pinned rustc; `deny.toml` is written for its schema.
 const CARGO_DENY: &str = "0.20.2";
 const CHROMIUM: &str = "/usr/bin/chromium";
+/// The API fuzzer (PyPI); `tests/fuzz/hooks.py` is written for its 4.x hook API.
+const SCHEMATHESIS: &str = "4.32.5";
 
 /// What building and serving need: the wasm target, trunk, wasm-bindgen, worker-build, npm tools.
 pub fn ensure_build_tools() -> Result<()> {
@@ -32,6 +34,30 @@ pub fn ensure_deny() -> Result<()> {
 /// What the browser tests need on top: Debian's Chromium (never a downloaded browser).
 pub fn ensure_test_tools() -> Result<()> {
     ensure_debian_package(CHROMIUM, "chromium")
+}
+
+/// Schemathesis at its pinned version, in a virtual environment under `target/schemathesis`
+/// (`tests/fuzz/schemathesis.test.mjs` runs its `st`).
+pub fn ensure_schemathesis() -> Result<()> {
+    let venv = paths::target_dir().join("schemathesis");
+    let stamp = venv.join("pinned-version");
+    if venv.join("bin/st").exists() && std::fs::read_to_string(&stamp).is_ok_and(|v| v == SCHEMATHESIS) {
+        return Ok(());
+    }
+    eprintln!("xtask: installing schemathesis {SCHEMATHESIS} into {}", venv.display());
+    let make_venv = || process::run(Command::new("python3").args(["-m", "venv", "--clear"]).arg(&venv));
+    if make_venv().is_err() {
+        // Debian's python3 has venv in a package of its own.
+        ensure_debian_package("/nonexistent/python3-venv", "python3-venv")?;
+        make_venv()?;
+    }
+    process::run(Command::new(venv.join("bin/pip")).args([
+        "install",
+        "--quiet",
+        &format!("schemathesis=={SCHEMATHESIS}"),
+    ]))?;
+    std::fs::write(stamp, SCHEMATHESIS)?;
+    Ok(())
 }
 
 /// What `cargo xtask bench` needs on top: wrk, a real load generator.

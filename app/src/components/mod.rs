@@ -1,5 +1,6 @@
 //! Widgets shared by several pages.
 
+pub mod bot_panel;
 pub mod consent;
 pub mod copy_field;
 pub mod feedback;

@@ -8,6 +8,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api;
 use crate::app::ConfigResource;
+use crate::components::bot_panel::BotPanel;
 use crate::components::consent::{ConsentOutcome, start_consent};
 use crate::components::feedback::{Loaded, Outcome};
 use crate::components::invite_editor::InviteEditor;
@@ -56,6 +57,7 @@ fn Detail(connection: ConnectionView, said: Said, reload: Callback<()>) -> impl 
             <p class="lead">{c.description.clone()}</p>
             <Facts connection=c.clone() manager=manager said=said reload=reload />
         </section>
+        <BotPanel connection=c.clone() />
         {manager.then(|| view! { <InviteEditor connection_id=c.id invited=c.invited_role_ids on_saved=reload /> })}
     }
 }

@@ -1,6 +1,7 @@
 //! One file per page.
 
 pub mod api_keys;
+pub mod api_reference;
 pub mod audit;
 pub mod connection_detail;
 pub mod connections;

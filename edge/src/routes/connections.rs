@@ -2,7 +2,7 @@
 //! create, edit, delete, and the invited roles. `connections.view` reads; `connections.manage`
 //! writes. The client secret is sealed before it reaches D1 and never leaves in a response.
 
-use domain::api::{ConnectionView, ListResponse};
+use domain::api::{ConnectionView, InviteRequest, ListResponse};
 use domain::audit::AuditAction;
 use domain::connection::{self, ConnectionInput, ConnectionStatus, StatusEvent, ValidConnection};
 use domain::connection_edit::{EditEffect, effect_of_edit};
@@ -10,7 +10,6 @@ use domain::endpoint::EndpointPolicy;
 use domain::error::ErrorCode;
 use domain::notification::NotificationKind;
 use domain::permission::SystemRole;
-use serde::Deserialize;
 use serde_json::json;
 use worker::{D1Database, D1PreparedStatement, Env, Request, Response};
 
@@ -194,11 +193,6 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
     .await?;
     departure.after(&ctx.env, &db, now).await?;
     Ok(Response::empty()?.with_status(204))
-}
-
-#[derive(Deserialize)]
-struct InviteRequest {
-    role_ids: Vec<String>,
 }
 
 /// `PUT /api/v1/connections/{id}/roles`: the custom roles whose members may use it.

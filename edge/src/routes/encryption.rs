@@ -3,8 +3,8 @@
 //! `encryption.rotate` with its counts. The body is optional: `{"limit": N}` values per sealed
 //! column (default 100, at most 200). Call it until `done`.
 
+use domain::api::RotateRequest;
 use domain::audit::AuditAction;
-use serde::Deserialize;
 use serde_json::json;
 use worker::{Request, Response};
 
@@ -13,12 +13,6 @@ use crate::error::ApiResult;
 use crate::routes::Ctx;
 use crate::store::{self, audit};
 use crate::{auth, request, rotation};
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RotateRequest {
-    limit: Option<u32>,
-}
 
 pub async fn rotate(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;

@@ -11,6 +11,7 @@ pub mod health;
 pub mod invitable_roles;
 pub mod notifications;
 pub mod oauth;
+pub mod openapi;
 pub mod providers;
 pub mod roles;
 pub mod session;

@@ -51,12 +51,12 @@ pub fn unreadable(table: &'static str) -> impl Fn(worker::Error) -> ApiError {
 
 /// Page size for list endpoints: `?limit=` clamped to 1..=100, default 50.
 pub fn page_limit(raw: Option<&str>) -> u32 {
-    raw.and_then(|v| v.parse::<u32>().ok()).unwrap_or(50).clamp(1, 100)
+    domain::page::limit(raw)
 }
 
 /// The cursor of the next page: the last row's key when the page came back full (keyset paging).
 pub fn next_cursor<T>(rows: &[T], limit: u32, key: impl Fn(&T) -> String) -> Option<String> {
-    if rows.len() == limit as usize { rows.last().map(key) } else { None }
+    domain::page::next_cursor(rows, limit, key)
 }
 
 /// Ids as a JSON array, for `IN (SELECT value FROM json_each(?))`: one binding, any number.

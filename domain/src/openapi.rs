@@ -1,0 +1,464 @@
+//! The OpenAPI 3.1 document of the API, generated from the route table (`api_routes.rs`) and the
+//! wire types (their `utoipa::ToSchema` derives, with the feature `openapi`). Native builds only:
+//! `cargo xtask openapi` writes it to `edge/openapi.json`, which the worker serves, and a test
+//! fails when that file differs from what this module generates.
+//!
+//! Every operation gets its parameters, its request body, its success answer and every error
+//! status it can answer with, each in the shared error shape (`ErrorResponse`) and naming the
+//! codes it can carry; the security requirements say which of the session cookie and the bot key
+//! (with which scope) it accepts.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::Schema;
+use utoipa::{PartialSchema, ToSchema};
+
+use crate::api::*;
+use crate::api_routes::{Access, Method, Operation, Route};
+use crate::error::{ErrorCode, ErrorResponse};
+use crate::health::DeepHealth;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "__Host-session";
+
+/// What an operation takes and answers, besides what the route table says.
+struct Wire {
+    /// The JSON body, and whether it is required.
+    body: Option<(Value, bool)>,
+    /// The query parameters: name, schema, description.
+    query: Vec<(&'static str, Value, &'static str)>,
+    /// The success status, its schema (`None`: no body) and content type.
+    success: (u16, Option<Value>, &'static str),
+    /// Error codes of this operation besides the ones every route of its kind has.
+    errors: &'static [ErrorCode],
+    /// Other answers that are not errors (`/health?deep=1`'s 503).
+    also: Vec<(u16, Value, &'static str)>,
+}
+
+/// Collects the named schemas, and the error answers, while operations reference them.
+struct Schemas(Vec<(String, RefOr<Schema>)>, BTreeMap<String, Value>);
+
+impl Schemas {
+    /// A `$ref` to `T`, its schema and those it references collected.
+    fn of<T: ToSchema>(&mut self) -> Value {
+        self.0.push((T::name().into_owned(), T::schema()));
+        T::schemas(&mut self.0);
+        json!({ "$ref": format!("#/components/schemas/{}", T::name()) })
+    }
+
+    /// `T`'s schema written in place (generic wrappers such as `ListResponse<T>`), with what it
+    /// references collected.
+    fn inline<T: PartialSchema + ToSchema>(&mut self) -> Value {
+        T::schemas(&mut self.0);
+        serde_json::to_value(T::schema()).unwrap_or(Value::Null)
+    }
+
+    /// `ListResponse<T>`, written in place, with `T` collected.
+    fn list<T: ToSchema>(&mut self) -> Value {
+        self.of::<T>();
+        self.inline::<ListResponse<T>>()
+    }
+
+    /// A `$ref` to the error answer carrying one of `codes` (all of one status): the shared
+    /// error shape, its `code` narrowed to these. Named by its codes, so routes share them.
+    fn error(&mut self, codes: &[ErrorCode]) -> Value {
+        let names: Vec<&str> = codes.iter().map(|c| c.as_str()).collect();
+        let name = names.join(".");
+        let shape = self.of::<ErrorResponse>();
+        let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+        let mut answer = json!({
+            "description": format!("The shared error shape; `error.code` is {}.", quoted.join(" or ")),
+            "content": { "application/json": { "schema": { "allOf": [
+                shape,
+                { "type": "object", "properties": { "error": { "type": "object", "properties": { "code": { "enum": names } } } } },
+            ] } } },
+        });
+        if codes.contains(&ErrorCode::TooManyAttempts) {
+            answer["headers"] =
+                json!({ "Retry-After": { "description": "Seconds to wait.", "schema": { "type": "integer" } } });
+        }
+        self.1.insert(name.clone(), answer);
+        json!({ "$ref": format!("#/components/responses/{name}") })
+    }
+}
+
+const PAGE: [(&str, &str); 2] = [
+    ("cursor", "The `next_cursor` of the previous page; absent for the first page."),
+    ("limit", "Page size: a number, clamped to 1..=100; 50 when absent or not a number."),
+];
+
+fn string() -> Value {
+    json!({ "type": "string" })
+}
+
+fn paged(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, Value, &'static str)> {
+    let mut query: Vec<(&'static str, Value, &'static str)> = extra.iter().map(|(n, d)| (*n, string(), *d)).collect();
+    query.extend(PAGE.iter().map(|(n, d)| (*n, string(), *d)));
+    query
+}
+
+const SEARCH: (&str, &str) = ("q", "Only items whose name or email contains this text (any case).");
+
+/// The wire types of every operation (exhaustive: a new operation does not compile until it is
+/// described here).
+fn wire(op: Operation, s: &mut Schemas) -> Wire {
+    use ErrorCode::*;
+    let json = "application/json";
+    let ok = |schema: Value| (200, Some(schema), json);
+    let created = |schema: Value| (201, Some(schema), json);
+    let empty = (204, None, json);
+    let plain = |body, success| Wire { body, query: Vec::new(), success, errors: &[], also: Vec::new() };
+    match op {
+        Operation::GetHealth => Wire {
+            body: None,
+            query: vec![("deep", string(), "`1`: also read D1 and reach a Durable Object; 503 when one fails.")],
+            success: ok(json!({ "oneOf": [s.of::<HealthResponse>(), s.of::<DeepHealth>()] })),
+            errors: &[],
+            also: vec![(503, s.of::<DeepHealth>(), "A dependency failed (`?deep=1`): which, in `checks`.")],
+        },
+        Operation::GetConfig => plain(None, ok(s.of::<ConfigResponse>())),
+        Operation::GetOpenApi => plain(None, ok(json!({ "type": "object" }))),
+        Operation::TestDiscovery => plain(None, ok(s.of::<DiscoveryProbeResponse>())),
+        Operation::TestFaults => plain(Some((json!({ "type": "object" }), true)), ok(json!({ "type": "object" }))),
+        Operation::Bootstrap => Wire {
+            errors: &[Conflict, NotFound],
+            ..plain(Some((s.of::<BootstrapRequest>(), true)), created(s.of::<UserView>()))
+        },
+        Operation::SignIn => Wire {
+            errors: &[Unauthenticated, TooManyAttempts],
+            ..plain(Some((s.of::<SignInRequest>(), true)), ok(s.of::<MeResponse>()))
+        },
+        Operation::GetSession => plain(None, ok(s.of::<MeResponse>())),
+        Operation::SignOut => plain(None, empty),
+        Operation::ListUsers => Wire { query: paged(&[SEARCH]), ..plain(None, ok(s.list::<UserView>())) },
+        Operation::CreateUser => Wire {
+            errors: &[Conflict],
+            ..plain(Some((s.of::<CreateUserRequest>(), true)), created(s.of::<UserView>()))
+        },
+        Operation::GetUser => plain(None, ok(s.of::<UserView>())),
+        Operation::UpdateUser => {
+            Wire { errors: &[Conflict], ..plain(Some((s.of::<UpdateUserRequest>(), true)), ok(s.of::<UserView>())) }
+        }
+        Operation::DeleteUser => Wire { errors: &[Conflict], ..plain(None, empty) },
+        Operation::ListRoles => Wire { query: paged(&[SEARCH]), ..plain(None, ok(s.list::<RoleView>())) },
+        Operation::CreateRole => Wire {
+            errors: &[NameTaken],
+            ..plain(Some((s.of::<CreateRoleRequest>(), true)), created(s.of::<RoleView>()))
+        },
+        Operation::GetRole => plain(None, ok(s.of::<RoleView>())),
+        Operation::UpdateRole => Wire {
+            errors: &[NameTaken, Conflict],
+            ..plain(Some((s.of::<UpdateRoleRequest>(), true)), ok(s.of::<RoleView>()))
+        },
+        Operation::DeleteRole => Wire { errors: &[Conflict], ..plain(None, empty) },
+        Operation::ListApiKeys => plain(None, ok(s.list::<ApiKeyView>())),
+        Operation::CreateApiKey => {
+            plain(Some((s.of::<CreateApiKeyRequest>(), true)), created(s.of::<CreateApiKeyResponse>()))
+        }
+        Operation::DeleteApiKey => plain(None, empty),
+        Operation::ListProviders => plain(None, ok(s.list::<ProviderView>())),
+        Operation::ListInvitableRoles => Wire {
+            query: vec![("q", string(), "Only roles whose name contains this text (any case).")],
+            ..plain(None, ok(s.list::<InvitableRole>()))
+        },
+        Operation::ListConnections => Wire {
+            query: paged(&[
+                SEARCH,
+                ("provider", "Only connections of this provider kind."),
+                ("status", "Only connections in this status."),
+            ]),
+            ..plain(None, ok(s.list::<ConnectionView>()))
+        },
+        Operation::CreateConnection => Wire {
+            errors: &[NameTaken],
+            ..plain(Some((s.of::<crate::connection::ConnectionInput>(), true)), created(s.of::<ConnectionView>()))
+        },
+        Operation::GetConnection => plain(None, ok(s.of::<ConnectionView>())),
+        Operation::UpdateConnection => {
+            s.of::<crate::connection::ConnectionInput>();
+            Wire {
+                errors: &[NameTaken, Conflict],
+                ..plain(Some((connection_patch(s), true)), ok(s.of::<ConnectionView>()))
+            }
+        }
+        Operation::DeleteConnection => plain(None, empty),
+        Operation::SetConnectionRoles => plain(Some((s.of::<InviteRequest>(), true)), ok(s.of::<ConnectionView>())),
+        Operation::AuthorizeConnection => Wire {
+            errors: &[Conflict, ProviderError, ProviderUnavailable],
+            ..plain(Some((s.of::<AuthorizeRequest>(), true)), ok(s.of::<AuthorizeResponse>()))
+        },
+        Operation::TestConnection => {
+            Wire { errors: &[Conflict, ProviderError, ProviderUnavailable], ..plain(None, ok(s.of::<TestResponse>())) }
+        }
+        Operation::IssueToken => Wire {
+            errors: &[NoToken, ReauthRequired, Conflict, ProviderError, ProviderUnavailable],
+            ..plain(Some((s.of::<TokenRequest>(), true)), ok(s.of::<TokenResponse>()))
+        },
+        Operation::ForgetMyToken => Wire { errors: &[NoToken], ..plain(None, empty) },
+        Operation::ListMyConnections => {
+            Wire { query: paged(&[SEARCH]), ..plain(None, ok(s.list::<MyConnectionView>())) }
+        }
+        Operation::OAuthCallback => Wire {
+            query: vec![
+                ("state", string(), "The `state` the consent started with."),
+                ("code", string(), "The authorization code."),
+                ("iss", string(), "The issuer (RFC 9207), checked when the provider sends it."),
+                ("error", string(), "The provider's refusal."),
+                ("error_description", string(), "The provider's words about it."),
+            ],
+            ..plain(None, (200, Some(string()), "text/html"))
+        },
+        Operation::ListNotifications => Wire { query: paged(&[]), ..plain(None, ok(s.of::<NotificationsResponse>())) },
+        Operation::MarkNotificationRead => plain(None, empty),
+        Operation::GetSubscriptions => plain(None, ok(s.of::<SubscriptionsBody>())),
+        Operation::SetSubscriptions => {
+            plain(Some((s.of::<SubscriptionsBody>(), true)), ok(s.of::<SubscriptionsBody>()))
+        }
+        Operation::ListAudit => Wire {
+            query: paged(&[
+                ("actor", "Only events by this user or key id."),
+                ("action", "An action (`connection.create`) or a group ending in a dot (`connection.`)."),
+                ("target", "Only events about this target id."),
+            ]),
+            ..plain(None, ok(s.list::<AuditEventView>()))
+        },
+        Operation::RotateEncryption => plain(Some((s.of::<RotateRequest>(), false)), ok(s.of::<RotationReport>())),
+    }
+}
+
+/// `PATCH /connections/{id}`: any subset of `ConnectionInput`'s fields.
+fn connection_patch(s: &mut Schemas) -> Value {
+    let mut schema = s.inline::<crate::connection::ConnectionInput>();
+    if let Some(object) = schema.as_object_mut() {
+        object.remove("required");
+        object.insert("description".into(), "Only the fields to change, laid over the stored ones.".into());
+    }
+    schema
+}
+
+/// The error codes a route can answer with, by status: what every route of its kind has, and
+/// its own (`Wire::errors`).
+fn errors_of(route: &Route, wire: &Wire) -> BTreeMap<u16, Vec<ErrorCode>> {
+    use ErrorCode::*;
+    // Every route: a declared body over the cap, a bot key we never issued (and its throttle),
+    // our own fault.
+    let mut codes = vec![PayloadTooLarge, Unauthenticated, TooManyAttempts, Internal];
+    if wire.body.is_some() {
+        codes.extend([InvalidBody, UnsupportedMediaType, ValidationFailed]);
+    }
+    if !route.parameters().is_empty() {
+        codes.push(NotFound);
+    }
+    if !matches!(route.access, Access::Public) || route.method != Method::Get {
+        // Missing rights or scope; a write without our Origin.
+        codes.push(Forbidden);
+    }
+    if !wire.query.is_empty() && route.path != crate::CALLBACK_PATH {
+        codes.push(ValidationFailed);
+    }
+    codes.extend(wire.errors);
+    let mut by_status: BTreeMap<u16, Vec<ErrorCode>> = BTreeMap::new();
+    for code in codes {
+        let list = by_status.entry(code.status()).or_default();
+        if !list.contains(&code) {
+            list.push(code);
+        }
+    }
+    by_status
+}
+
+fn security(access: Access) -> Value {
+    use crate::key_scope::KeyScope;
+    match access {
+        Access::Public => json!([]),
+        Access::BootstrapToken => json!([{ "bootstrapToken": [] }]),
+        Access::Session => json!([{ "session": [] }]),
+        Access::SessionOrKey(scope) => {
+            let scopes: Vec<&str> = match scope {
+                KeyScope::Tokens => vec![KeyScope::Tokens.as_str()],
+                KeyScope::Manage => vec![KeyScope::Manage.as_str()],
+            };
+            json!([{ "session": [] }, { "botKey": scopes }])
+        }
+    }
+}
+
+fn operation(op: Operation, s: &mut Schemas) -> Value {
+    let route = op.route();
+    let wire = wire(op, s);
+    let mut parameters: Vec<Value> = route
+        .parameters()
+        .into_iter()
+        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": string(), "description": "An opaque id." }))
+        .collect();
+    parameters.extend(
+        wire.query
+            .iter()
+            .map(|(name, schema, description)| json!({ "name": name, "in": "query", "required": false, "schema": schema, "description": description })),
+    );
+    if route.access == Access::BootstrapToken {
+        parameters.push(json!({ "name": "X-Bootstrap-Token", "in": "header", "required": true, "schema": string(), "description": "The deployment's `BOOTSTRAP_TOKEN`." }));
+    }
+    let mut responses = serde_json::Map::new();
+    let (status, schema, content_type) = &wire.success;
+    let mut success = json!({ "description": "Done." });
+    if let Some(schema) = schema {
+        success["content"] = json!({ *content_type: { "schema": schema } });
+    }
+    responses.insert(status.to_string(), success);
+    for (status, schema, description) in &wire.also {
+        responses.insert(
+            status.to_string(),
+            json!({ "description": description, "content": { "application/json": { "schema": schema } } }),
+        );
+    }
+    for (status, codes) in errors_of(&route, &wire) {
+        let answer = s.error(&codes);
+        responses.entry(status.to_string()).or_insert(answer);
+    }
+    let tag = route.path.trim_start_matches("/api/v1/").split('/').next().unwrap_or("api");
+    let mut operation = json!({
+        "operationId": op.as_str(),
+        "summary": route.summary,
+        "tags": [tag],
+        "security": security(route.access),
+        "parameters": parameters,
+        "responses": responses,
+    });
+    if let Some((schema, required)) = wire.body {
+        operation["requestBody"] =
+            json!({ "required": required, "content": { "application/json": { "schema": schema } } });
+    }
+    operation
+}
+
+/// The whole document, as JSON.
+pub fn document() -> Value {
+    let mut schemas = Schemas(Vec::new(), BTreeMap::new());
+    let mut paths: BTreeMap<&str, serde_json::Map<String, Value>> = BTreeMap::new();
+    for op in Operation::documented() {
+        let route = op.route();
+        let item = operation(op, &mut schemas);
+        paths.entry(route.path).or_default().insert(route.method.as_str().to_ascii_lowercase(), item);
+    }
+    let responses = std::mem::take(&mut schemas.1);
+    let components: BTreeMap<String, Value> = schemas
+        .0
+        .into_iter()
+        .map(|(name, schema)| (name, serde_json::to_value(schema).unwrap_or(Value::Null)))
+        .collect();
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": crate::PRODUCT_NAME,
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "OAuth connections for bots and people: a bot asks `POST /api/v1/connections/{id}/token` \
+                with its key and gets a valid access token. Every answer is `no-store`; every error is \
+                `{\"error\": {\"code\", \"message\", \"field\"?, \"reason\"?}}`. Lists are paged with `?limit=` \
+                (1 to 100, default 50) and `?cursor=` (the last page's `next_cursor`, `null` on the last page). \
+                Writes from a browser must carry the product's own `Origin`; a bot key may omit it.",
+        },
+        "servers": [{ "url": "/" }],
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "responses": responses,
+            "securitySchemes": {
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": SESSION_COOKIE,
+                    "description": "A browser session from `POST /api/v1/session`.",
+                },
+                "botKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "eoc_<8 hex>_<64 hex>_<32 hex>",
+                    "description": "A bot key (`POST /api/v1/api-keys`) acting with its owner's rights within its \
+                        scopes: `tokens` (the token API and `GET /api/v1/me/connections`), `manage` (everything \
+                        else its owner may do, except what needs a browser session). The scopes a route needs \
+                        are listed in its requirement.",
+                },
+                "bootstrapToken": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-Bootstrap-Token",
+                    "description": "The deployment's `BOOTSTRAP_TOKEN` secret; only while there is no user.",
+                },
+            },
+        },
+    })
+}
+
+/// The document as the committed file holds it: pretty JSON and a final newline.
+pub fn document_text() -> String {
+    let mut text = serde_json::to_string_pretty(&document()).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_documented_route_is_in_the_document_and_nothing_else() {
+        let doc = document();
+        let mut documented = Vec::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                documented.push((method.to_ascii_uppercase(), path.clone()));
+            }
+        }
+        let mut routed: Vec<(String, String)> =
+            Operation::documented().map(|op| (op.route().method.to_string(), op.route().path.to_string())).collect();
+        documented.sort();
+        routed.sort();
+        assert_eq!(documented, routed);
+    }
+
+    #[test]
+    fn every_reference_resolves_and_every_error_is_the_shared_shape() {
+        let doc = document();
+        let text = doc.to_string();
+        for kind in ["schemas", "responses"] {
+            let defined = doc["components"][kind].as_object().unwrap();
+            for piece in text.split(&format!("#/components/{kind}/")).skip(1) {
+                let name: String = piece.chars().take_while(|c| *c != '"').collect();
+                assert!(defined.contains_key(&name), "dangling $ref {kind}/{name}");
+            }
+        }
+        for item in doc["paths"].as_object().unwrap().values() {
+            for op in item.as_object().unwrap().values() {
+                for (status, answer) in op["responses"].as_object().unwrap() {
+                    if status.starts_with('4') || status.starts_with('5') {
+                        let Some(name) =
+                            answer["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/responses/"))
+                        else {
+                            assert_eq!(op["operationId"], "getHealth", "only the deep health check's 503 is its own");
+                            continue;
+                        };
+                        let schema = &doc["components"]["responses"][name]["content"]["application/json"]["schema"];
+                        assert_eq!(schema["allOf"][0]["$ref"], "#/components/schemas/ErrorResponse");
+                        for code in name.split('.') {
+                            let code = ErrorCode::parse(code).unwrap();
+                            assert_eq!(code.status().to_string(), *status, "{} {code}", op["operationId"]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_token_route_takes_a_tokens_key_and_the_rest_a_manage_key() {
+        let doc = document();
+        let token = &doc["paths"]["/api/v1/connections/{id}/token"]["post"];
+        assert_eq!(token["security"], json!([{ "session": [] }, { "botKey": ["tokens"] }]));
+        assert_eq!(doc["paths"]["/api/v1/users"]["get"]["security"][1]["botKey"], json!(["manage"]));
+        assert_eq!(doc["paths"]["/api/v1/health"]["get"]["security"], json!([]));
+        assert!(doc["paths"]["/api/v1/users"]["get"]["parameters"].to_string().contains("\"cursor\""));
+    }
+}

@@ -1,0 +1,134 @@
+// Hostile input, measured: Schemathesis (tests/fuzz/hooks.py; installed by xtask into
+// target/schemathesis) sends generated requests, valid and invalid, to every operation of the
+// served OpenAPI document, as four callers: signed out, a person with only `connections.view`
+// (the User role), an admin's bot key, and an admin's session. For every request: no 5xx; status,
+// body schema and content type as the document says; errors in the shared shape; no seeded secret
+// in any body; a refused write leaves the row counts of the tables it could touch unchanged.
+//
+// Budget: FUZZ_EXAMPLES cases per operation and phase (default 25) within FUZZ_MAX_TIME seconds
+// per caller (default 45: about three minutes in all, the CI budget). `cargo xtask fuzz` raises
+// both and sets FUZZ_MIN_REQUESTS. The outcome counts go to target/fuzz-report.json.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT, TARGET } from '../support/paths.mjs';
+import { startStack } from '../support/stack.mjs';
+import { sql } from '../support/worker.mjs';
+import { populate } from '../support/populated.mjs';
+import { BOOTSTRAP_TOKEN, createKey, createUser } from '../support/people.mjs';
+
+const ST = path.join(TARGET, 'schemathesis/bin/st');
+const EXAMPLES = process.env.FUZZ_EXAMPLES ?? '25';
+const MAX_TIME = process.env.FUZZ_MAX_TIME ?? '45';
+const MIN_REQUESTS = Number(process.env.FUZZ_MIN_REQUESTS ?? '0');
+const REPORT = path.join(TARGET, 'fuzz-report.json');
+
+/** The local D1 file of a worker (miniflare keeps one sqlite file per database). */
+function d1File(persistTo) {
+  const dir = path.join(persistTo, 'v3/d1/miniflare-D1DatabaseObject');
+  const file = fs.readdirSync(dir).find((name) => name.endsWith('.sqlite') && name !== 'metadata.sqlite');
+  assert.ok(file, `no D1 file in ${dir}`);
+  return path.join(dir, file);
+}
+
+/** Run one Schemathesis pass; resolves with its exit code, output and the statuses it saw. */
+function schemathesis(name, baseUrl, headers, env, exclude = []) {
+  const tally = path.join(TARGET, `fuzz-${name}.tally`);
+  fs.rmSync(tally, { force: true });
+  const args = [
+    'run', `${baseUrl}/api/v1/openapi.json`, '--url', baseUrl,
+    '--checks', 'not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,no_seeded_secret,refused_writes_store_nothing,errors_use_the_shared_shape',
+    '--max-examples', EXAMPLES, '--max-time', MAX_TIME, '--workers', '1', '--seed', '4711',
+    '--phases', 'examples,coverage,fuzzing', '--suppress-health-check', 'all', '--no-color',
+    '--request-timeout', '20', '--continue-on-failure',
+    ...exclude.flatMap((id) => ['--exclude-operation-id', id]),
+    ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
+  ];
+  return new Promise((resolve) => {
+    const child = spawn(ST, args, {
+      // Its cache (.schemathesis/) goes under target/.
+      cwd: TARGET,
+      env: { ...process.env, ...env, FUZZ_TALLY: tally, SCHEMATHESIS_HOOKS: 'hooks', PYTHONPATH: path.join(ROOT, 'tests/fuzz') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => { output += d; });
+    child.stderr.on('data', (d) => { output += d; });
+    child.on('exit', (code) => {
+      fs.writeFileSync(path.join(TARGET, `fuzz-${name}.log`), output);
+      const statuses = fs.existsSync(tally) ? fs.readFileSync(tally, 'utf8').split('\n').filter(Boolean) : [];
+      resolve({ code, output, statuses });
+    });
+  });
+}
+
+describe('hostile requests against the OpenAPI document (Schemathesis)', () => {
+  let stack;
+  let env;
+  let callers;
+  const report = { examples_per_operation: Number(EXAMPLES), callers: {} };
+
+  before(async () => {
+    assert.ok(fs.existsSync(ST), 'Schemathesis is not installed: cargo xtask test (or fuzz) installs it into target/schemathesis');
+    stack = await startStack({ vars: { BOOTSTRAP_TOKEN } });
+    const refreshTokens = [];
+    stack.idp.provider.on('grant.success', (ctx) => {
+      if (ctx.body?.refresh_token) refreshTokens.push(ctx.body.refresh_token);
+    });
+    const data = await populate(stack);
+    const person = await createUser(data.admin, { name: 'viewer' });
+    const adminKey = await createKey(data.admin, 'fuzz bot', ['manage']);
+    // Seeded secrets that no answer may carry: client secrets, refresh tokens, password hashes,
+    // session ids. The refresh tokens are the ones the test IdP issued to the worker.
+    const stored = await sql(stack.worker, 'SELECT password_hash FROM users');
+    const sessions = [data.admin, data.member.client, person.client].map((c) => c.cookies.get('__Host-session'));
+    const secrets = [
+      'basic-client-secret', 'machine-client-secret',
+      ...stored.map((r) => r.password_hash),
+      ...sessions,
+      ...refreshTokens,
+    ];
+    assert.ok(refreshTokens.length > 0, 'the IdP issued refresh tokens to seed');
+    assert.ok(sessions.every(Boolean), 'every caller has a session id to seed');
+    const ids = [data.code.id, data.machine.id, person.user.id, adminKey.key.api_key.id];
+    env = {
+      FUZZ_SECRETS: JSON.stringify(secrets),
+      FUZZ_DB: d1File(stack.worker.persistTo),
+      FUZZ_IDS: JSON.stringify(ids),
+    };
+    const origin = stack.baseUrl;
+    const cookie = (client) => `__Host-session=${client.cookies.get('__Host-session')}`;
+    callers = {
+      'signed out': { headers: { Origin: origin } },
+      'connections.view only': { headers: { Origin: origin, Cookie: cookie(person.client) }, exclude: ['signOut'] },
+      'admin bot key': { headers: { Authorization: `Bearer ${adminKey.key.secret}` } },
+      admin: { headers: { Origin: origin, Cookie: cookie(data.admin) }, exclude: ['signOut'] },
+    };
+  });
+
+  after(async () => {
+    report.requests = Object.values(report.callers).reduce((sum, c) => sum + c.requests, 0);
+    fs.writeFileSync(REPORT, `${JSON.stringify(report, null, 2)}\n`);
+    await stack?.stop();
+  });
+
+  for (const name of ['signed out', 'connections.view only', 'admin bot key', 'admin']) {
+    test(`as ${name}: no 5xx, answers as documented, no secret, refusals store nothing`, { timeout: 15 * 60_000 }, async () => {
+      const caller = callers[name];
+      const slug = name.replace(/[^a-z]+/g, '-');
+      const run = await schemathesis(slug, stack.baseUrl, caller.headers, env, caller.exclude);
+      const byStatus = {};
+      for (const status of run.statuses) byStatus[status] = (byStatus[status] ?? 0) + 1;
+      report.callers[name] = { requests: run.statuses.length, by_status: byStatus, exit_code: run.code };
+      assert.ok(run.statuses.length > 0, `no request was sent:\n${run.output.slice(-3000)}`);
+      assert.equal(run.code, 0, `Schemathesis found failures (target/fuzz-${slug}.log):\n${run.output.slice(-6000)}`);
+    });
+  }
+
+  test('the run sent the requests its budget asks for', { skip: MIN_REQUESTS === 0 && 'no minimum (cargo xtask fuzz sets one)' }, () => {
+    const sent = Object.values(report.callers).reduce((sum, c) => sum + c.requests, 0);
+    assert.ok(sent >= MIN_REQUESTS, `${sent} requests sent, fewer than ${MIN_REQUESTS}`);
+  });
+});

@@ -1,0 +1,30 @@
+//! `cargo xtask fuzz`: the Schemathesis suite of `cargo xtask test`
+//! (`tests/fuzz/schemathesis.test.mjs`) with the long budget: many more cases per operation, and
+//! a failure unless it sent at least 10,000 requests. The counts by outcome are in
+//! `target/fuzz-report.json`; the README reports the last run.
+
+use crate::{Result, build, paths, test, tools};
+
+/// Cases per operation and phase; seconds per caller; the least requests the run must send.
+const EXAMPLES: &str = "150";
+const MAX_TIME: &str = "900";
+const MIN_REQUESTS: &str = "10000";
+
+pub fn run(args: &[String]) -> Result<()> {
+    if !args.is_empty() {
+        return Err("usage: cargo xtask fuzz".into());
+    }
+    tools::ensure_build_tools()?;
+    tools::ensure_schemathesis()?;
+    build::all()?;
+    let suite = paths::root().join("tests/fuzz/schemathesis.test.mjs");
+    let env = [("FUZZ_EXAMPLES", EXAMPLES), ("FUZZ_MAX_TIME", MAX_TIME), ("FUZZ_MIN_REQUESTS", MIN_REQUESTS)];
+    let tally = test::run_node_tests(&[suite], &env)?;
+    println!();
+    println!("{}", std::fs::read_to_string(paths::target_dir().join("fuzz-report.json")).unwrap_or_default());
+    println!("{} passed, {} failed", tally.passed, tally.failed);
+    if tally.failed > 0 || tally.passed == 0 {
+        return Err("the fuzz run failed".into());
+    }
+    Ok(())
+}
