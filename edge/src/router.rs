@@ -12,7 +12,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::routes::{Call, Ctx};
 use crate::routes::{
     api_keys, audit, bootstrap, config, connections, diagnostics, encryption, health, invitable_roles, notifications,
-    oauth, providers, roles, session, tokens, users,
+    oauth, providers, proxy, roles, session, tokens, users,
 };
 use crate::{request_log, screen};
 
@@ -50,6 +50,7 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
         .post_async("/api/v1/connections/:id/authorize", api(oauth::authorize))
         .post_async("/api/v1/connections/:id/test", api(tokens::test))
         .post_async("/api/v1/connections/:id/token", api(tokens::issue))
+        .on_async("/api/v1/connections/:id/proxy/*rest", streamed(proxy::call))
         .delete_async("/api/v1/connections/:id/tokens/me", api(tokens::forget_mine))
         .get_async("/api/v1/me/connections", api(tokens::mine))
         .get_async("/oauth/callback", api(oauth::callback))
@@ -76,13 +77,33 @@ enum Callers {
     Scripts,
 }
 
+/// What the route does with a request body.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Body {
+    /// Reads at most 64 KiB: a larger declared body is refused before the route runs.
+    Capped,
+    /// Passes it on as a stream, whatever its size (the token-free proxy).
+    Streamed,
+}
+
 /// A route for browsers and bots.
 fn api<F, Fut>(handler: F) -> impl Fn(Request, Ctx) -> Routed
 where
     F: Fn(Request, Ctx) -> Fut + Copy + 'static,
     Fut: Future<Output = ApiResult<Response>> + 'static,
 {
-    route(Callers::SameOrigin, handler)
+    route(Callers::SameOrigin, Body::Capped, handler)
+}
+
+/// A route for browsers and bots that streams bodies through (the proxy). Its own failures
+/// carry `X-Proxy-Error` so a bot can tell them from the provider's answers, which keep their
+/// own headers (`Cache-Control` included).
+fn streamed<F, Fut>(handler: F) -> impl Fn(Request, Ctx) -> Routed
+where
+    F: Fn(Request, Ctx) -> Fut + Copy + 'static,
+    Fut: Future<Output = ApiResult<Response>> + 'static,
+{
+    route(Callers::SameOrigin, Body::Streamed, handler)
 }
 
 /// A route for scripts (see `Callers::Scripts`).
@@ -91,7 +112,7 @@ where
     F: Fn(Request, Ctx) -> Fut + Copy + 'static,
     Fut: Future<Output = ApiResult<Response>> + 'static,
 {
-    route(Callers::Scripts, handler)
+    route(Callers::Scripts, Body::Capped, handler)
 }
 
 type Routed = std::pin::Pin<Box<dyn Future<Output = worker::Result<Response>>>>;
@@ -100,7 +121,7 @@ type Routed = std::pin::Pin<Box<dyn Future<Output = worker::Result<Response>>>>;
 /// (`screen.rs`: body size, bot key tag, bearer throttling; then the same-origin rule), renders
 /// errors as JSON, marks every API answer uncacheable and writes the request's log line
 /// (`request_log.rs`).
-fn route<F, Fut>(callers: Callers, handler: F) -> impl Fn(Request, Ctx) -> Routed
+fn route<F, Fut>(callers: Callers, body: Body, handler: F) -> impl Fn(Request, Ctx) -> Routed
 where
     F: Fn(Request, Ctx) -> Fut + Copy + 'static,
     Fut: Future<Output = ApiResult<Response>> + 'static,
@@ -113,7 +134,7 @@ where
             let pattern = request_log::route_pattern(&req.path(), id.as_deref(), rest.as_deref());
             let (method, js_request) = (req.method().to_string(), Clone::clone(req.inner()));
             let mut failure = None;
-            let mut response = match screen::before(&req, &env).await {
+            let mut response = match screen::before(&req, &env, body == Body::Capped).await {
                 Err(error) => {
                     failure = Some(error.code().as_str());
                     error.into_response()?
@@ -138,7 +159,13 @@ where
                 }
             };
             let headers = response.headers_mut();
-            headers.set("cache-control", "no-store")?;
+            let proxied = body == Body::Streamed;
+            if proxied && let Some(code) = failure {
+                headers.set(domain::proxy::ERROR_HEADER, code)?;
+            }
+            if !(proxied && failure.is_none() && headers.has("cache-control")?) {
+                headers.set("cache-control", "no-store")?;
+            }
             headers.set("x-content-type-options", "nosniff")?;
             let actor = request_log::noted_actor(&js_request);
             let line = request_log::Line {

@@ -12,6 +12,7 @@ pub mod invitable_roles;
 pub mod notifications;
 pub mod oauth;
 pub mod providers;
+pub mod proxy;
 pub mod roles;
 pub mod session;
 pub mod tokens;
