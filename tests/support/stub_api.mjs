@@ -12,6 +12,8 @@ import { createHash } from 'node:crypto';
 export async function startStubApi() {
   const seen = [];
   const refused = new Set();
+  // Bytes of `/bytes/N` answers handed to the socket so far (a stalled reader stops them).
+  const progress = { sent: 0 };
   const server = http.createServer((req, res) => {
     const hash = createHash('sha256');
     let size = 0;
@@ -42,7 +44,7 @@ export async function startStubApi() {
         res.end(JSON.stringify({ provider_error: 'invalid_token' }));
         return;
       }
-      answer(req, res, record);
+      answer(req, res, record, progress);
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -50,6 +52,7 @@ export async function startStubApi() {
   return {
     origin,
     seen,
+    progress,
     /** Answer 401 to this token from now on. */
     refuse: (token) => refused.add(token),
     reset: () => { seen.length = 0; },
@@ -62,7 +65,7 @@ function splitTarget(url) {
   return at < 0 ? [url, null] : [url.slice(0, at), url.slice(at + 1)];
 }
 
-function answer(req, res, record) {
+function answer(req, res, record, progress) {
   const parts = record.path.split('/');
   if (record.path.endsWith('/redirect')) {
     res.writeHead(302, { location: 'http://evil.example/elsewhere', 'content-type': 'text/plain' });
@@ -90,6 +93,7 @@ function answer(req, res, record) {
       while (left > 0) {
         const n = Math.min(left, chunk.length);
         left -= n;
+        progress.sent += n;
         if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) {
           res.once('drain', pump);
           return;
