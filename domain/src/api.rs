@@ -262,6 +262,9 @@ pub struct ProviderView {
     pub default_auth_method: crate::connection::ClientAuthMethod,
     /// The placeholders its URLs and scopes use, for the wizard to ask.
     pub placeholders: Vec<PlaceholderView>,
+    /// Where the token-free proxy sends calls, with `<placeholders>` and `{instance_url}`;
+    /// empty for `custom`.
+    pub api_base_url: String,
 }
 
 /// A placeholder a provider's URLs or scopes use.
@@ -303,6 +306,7 @@ impl From<&crate::provider::Provider> for ProviderView {
                     example: h.example.into(),
                 })
                 .collect(),
+            api_base_url: p.api_base_url.into(),
         }
     }
 }
@@ -337,6 +341,10 @@ pub struct ConnectionView {
     pub client_auth_method: crate::connection::ClientAuthMethod,
     /// Whether the wizard keeps a successful test's token as the shared token.
     pub save_credentials: bool,
+    /// Where `…/proxy/{path}` sends calls, placeholders filled; `{instance_url}` at the start
+    /// stands for the token's. `None`: no proxy until a manager sets one.
+    #[serde(default)]
+    pub api_base_url: Option<String>,
     /// Whether it has worked with its current settings.
     pub status: crate::connection::ConnectionStatus,
     /// Credentials changed since the stored tokens were issued.

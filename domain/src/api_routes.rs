@@ -140,8 +140,23 @@ crate::text_enum! {
         ListAudit = "listAudit",
         /// `POST /api/v1/admin/encryption/rotate`.
         RotateEncryption = "rotateEncryption",
+        /// `GET /api/v1/connections/{id}/proxy/{rest}`: the token-free proxy.
+        ProxyGet = "proxyGet",
+        /// `POST /api/v1/connections/{id}/proxy/{rest}`.
+        ProxyPost = "proxyPost",
+        /// `PUT /api/v1/connections/{id}/proxy/{rest}`.
+        ProxyPut = "proxyPut",
+        /// `PATCH /api/v1/connections/{id}/proxy/{rest}`.
+        ProxyPatch = "proxyPatch",
+        /// `DELETE /api/v1/connections/{id}/proxy/{rest}`.
+        ProxyDelete = "proxyDelete",
     }
 }
+
+/// The token-free proxy's path: `{rest}`, last, takes the rest of the path, slashes included.
+const PROXY_PATH: &str = "/api/v1/connections/{id}/proxy/{rest}";
+const PROXY_SUMMARY: &str =
+    "Call the provider's API with the connection's token added (connections.use or an invite; `X-Token-Type`)";
 
 impl Operation {
     /// Its row of the table.
@@ -260,9 +275,27 @@ impl Operation {
                 SessionOrKey(Manage),
                 "One step of re-encrypting under the newest key (Admin)",
             ),
+            Operation::ProxyGet => (Get, PROXY_PATH, SessionOrKey(Tokens), PROXY_SUMMARY),
+            Operation::ProxyPost => (Post, PROXY_PATH, SessionOrKey(Tokens), PROXY_SUMMARY),
+            Operation::ProxyPut => (Put, PROXY_PATH, SessionOrKey(Tokens), PROXY_SUMMARY),
+            Operation::ProxyPatch => (Patch, PROXY_PATH, SessionOrKey(Tokens), PROXY_SUMMARY),
+            Operation::ProxyDelete => (Delete, PROXY_PATH, SessionOrKey(Tokens), PROXY_SUMMARY),
         };
         let test_only = matches!(self, Operation::TestDiscovery | Operation::TestFaults);
         Route { method, path, access, summary, test_only }
+    }
+
+    /// Whether the route streams request and response bodies through, whatever their size (the
+    /// token-free proxy); every other route reads at most 64 KiB.
+    pub const fn streams_bodies(self) -> bool {
+        matches!(
+            self,
+            Operation::ProxyGet
+                | Operation::ProxyPost
+                | Operation::ProxyPut
+                | Operation::ProxyPatch
+                | Operation::ProxyDelete
+        )
     }
 
     /// Whether browsers' same-origin rule for writes applies (`origin.rs`): not to scripts that
@@ -279,9 +312,10 @@ impl Operation {
 }
 
 impl Route {
-    /// The path in the worker router's syntax (`{id}` → `:id`).
+    /// The path in the worker router's syntax (`{id}` → `:id`; a last `{rest}` → `*rest`, which
+    /// takes the rest of the path).
     pub fn router_pattern(&self) -> String {
-        self.path.replace('{', ":").replace('}', "")
+        self.path.replace("{rest}", "*rest").replace('{', ":").replace('}', "")
     }
 
     /// The path with every `{parameter}` replaced by `value` (for tests and examples).
@@ -335,6 +369,10 @@ mod tests {
         assert_eq!(route.path_with("c1"), "/api/v1/connections/c1/tokens/me");
         assert_eq!(route.parameters(), ["id"]);
         assert!(Operation::GetHealth.route().parameters().is_empty());
+        let proxy = Operation::ProxyPatch.route();
+        assert_eq!(proxy.router_pattern(), "/api/v1/connections/:id/proxy/*rest");
+        assert_eq!(proxy.parameters(), ["id", "rest"]);
+        assert!(Operation::ProxyPatch.streams_bodies() && !Operation::IssueToken.streams_bodies());
     }
 
     #[test]

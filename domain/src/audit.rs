@@ -62,6 +62,9 @@ crate::text_enum! {
         TokenIssue = "token.issue",
         /// The token API was asked with `force_refresh`; `detail` says whether it refreshed.
         TokenForceRefresh = "token.force_refresh",
+        /// A call went through the token-free proxy (tallied per caller, connection, method and
+        /// status class; never a path, query or body).
+        TokenProxy = "token.proxy",
         /// A person deleted their own token of a connection.
         TokenForget = "token.forget",
         /// A person changed which notification kinds they receive.
@@ -129,7 +132,7 @@ mod tests {
         assert_eq!(AuditAction::SessionSignIn.as_str(), "session.sign_in");
         assert_eq!(AuditAction::TokenForceRefresh.as_str(), "token.force_refresh");
         assert_eq!(AuditAction::UserBootstrapAdmin.as_str(), "user.bootstrap_admin");
-        assert_eq!(AuditAction::ALL.len(), 23);
+        assert_eq!(AuditAction::ALL.len(), 24);
         assert_eq!(AuditAction::EncryptionRotate.as_str(), "encryption.rotate");
         for action in AuditAction::ALL {
             let (subject, verb) = action.as_str().split_once('.').unwrap();

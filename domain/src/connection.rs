@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::api_base;
 use crate::endpoint::{self, EndpointPolicy};
 use crate::provider::{self, Provider, ProviderKind};
 use crate::scope;
@@ -137,6 +138,10 @@ pub struct ConnectionInput {
     /// Keep the token of a successful test as the connection's shared token.
     #[serde(default)]
     pub save_credentials: bool,
+    /// Where the token-free proxy sends calls (`api_base.rs`): placeholders allowed, and
+    /// `{instance_url}` at the start for the token response's own; blank = no proxy.
+    #[serde(default)]
+    pub api_base_url: String,
 }
 
 /// A connection that passed every rule: parsed, filled, normalised.
@@ -166,6 +171,8 @@ pub struct ValidConnection {
     pub client_auth_method: ClientAuthMethod,
     /// As given.
     pub save_credentials: bool,
+    /// Placeholders filled, normalised; `None` when blank.
+    pub api_base_url: Option<String>,
 }
 
 /// Longest client id, in characters.
@@ -201,6 +208,7 @@ pub fn validate(
     };
     let token_url = endpoint("token_url", &provider::fill(&input.token_url, &pairs), policy)?;
     let scopes = scopes(&input.scopes, &pairs)?;
+    let api_base_url = api_base::validate(&provider::fill(&input.api_base_url, &pairs), policy)?;
     let client_auth_method = match input.client_auth_method.as_deref().filter(|m| !m.is_empty()) {
         None => provider.default_auth_method,
         Some(m) => ClientAuthMethod::parse(m).ok_or_else(|| {
@@ -220,6 +228,7 @@ pub fn validate(
         placeholders,
         client_auth_method,
         save_credentials: input.save_credentials,
+        api_base_url,
     })
 }
 
@@ -340,6 +349,7 @@ mod tests {
             placeholders: BTreeMap::from([("yourinstance".into(), "acme".into())]),
             client_auth_method: None,
             save_credentials: true,
+            api_base_url: ProviderKind::Salesforce.provider().api_base_url.into(),
         }
     }
 
@@ -367,6 +377,23 @@ mod tests {
         let mut input = salesforce();
         input.placeholders.insert("yourinstance".into(), "evil.com/x?".into());
         assert_eq!(validate(&input, false, PublicOnly).unwrap_err().field, "placeholders.yourinstance");
+    }
+
+    #[test]
+    fn the_api_base_url_is_filled_and_checked_like_the_other_endpoints() {
+        let valid = validate(&salesforce(), false, PublicOnly).unwrap();
+        assert_eq!(valid.api_base_url.as_deref(), Some("{instance_url}/services"));
+        let mut input = salesforce();
+        input.provider = "servicenow".into();
+        input.grant_type = "authorization_code".into();
+        input.api_base_url = ProviderKind::Servicenow.provider().api_base_url.into();
+        let valid = validate(&input, false, PublicOnly).unwrap();
+        assert_eq!(valid.api_base_url.as_deref(), Some("https://acme.service-now.com/api"));
+        input.api_base_url = "https://169.254.169.254/latest".into();
+        let error = validate(&input, false, PublicOnly).unwrap_err();
+        assert_eq!((error.field.as_str(), error.code.as_str()), ("api_base_url", "not_public_url"));
+        input.api_base_url = " ".into();
+        assert_eq!(validate(&input, false, PublicOnly).unwrap().api_base_url, None);
     }
 
     #[test]

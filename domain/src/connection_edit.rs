@@ -23,8 +23,8 @@ pub enum EditEffect {
     },
 }
 
-/// The fields that decide where or to whom credentials are sent. A later endpoint (revocation,
-/// API base URL) belongs here too.
+/// The fields that decide where or to whom credentials are sent (the API base URL too: the
+/// proxy sends access tokens there). A later endpoint (revocation) belongs here too.
 pub fn destination_fields(before: &ValidConnection, after: &ValidConnection) -> Vec<&'static str> {
     let mut fields = Vec::new();
     if before.token_url != after.token_url {
@@ -41,6 +41,10 @@ pub fn destination_fields(before: &ValidConnection, after: &ValidConnection) -> 
     }
     if before.grant_type != after.grant_type {
         fields.push("grant_type");
+    }
+    // Access tokens go there with every proxied call.
+    if before.api_base_url != after.api_base_url {
+        fields.push(crate::api_base::FIELD);
     }
     fields
 }
@@ -81,6 +85,7 @@ fn label(field: &str) -> &str {
         "client_id" => "the client ID",
         "client_auth_method" => "the client authentication method",
         "grant_type" => "the grant type",
+        "api_base_url" => "the API base URL",
         other => other,
     }
 }
@@ -105,6 +110,7 @@ mod tests {
             placeholders: Default::default(),
             client_auth_method: ClientAuthMethod::ClientSecretBasic,
             save_credentials: true,
+            api_base_url: Some("https://api.example/v1".into()),
         }
     }
 
@@ -130,12 +136,14 @@ mod tests {
     #[test]
     fn every_destination_change_needs_the_secret() {
         type Change = (&'static str, fn(&mut ValidConnection));
-        let changes: [Change; 5] = [
+        let changes: [Change; 7] = [
             ("token_url", |c| c.token_url = "https://evil.example/token".into()),
             ("authorization_url", |c| c.authorization_url = "https://evil.example/authorize".into()),
             ("client_id", |c| c.client_id = "other".into()),
             ("client_auth_method", |c| c.client_auth_method = ClientAuthMethod::ClientSecretPost),
             ("grant_type", |c| c.grant_type = GrantType::ClientCredentials),
+            ("api_base_url", |c| c.api_base_url = Some("https://evil.example/v1".into())),
+            ("api_base_url", |c| c.api_base_url = None),
         ];
         for (field, change) in changes {
             let mut after = stored();

@@ -37,6 +37,10 @@ crate::text_enum! {
         TooManyAttempts = "too_many_attempts",
         /// 413: the body is larger than 64 KiB.
         PayloadTooLarge = "payload_too_large",
+        /// 400: a proxied path would leave the connection's API base URL (`domain::proxy`).
+        TargetRefused = "target_refused",
+        /// 409: the connection has no usable API base URL for the proxy.
+        NoApiBaseUrl = "no_api_base_url",
         /// 500: a fault on our side; the log has the detail, the answer never does.
         Internal = "internal",
     }
@@ -61,6 +65,8 @@ impl ErrorCode {
             ErrorCode::TooManyAttempts => 429,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::Internal => 500,
+            ErrorCode::TargetRefused => 400,
+            ErrorCode::NoApiBaseUrl => 409,
         }
     }
 }
@@ -114,7 +120,7 @@ mod tests {
             names.join(" "),
             "validation_failed name_taken not_found method_not_allowed forbidden unauthenticated state_invalid \
              reauth_required no_token provider_error provider_unavailable conflict invalid_body \
-             unsupported_media_type too_many_attempts payload_too_large internal"
+             unsupported_media_type too_many_attempts payload_too_large target_refused no_api_base_url internal"
         );
     }
 

@@ -1,6 +1,6 @@
 //! What a bot key may do ("keys have scopes", ARCHITECTURE.md). A key acts with its owner's rights,
 //! but only within its scopes, chosen when it is created:
-//! - `tokens` (always, and the default): the token API and reading the connections its owner
+//! - `tokens` (always, and the default): the token API, the token-free proxy, and reading the connections its owner
 //!   may use (`GET /me/connections`; not the whole list a viewer sees), so a leaked bot key can
 //!   neither change anything nor map connections its owner cannot use;
 //! - `manage`: everything else its owner may do in the API.
@@ -64,6 +64,8 @@ fn is_token_route(method: &str, path: &str) -> bool {
     let id = |s: &str| !s.is_empty();
     match (method, segments.as_slice()) {
         ("POST", ["connections", c, "token"]) => id(c),
+        // The token-free proxy: whatever the provider's API takes, with the same right.
+        (_, ["connections", c, "proxy", _, ..]) => id(c),
         ("GET", ["me", "connections"]) => true,
         _ => false,
     }
@@ -83,6 +85,10 @@ mod tests {
         assert!(!allows(TOKENS, "GET", "/api/v1/connections"), "every connection a viewer sees");
         assert!(!allows(TOKENS, "GET", "/api/v1/connections/abc"));
         assert!(allows(MANAGE, "GET", "/api/v1/connections"));
+        for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
+            assert!(allows(TOKENS, method, "/api/v1/connections/abc/proxy/users/me"), "{method}");
+        }
+        assert!(!allows(TOKENS, "GET", "/api/v1/connections//proxy/x"));
     }
 
     #[test]

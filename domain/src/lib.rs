@@ -5,6 +5,7 @@
 
 pub mod address;
 pub mod api;
+pub mod api_base;
 pub mod api_key;
 pub mod api_routes;
 pub mod audit;

@@ -225,6 +225,15 @@ fn wire(op: Operation, s: &mut Schemas) -> Wire {
             ..plain(None, ok(s.list::<AuditEventView>()))
         },
         Operation::RotateEncryption => plain(Some((s.of::<RotateRequest>(), false)), ok(s.of::<RotationReport>())),
+        Operation::ProxyGet
+        | Operation::ProxyPost
+        | Operation::ProxyPut
+        | Operation::ProxyPatch
+        | Operation::ProxyDelete => Wire {
+            // Bodies and answers are the provider's; `operation` adds them for every proxy method.
+            errors: &[NoToken, ReauthRequired, ProviderUnavailable, TargetRefused, NoApiBaseUrl],
+            ..plain(None, (200, None, "*/*"))
+        },
     }
 }
 
@@ -331,7 +340,31 @@ fn operation(op: Operation, s: &mut Schemas) -> Value {
         operation["requestBody"] =
             json!({ "required": required, "content": { "application/json": { "schema": schema } } });
     }
+    if op.streams_bodies() {
+        proxied(&mut operation);
+    }
     operation
+}
+
+/// What the token-free proxy adds to an operation: the token type header, any body, and the
+/// provider's answers passed through unchanged (the product's own failures carry
+/// `X-Proxy-Error`).
+fn proxied(operation: &mut Value) {
+    if let Some(parameters) = operation["parameters"].as_array_mut() {
+        for parameter in parameters.iter_mut().filter(|p| p["name"] == "rest") {
+            parameter["description"] = json!(
+                "The provider API's path under the connection's API base URL, slashes included; the query string is passed on too."
+            );
+        }
+        parameters.push(json!({ "name": "X-Token-Type", "in": "header", "required": false, "schema": { "enum": ["shared", "user"] }, "description": "Whose token to add: the connection's shared token (the default) or the caller's own." }));
+    }
+    operation["requestBody"] = json!({ "required": false, "content": { "*/*": { "schema": {} } }, "description": "Passed to the provider as sent, streamed." });
+    operation["responses"]["default"] = json!({
+        "description": "The provider's answer, status, headers and body unchanged (`Set-Cookie` dropped; a redirect is not followed). When the provider answers 401 to a request that could not be replayed, `X-Proxy-Token-Refreshed: true` says a refreshed token is ready.",
+        "content": { "*/*": { "schema": {} } },
+    });
+    operation["responses"]["200"] =
+        json!({ "description": "The provider's answer (see `default`).", "content": { "*/*": { "schema": {} } } });
 }
 
 /// The whole document, as JSON.

@@ -73,6 +73,9 @@ pub struct Provider {
     pub extra_authorize_params: &'static [(&'static str, &'static str)],
     /// The client authentication used when a connection names none.
     pub default_auth_method: ClientAuthMethod,
+    /// Where the token-free proxy sends calls (`api_base.rs`), placeholders allowed, and
+    /// `{instance_url}` for the token response's own (Salesforce); empty for Custom.
+    pub api_base_url: &'static str,
 }
 
 const GOOGLE_AUTH: &str = "https://accounts.google.com/o/oauth2/v2/auth";
@@ -81,7 +84,12 @@ const GOOGLE_OFFLINE: &[(&str, &str)] = &[("access_type", "offline"), ("prompt",
 const MICROSOFT_AUTH: &str = "https://login.microsoftonline.com/<tenant-id>/oauth2/v2.0/authorize";
 const MICROSOFT_TOKEN: &str = "https://login.microsoftonline.com/<tenant-id>/oauth2/v2.0/token";
 
-const fn google(kind: ProviderKind, name: &'static str, scopes: &'static [&'static str]) -> Provider {
+const fn google(
+    kind: ProviderKind,
+    name: &'static str,
+    scopes: &'static [&'static str],
+    api_base_url: &'static str,
+) -> Provider {
     Provider {
         kind,
         name,
@@ -91,6 +99,7 @@ const fn google(kind: ProviderKind, name: &'static str, scopes: &'static [&'stat
         supports_pkce: false,
         extra_authorize_params: GOOGLE_OFFLINE,
         default_auth_method: ClientAuthMethod::ClientSecretPost,
+        api_base_url,
     }
 }
 
@@ -104,6 +113,7 @@ const fn standard(kind: ProviderKind, name: &'static str, auth: &'static str, to
         supports_pkce: true,
         extra_authorize_params: &[],
         default_auth_method: ClientAuthMethod::ClientSecretBasic,
+        api_base_url: "",
     }
 }
 
@@ -111,17 +121,21 @@ const fn standard(kind: ProviderKind, name: &'static str, auth: &'static str, to
 pub const CATALOGUE: [Provider; 10] = [
     Provider {
         default_scopes: &["https://www.googleapis.com/auth/cloud-platform"],
-        ..google(ProviderKind::Apigee, "Apigee", &[])
+        ..google(ProviderKind::Apigee, "Apigee", &[], "https://apigee.googleapis.com/v1")
     },
-    standard(
-        ProviderKind::Genesys,
-        "Genesys Cloud",
-        "https://login.<domain-name>/oauth/authorize",
-        "https://login.<domain-name>/oauth/token",
-    ),
+    Provider {
+        api_base_url: "https://api.<domain-name>/api/v2",
+        ..standard(
+            ProviderKind::Genesys,
+            "Genesys Cloud",
+            "https://login.<domain-name>/oauth/authorize",
+            "https://login.<domain-name>/oauth/token",
+        )
+    },
     Provider {
         default_scopes: &["api", "refresh_token", "offline_access"],
         default_auth_method: ClientAuthMethod::ClientSecretPost,
+        api_base_url: "{instance_url}/services",
         ..standard(
             ProviderKind::Salesforce,
             "Salesforce",
@@ -131,6 +145,7 @@ pub const CATALOGUE: [Provider; 10] = [
     },
     Provider {
         default_auth_method: ClientAuthMethod::ClientSecretPost,
+        api_base_url: "https://<yourinstance>.service-now.com/api",
         ..standard(
             ProviderKind::Servicenow,
             "ServiceNow",
@@ -141,19 +156,32 @@ pub const CATALOGUE: [Provider; 10] = [
     Provider {
         default_scopes: &["https://<domain-name>/AllSites.Manage", "offline_access", "openid"],
         default_auth_method: ClientAuthMethod::ClientSecretPost,
+        api_base_url: "https://<domain-name>/_api",
         ..standard(ProviderKind::Sharepoint, "SharePoint", MICROSOFT_AUTH, MICROSOFT_TOKEN)
     },
     Provider {
         default_scopes: &["openid", "offline_access"],
         default_auth_method: ClientAuthMethod::ClientSecretPost,
+        api_base_url: "https://graph.microsoft.com/v1.0",
         ..standard(ProviderKind::MicrosoftEntra, "Microsoft Entra", MICROSOFT_AUTH, MICROSOFT_TOKEN)
     },
-    google(ProviderKind::GoogleCalendar, "Google Calendar", &["https://www.googleapis.com/auth/calendar"]),
-    google(ProviderKind::GoogleDrive, "Google Drive", &["https://www.googleapis.com/auth/drive"]),
+    google(
+        ProviderKind::GoogleCalendar,
+        "Google Calendar",
+        &["https://www.googleapis.com/auth/calendar"],
+        "https://www.googleapis.com/calendar/v3",
+    ),
+    google(
+        ProviderKind::GoogleDrive,
+        "Google Drive",
+        &["https://www.googleapis.com/auth/drive"],
+        "https://www.googleapis.com/drive/v3",
+    ),
     google(
         ProviderKind::GoogleSheets,
         "Google Sheets",
         &["https://www.googleapis.com/auth/drive", "https://www.googleapis.com/auth/spreadsheets"],
+        "https://sheets.googleapis.com/v4",
     ),
     standard(ProviderKind::Custom, "Custom OAuth 2.0 provider", "", ""),
 ];
@@ -169,7 +197,13 @@ impl ProviderKind {
 impl Provider {
     /// The placeholders this provider's URL formats and default scopes use, in catalogue order.
     pub fn placeholders(&self) -> Vec<Placeholder> {
-        let text = format!("{} {} {}", self.authorization_url, self.token_url, self.default_scopes.join(" "));
+        let text = format!(
+            "{} {} {} {}",
+            self.authorization_url,
+            self.token_url,
+            self.default_scopes.join(" "),
+            self.api_base_url
+        );
         PLACEHOLDERS.into_iter().filter(|p| text.contains(p.token)).collect()
     }
 }
@@ -247,6 +281,21 @@ mod tests {
                 assert!(url::Url::parse(&url).is_ok(), "{url}");
             }
         }
+    }
+
+    #[test]
+    fn every_catalogue_api_base_passes_the_rule_once_filled() {
+        use crate::endpoint::EndpointPolicy::PublicOnly;
+        let all = values(&[("yourinstance", "acme"), ("tenant-id", "t1"), ("domain-name", "example.com")]);
+        for p in CATALOGUE.iter().filter(|p| p.kind != ProviderKind::Custom) {
+            let base = crate::api_base::validate(&fill(p.api_base_url, &all), PublicOnly).unwrap();
+            let base = base.unwrap_or_else(|| panic!("{} has an API base URL", p.name));
+            let resolved = crate::api_base::resolve(&base, Some("https://acme.my.salesforce.com"), PublicOnly);
+            assert!(resolved.is_ok(), "{}: {resolved:?}", p.name);
+        }
+        assert_eq!(ProviderKind::Custom.provider().api_base_url, "");
+        assert_eq!(fill(ProviderKind::Servicenow.provider().api_base_url, &all), "https://acme.service-now.com/api");
+        assert_eq!(ProviderKind::Salesforce.provider().api_base_url, "{instance_url}/services");
     }
 
     #[test]

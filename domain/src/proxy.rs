@@ -15,6 +15,55 @@
 
 use url::Url;
 
+use crate::token::TokenKind;
+use crate::validate::FieldError;
+
+/// The request header that picks the token: `shared` (the default) or `user`.
+pub const TOKEN_TYPE_HEADER: &str = "x-token-type";
+/// Set on every answer the product made itself (never on a provider's): the error code, so a
+/// bot can tell "the proxy refused" from "the provider answered".
+pub const ERROR_HEADER: &str = "x-proxy-error";
+/// On a provider 401 that could not be retried: `true` when a refreshed token is ready, so the
+/// same call sent again goes out with it.
+pub const REFRESHED_HEADER: &str = "x-proxy-token-refreshed";
+
+/// Read `X-Token-Type`; absent or blank is `shared`.
+pub fn token_kind(header: Option<&str>) -> Result<TokenKind, FieldError> {
+    match header.map(str::trim).filter(|h| !h.is_empty()) {
+        None => Ok(TokenKind::Shared),
+        Some(text) => TokenKind::parse(&text.to_ascii_lowercase())
+            .ok_or_else(|| FieldError::new(TOKEN_TYPE_HEADER, "unknown_token_type", "X-Token-Type is shared or user.")),
+    }
+}
+
+/// What the proxy does after the provider answered 401 and the vault was asked for a token
+/// better than the one refused (`fresh`: it handed out a different one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterUnauthorized {
+    /// Send the same call once more with the new token.
+    Retry,
+    /// The body is gone: pass the 401 on, saying a refreshed token is ready (`REFRESHED_HEADER`).
+    PassRefreshed,
+    /// No better token (the brake held, or the refresh failed): pass the 401 on as it is.
+    Pass,
+}
+
+/// Decide what follows a provider's 401: one retry, only with a different token and a request
+/// that can be sent again.
+pub fn after_unauthorized(fresh: bool, replayable: bool) -> AfterUnauthorized {
+    match (fresh, replayable) {
+        (true, true) => AfterUnauthorized::Retry,
+        (true, false) => AfterUnauthorized::PassRefreshed,
+        (false, _) => AfterUnauthorized::Pass,
+    }
+}
+
+/// The `Authorization` value the provider gets. Every catalogue provider takes a bearer token;
+/// a token type of another case (`bearer`) is written the way RFC 6750 spells it.
+pub fn authorization(access_token: &str) -> String {
+    format!("Bearer {access_token}")
+}
+
 /// Why a proxy target was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
@@ -373,6 +422,20 @@ mod tests {
             assert!(returns_response_header(name, None), "{name}");
         }
         assert!(!returns_response_header("X-Hop", Some("X-Hop")));
+    }
+
+    #[test]
+    fn the_token_type_header_and_what_follows_a_401() {
+        assert_eq!(token_kind(None), Ok(TokenKind::Shared));
+        assert_eq!(token_kind(Some(" ")), Ok(TokenKind::Shared));
+        assert_eq!(token_kind(Some("User")), Ok(TokenKind::User));
+        assert_eq!(token_kind(Some("shared")), Ok(TokenKind::Shared));
+        assert_eq!(token_kind(Some("mine")).unwrap_err().code, "unknown_token_type");
+        assert_eq!(after_unauthorized(true, true), AfterUnauthorized::Retry);
+        assert_eq!(after_unauthorized(true, false), AfterUnauthorized::PassRefreshed);
+        assert_eq!(after_unauthorized(false, true), AfterUnauthorized::Pass);
+        assert_eq!(after_unauthorized(false, false), AfterUnauthorized::Pass);
+        assert_eq!(authorization("abc"), "Bearer abc");
     }
 
     #[test]

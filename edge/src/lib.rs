@@ -13,6 +13,7 @@ mod gate;
 mod mac;
 mod oauth;
 mod outbox;
+mod proxy;
 mod request;
 mod request_log;
 mod revocation;

@@ -45,7 +45,7 @@ pub fn check_length(req: &Request) -> ApiResult<()> {
 /// dropped up to a bound, then the stream is cancelled: clients (and wrangler dev's proxy) that
 /// are still sending when an early answer comes often lose it, or break the next request on the
 /// connection, so a modest overshoot is drained to let the 413 arrive; a huge one is cut off.
-async fn capped_body(req: &mut Request) -> ApiResult<Vec<u8>> {
+pub async fn capped_body(req: &mut Request) -> ApiResult<Vec<u8>> {
     check_length(req)?;
     let Some(stream) = req.inner().body() else { return Ok(Vec::new()) };
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();

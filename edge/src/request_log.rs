@@ -69,6 +69,14 @@ pub fn loggable_id(id: &str) -> Option<String> {
 /// (every parameterised route has it as the fourth segment, `/api/v1/<resource>/:id…`), or the
 /// fallback's pattern when `rest` matched. Never the path as sent when that is not a pattern.
 pub fn route_pattern(path: &str, id: Option<&str>, rest: Option<&str>) -> String {
+    if let (Some(_), Some(id)) = (rest, id) {
+        // The proxy: the provider path (ids, names, emails) is never logged.
+        let segments: Vec<&str> = path.split('/').collect();
+        return match segments.as_slice() {
+            ["", "api", "v1", "connections", c, "proxy", ..] if *c == id => PROXY_PATTERN.to_string(),
+            _ => "(unknown)".to_string(),
+        };
+    }
     if rest.is_some() {
         return if path.starts_with("/oauth/") { "/oauth/*rest" } else { "/api/*rest" }.to_string();
     }
@@ -82,6 +90,9 @@ pub fn route_pattern(path: &str, id: Option<&str>, rest: Option<&str>) -> String
         _ => "(unknown)".to_string(),
     }
 }
+
+/// The proxy route's pattern.
+pub const PROXY_PATTERN: &str = "/api/v1/connections/:id/proxy/*rest";
 
 /// The connection a request is about, when its route names one.
 pub fn connection_of(pattern: &str, id: Option<&str>) -> Option<String> {
@@ -108,6 +119,11 @@ mod tests {
         assert_eq!(route_pattern("/api/v1/eoc_secret_in_path", None, Some("v1/eoc_secret_in_path")), "/api/*rest");
         assert_eq!(route_pattern("/oauth/x?code=abc", None, Some("x")), "/oauth/*rest");
         assert_eq!(route_pattern("/api/v1/users/a/b", Some("zzz"), None), "(unknown)");
+        assert_eq!(
+            route_pattern("/api/v1/connections/c1/proxy/users/adele@contoso.com", Some("c1"), Some("users/adele")),
+            "/api/v1/connections/:id/proxy/*rest"
+        );
+        assert_eq!(connection_of(PROXY_PATTERN, Some("c1")), Some("c1".into()));
     }
 
     #[test]

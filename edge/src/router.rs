@@ -14,7 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::routes::{Call, Ctx};
 use crate::routes::{
     api_keys, audit, bootstrap, config, connections, diagnostics, encryption, health, invitable_roles, notifications,
-    oauth, openapi, providers, roles, session, tokens, users,
+    oauth, openapi, providers, proxy, roles, session, tokens, users,
 };
 use crate::{request_log, screen};
 
@@ -33,8 +33,8 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
         };
     }
     let response = router
-        .or_else_any_method_async("/api/*rest", route(Callers::Scripts, not_found))
-        .or_else_any_method_async("/oauth/*rest", route(Callers::Scripts, not_found))
+        .or_else_any_method_async("/api/*rest", route(Callers::Scripts, Body::Capped, not_found))
+        .or_else_any_method_async("/oauth/*rest", route(Callers::Scripts, Body::Capped, not_found))
         .run(req, env)
         .await?;
     Ok(json_method_not_allowed(response))
@@ -46,57 +46,64 @@ type Handler = Rc<dyn Fn(Request, Ctx) -> Routed>;
 /// there does not compile until it is handled here.
 fn handler(operation: Operation) -> Handler {
     let callers = if operation.same_origin_writes() { Callers::SameOrigin } else { Callers::Scripts };
-    fn boxed<F, Fut>(callers: Callers, handler: F) -> Handler
-    where
-        F: Fn(Request, Ctx) -> Fut + Copy + 'static,
-        Fut: Future<Output = ApiResult<Response>> + 'static,
-    {
-        Rc::new(route(callers, handler))
-    }
+    let body = if operation.streams_bodies() { Body::Streamed } else { Body::Capped };
     match operation {
-        Operation::GetHealth => boxed(callers, health::get),
-        Operation::GetConfig => boxed(callers, config::get),
-        Operation::GetOpenApi => boxed(callers, openapi::get),
-        Operation::TestDiscovery => boxed(callers, diagnostics::discovery),
-        Operation::TestFaults => boxed(callers, diagnostics::faults),
-        Operation::Bootstrap => boxed(callers, bootstrap::post),
-        Operation::SignIn => boxed(callers, session::post),
-        Operation::GetSession => boxed(callers, session::get),
-        Operation::SignOut => boxed(callers, session::delete),
-        Operation::ListUsers => boxed(callers, users::list),
-        Operation::CreateUser => boxed(callers, users::create),
-        Operation::GetUser => boxed(callers, users::get),
-        Operation::UpdateUser => boxed(callers, users::update),
-        Operation::DeleteUser => boxed(callers, users::delete),
-        Operation::ListRoles => boxed(callers, roles::list),
-        Operation::CreateRole => boxed(callers, roles::create),
-        Operation::GetRole => boxed(callers, roles::get),
-        Operation::UpdateRole => boxed(callers, roles::update),
-        Operation::DeleteRole => boxed(callers, roles::delete),
-        Operation::ListApiKeys => boxed(callers, api_keys::list),
-        Operation::CreateApiKey => boxed(callers, api_keys::create),
-        Operation::DeleteApiKey => boxed(callers, api_keys::delete),
-        Operation::ListProviders => boxed(callers, providers::list),
-        Operation::ListInvitableRoles => boxed(callers, invitable_roles::list),
-        Operation::ListConnections => boxed(callers, connections::list),
-        Operation::CreateConnection => boxed(callers, connections::create),
-        Operation::GetConnection => boxed(callers, connections::get),
-        Operation::UpdateConnection => boxed(callers, connections::update),
-        Operation::DeleteConnection => boxed(callers, connections::delete),
-        Operation::SetConnectionRoles => boxed(callers, connections::set_roles),
-        Operation::AuthorizeConnection => boxed(callers, oauth::authorize),
-        Operation::TestConnection => boxed(callers, tokens::test),
-        Operation::IssueToken => boxed(callers, tokens::issue),
-        Operation::ForgetMyToken => boxed(callers, tokens::forget_mine),
-        Operation::ListMyConnections => boxed(callers, tokens::mine),
-        Operation::OAuthCallback => boxed(callers, oauth::callback),
-        Operation::ListNotifications => boxed(callers, notifications::list),
-        Operation::MarkNotificationRead => boxed(callers, notifications::mark_read),
-        Operation::GetSubscriptions => boxed(callers, notifications::subscriptions),
-        Operation::SetSubscriptions => boxed(callers, notifications::set_subscriptions),
-        Operation::ListAudit => boxed(callers, audit::list),
-        Operation::RotateEncryption => boxed(callers, encryption::rotate),
+        Operation::GetHealth => boxed_route(callers, body, health::get),
+        Operation::GetConfig => boxed_route(callers, body, config::get),
+        Operation::GetOpenApi => boxed_route(callers, body, openapi::get),
+        Operation::TestDiscovery => boxed_route(callers, body, diagnostics::discovery),
+        Operation::TestFaults => boxed_route(callers, body, diagnostics::faults),
+        Operation::Bootstrap => boxed_route(callers, body, bootstrap::post),
+        Operation::SignIn => boxed_route(callers, body, session::post),
+        Operation::GetSession => boxed_route(callers, body, session::get),
+        Operation::SignOut => boxed_route(callers, body, session::delete),
+        Operation::ListUsers => boxed_route(callers, body, users::list),
+        Operation::CreateUser => boxed_route(callers, body, users::create),
+        Operation::GetUser => boxed_route(callers, body, users::get),
+        Operation::UpdateUser => boxed_route(callers, body, users::update),
+        Operation::DeleteUser => boxed_route(callers, body, users::delete),
+        Operation::ListRoles => boxed_route(callers, body, roles::list),
+        Operation::CreateRole => boxed_route(callers, body, roles::create),
+        Operation::GetRole => boxed_route(callers, body, roles::get),
+        Operation::UpdateRole => boxed_route(callers, body, roles::update),
+        Operation::DeleteRole => boxed_route(callers, body, roles::delete),
+        Operation::ListApiKeys => boxed_route(callers, body, api_keys::list),
+        Operation::CreateApiKey => boxed_route(callers, body, api_keys::create),
+        Operation::DeleteApiKey => boxed_route(callers, body, api_keys::delete),
+        Operation::ListProviders => boxed_route(callers, body, providers::list),
+        Operation::ListInvitableRoles => boxed_route(callers, body, invitable_roles::list),
+        Operation::ListConnections => boxed_route(callers, body, connections::list),
+        Operation::CreateConnection => boxed_route(callers, body, connections::create),
+        Operation::GetConnection => boxed_route(callers, body, connections::get),
+        Operation::UpdateConnection => boxed_route(callers, body, connections::update),
+        Operation::DeleteConnection => boxed_route(callers, body, connections::delete),
+        Operation::SetConnectionRoles => boxed_route(callers, body, connections::set_roles),
+        Operation::AuthorizeConnection => boxed_route(callers, body, oauth::authorize),
+        Operation::TestConnection => boxed_route(callers, body, tokens::test),
+        Operation::IssueToken => boxed_route(callers, body, tokens::issue),
+        Operation::ForgetMyToken => boxed_route(callers, body, tokens::forget_mine),
+        Operation::ListMyConnections => boxed_route(callers, body, tokens::mine),
+        Operation::OAuthCallback => boxed_route(callers, body, oauth::callback),
+        Operation::ListNotifications => boxed_route(callers, body, notifications::list),
+        Operation::MarkNotificationRead => boxed_route(callers, body, notifications::mark_read),
+        Operation::GetSubscriptions => boxed_route(callers, body, notifications::subscriptions),
+        Operation::SetSubscriptions => boxed_route(callers, body, notifications::set_subscriptions),
+        Operation::ListAudit => boxed_route(callers, body, audit::list),
+        Operation::RotateEncryption => boxed_route(callers, body, encryption::rotate),
+        Operation::ProxyGet
+        | Operation::ProxyPost
+        | Operation::ProxyPut
+        | Operation::ProxyPatch
+        | Operation::ProxyDelete => boxed_route(callers, body, proxy::call),
     }
+}
+
+fn boxed_route<F, Fut>(callers: Callers, body: Body, handler: F) -> Handler
+where
+    F: Fn(Request, Ctx) -> Fut + Copy + 'static,
+    Fut: Future<Output = ApiResult<Response>> + 'static,
+{
+    Rc::new(route(callers, body, handler))
 }
 
 /// Who may call a route that changes state.
@@ -110,13 +117,24 @@ enum Callers {
     Scripts,
 }
 
+/// What the route does with a request body.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Body {
+    /// Reads at most 64 KiB: a larger declared body is refused before the route runs.
+    Capped,
+    /// Passes it on as a stream, whatever its size (the token-free proxy). Its own failures
+    /// carry `X-Proxy-Error` so a bot can tell them from the provider's answers, which keep their
+    /// own headers (`Cache-Control` included).
+    Streamed,
+}
+
 type Routed = std::pin::Pin<Box<dyn Future<Output = worker::Result<Response>>>>;
 
 /// Adapts a handler returning `ApiResult` to the router's signature: screens the request first
 /// (`screen.rs`: body size, bot key tag, bearer throttling; then the same-origin rule), renders
 /// errors as JSON, marks every API answer uncacheable and writes the request's log line
 /// (`request_log.rs`).
-fn route<F, Fut>(callers: Callers, handler: F) -> impl Fn(Request, Ctx) -> Routed
+fn route<F, Fut>(callers: Callers, body: Body, handler: F) -> impl Fn(Request, Ctx) -> Routed
 where
     F: Fn(Request, Ctx) -> Fut + Copy + 'static,
     Fut: Future<Output = ApiResult<Response>> + 'static,
@@ -129,7 +147,7 @@ where
             let pattern = request_log::route_pattern(&req.path(), id.as_deref(), rest.as_deref());
             let (method, js_request) = (req.method().to_string(), Clone::clone(req.inner()));
             let mut failure = None;
-            let mut response = match screen::before(&req, &env).await {
+            let mut response = match screen::before(&req, &env, body == Body::Capped).await {
                 Err(error) => {
                     failure = Some(error.code().as_str());
                     error.into_response()?
@@ -154,7 +172,13 @@ where
                 }
             };
             let headers = response.headers_mut();
-            headers.set("cache-control", "no-store")?;
+            let proxied = body == Body::Streamed;
+            if proxied && let Some(code) = failure {
+                headers.set(domain::proxy::ERROR_HEADER, code)?;
+            }
+            if !(proxied && failure.is_none() && headers.has("cache-control")?) {
+                headers.set("cache-control", "no-store")?;
+            }
             headers.set("x-content-type-options", "nosniff")?;
             let actor = request_log::noted_actor(&js_request);
             let line = request_log::Line {

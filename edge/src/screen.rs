@@ -19,8 +19,11 @@ pub struct Screened {
 }
 
 /// Run before the route: `Err` is the answer (413, 401, 429, or 500 without `MAC_KEY`).
-pub async fn before(req: &Request, env: &Env) -> ApiResult<Screened> {
-    request::check_length(req)?;
+/// `capped`: the route reads bodies of at most 64 KiB (all but the proxy, which streams them).
+pub async fn before(req: &Request, env: &Env, capped: bool) -> ApiResult<Screened> {
+    if capped {
+        request::check_length(req)?;
+    }
     let address = throttle::client_address(req);
     let issued = match auth::bearer_key(req) {
         Ok(None) => return Ok(Screened { bearer: false, address }),

@@ -41,6 +41,44 @@ pub struct VaultRequest {
     pub actor: Option<Actor>,
 }
 
+/// What the proxy asks of a vault (`proxy`): the token of `ask`, or, once the provider answered
+/// 401 to the token whose SHA-256 is `refused`, a better one: the refresh in flight, or a new
+/// refresh under the same single flight and brake as `force_refresh`. Not audited here: the
+/// proxy counts the call (`count`) once it knows the provider's status.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProxyAsk {
+    pub ask: VaultRequest,
+    pub refused: Option<String>,
+}
+
+/// The vault's answer to the proxy: the token, where calls go, and whether it differs from the
+/// refused one.
+#[derive(Serialize, Deserialize)]
+pub struct ProxyGrant {
+    #[serde(serialize_with = "domain::secret::reveal")]
+    pub access_token: Secret,
+    /// SHA-256 of the access token (what `ProxyAsk::refused` names).
+    pub token_hash: String,
+    /// The connection's stored API base URL (`domain::api_base`), as it was when the token was
+    /// read or refreshed; a destination change resets the vault.
+    pub api_base_url: Option<String>,
+    pub instance_url: Option<String>,
+    pub fresh: bool,
+}
+
+/// One proxied call, counted in the outbox (`count`) per caller, connection, token type, method
+/// and status class.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProxyCall {
+    pub connection_id: String,
+    pub kind: TokenKind,
+    pub actor: Actor,
+    pub method: String,
+    pub status: u16,
+    /// The product's own error code, when the product answered (`X-Proxy-Error`).
+    pub error: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 struct Cached {
     access_token: Secret,
@@ -48,6 +86,8 @@ struct Cached {
     token_type: String,
     scope: Option<String>,
     instance_url: Option<String>,
+    /// The connection's API base URL (`None`: none set), for the proxy.
+    api_base_url: Option<String>,
     expires_at: Option<i64>,
     needs_reauth: bool,
     /// The token endpoint and destination epoch that issued the set: the refresh token is sent
@@ -71,6 +111,7 @@ impl Cached {
             token_type: String::new(),
             scope: None,
             instance_url: None,
+            api_base_url: None,
             expires_at: None,
             needs_reauth: false,
             token_url: None,
@@ -206,6 +247,14 @@ impl TokenVault {
                 Ok(ask) => self.issue(&ask).await,
                 Err(e) => error_reply(&ApiError::internal(format!("vault request: {e}"))),
             },
+            "proxy" => match serde_json::from_str::<ProxyAsk>(body) {
+                Ok(ask) => self.proxy(&ask).await,
+                Err(e) => error_reply(&ApiError::internal(format!("vault proxy request: {e}"))),
+            },
+            "count" => match serde_json::from_str::<ProxyCall>(body) {
+                Ok(call) => self.count(call).await,
+                Err(e) => error_reply(&ApiError::internal(format!("vault count request: {e}"))),
+            },
             _ => error_reply(&ApiError::not_found("no such vault operation")),
         }
     }
@@ -247,6 +296,69 @@ impl TokenVault {
             }
         }
         reply
+    }
+
+    /// The proxy's token (`ProxyAsk`). After a 401: join the refresh in flight if there is one,
+    /// else ask for one as `force_refresh` does (so the brake holds: at most one per interval);
+    /// a storm of 401s on one token makes one refresh, and every caller gets its result.
+    async fn proxy(&self, p: &ProxyAsk) -> Reply {
+        let ask = VaultRequest { actor: None, force_refresh: false, ..p.ask.clone() };
+        let hash = |c: &Cached| crate::crypto::sha256_hex(c.access_token.expose().as_bytes());
+        let mut served = self.token(&ask).await;
+        if let (Some(refused), Ok(s)) = (&p.refused, &served)
+            && hash(&s.token) == *refused
+        {
+            let in_flight = self.renewal.borrow().clone();
+            served = match in_flight {
+                Some(renewal) => {
+                    let _ = renewal.await;
+                    self.token(&ask).await
+                }
+                None => self.token(&VaultRequest { force_refresh: true, ..ask.clone() }).await,
+            };
+        }
+        match served {
+            Ok(s) => {
+                let token_hash = hash(&s.token);
+                json_reply(
+                    200,
+                    &ProxyGrant {
+                        fresh: p.refused.as_ref().is_some_and(|r| *r != token_hash),
+                        token_hash,
+                        access_token: s.token.access_token,
+                        api_base_url: s.token.api_base_url,
+                        instance_url: s.token.instance_url,
+                    },
+                )
+            }
+            Err(failure) => {
+                if let VaultFailure::Internal(detail) | VaultFailure::Unavailable(detail) = &failure {
+                    worker::console_error!("vault {}: {detail}", ask.connection_id);
+                }
+                let body = failure.error();
+                json_reply(body.error.code.status(), &body)
+            }
+        }
+    }
+
+    /// Count one proxied call for the audit log (tallied like token issues).
+    async fn count(&self, call: ProxyCall) -> Reply {
+        let occurrence = Occurrence {
+            actor: call.actor,
+            action: AuditAction::TokenProxy,
+            target: ("connection", call.connection_id),
+            success: call.error.is_none() && call.status < 400,
+            detail: json!({
+                "token_type": call.kind,
+                "method": call.method,
+                "status_class": domain::proxy::status_class(call.status),
+                "error": call.error,
+            }),
+        };
+        match self.outbox.count(&self.state, occurrence).await {
+            Ok(()) => Reply::new(204, String::new()),
+            Err(e) => error_reply(&e),
+        }
     }
 
     async fn token(&self, ask: &VaultRequest) -> Result<Served, VaultFailure> {
@@ -368,6 +480,7 @@ async fn load(env: &Env, ask: &VaultRequest) -> Result<Option<Cached>, VaultFail
     let db = store::database(env)?;
     let id = token::token_id(&ask.connection_id, ask.kind, ask.user_id.as_deref());
     let Some(row) = tokens::by_id(&db, &id).await? else { return Ok(None) };
+    let api_base_url = connections::api_base_of(&db, &ask.connection_id).await?;
     let ring = KeyRing::from_env(env)?;
     let open = open_token(&row, &ring)?;
     Ok(Some(Cached {
@@ -376,6 +489,7 @@ async fn load(env: &Env, ask: &VaultRequest) -> Result<Option<Cached>, VaultFail
         token_type: row.token_type,
         scope: row.scope,
         instance_url: row.instance_url,
+        api_base_url,
         expires_at: row.expires_at,
         needs_reauth: row.status == TokenStatus::NeedsReauth,
         token_url: row.token_url,
@@ -453,6 +567,7 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
                 token_type: set.token_type,
                 scope: set.scope.or(before.scope),
                 instance_url: set.instance_url.or(before.instance_url),
+                api_base_url: connection.api_base_url.clone(),
                 expires_at,
                 needs_reauth: false,
                 token_url: Some(connection.token_url.clone()),
@@ -515,6 +630,19 @@ async fn stored_instead(env: &Env, ask: &VaultRequest) -> Result<Cached, VaultFa
         Some(stored) => Ok(stored),
         None => Err(VaultFailure::NoToken),
     }
+}
+
+/// Ask a vault for the proxy's token.
+pub async fn ask_for_proxy(env: &Env, request: &ProxyAsk) -> worker::Result<Reply> {
+    let a = &request.ask;
+    let id = token::token_id(&a.connection_id, a.kind, a.user_id.as_deref());
+    rpc::call(env, "TOKEN_VAULT", &id, "proxy", &serde_json::to_string(request)?).await
+}
+
+/// Count a proxied call in the vault's outbox.
+pub async fn count_proxied(env: &Env, call: &ProxyCall, user_id: Option<&str>) -> worker::Result<Reply> {
+    let id = token::token_id(&call.connection_id, call.kind, user_id);
+    rpc::call(env, "TOKEN_VAULT", &id, "count", &serde_json::to_string(call)?).await
 }
 
 /// Ask a vault for its token (the token API) or tell it to forget its cache.

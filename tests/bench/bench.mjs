@@ -16,11 +16,12 @@ import { nextAddress } from '../support/http.mjs';
 import { BOOTSTRAP_TOKEN, ADMIN, bootstrapAdmin, createKey, createRole, createUser } from '../support/people.mjs';
 import { ROOT, TARGET, nodeBin } from '../support/paths.mjs';
 import { startStack } from '../support/stack.mjs';
+import { startStubApi } from '../support/stub_api.mjs';
 import { startWorker, wranglerEnv } from '../support/worker.mjs';
 
 const run = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-// BENCH_ONLY=token,list runs some sections (token, storm, growth, list, weights, coldstart,
+// BENCH_ONLY=token,list runs some sections (token, proxy, storm, growth, list, weights, coldstart,
 // signin); default all.
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const want = (section) => !ONLY || ONLY.has(section);
@@ -82,6 +83,36 @@ async function main() {
         const health = await wrk(`${stack.baseUrl}/api/v1/health`, c);
         const token = await wrk(`${stack.baseUrl}/api/v1/connections/${cc.body.id}/token`, c, { script: tokenScript });
         results.token_api[c] = { health, token, throughput_ratio: token.rps / health.rps };
+      }
+    }
+
+    if (want('proxy')) {
+      // 2a. The token-free proxy: a GET through the product against the same stub API called
+      // directly (with the token the proxy would add), at c=8 and c=32.
+      const stub = await startStubApi();
+      try {
+        const px = await admin.post('/api/v1/connections', machineInput(stack.idp, { name: 'Bench proxy', api_base_url: `${stub.origin}/v1` }));
+        await admin.put(`/api/v1/connections/${px.body.id}/roles`, { role_ids: [role.id] });
+        const tokenAnswer = await fetch(`${stack.baseUrl}/api/v1/connections/${px.body.id}/token`, {
+          method: 'POST', headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' }, body: '{"token_type":"shared"}',
+        });
+        const { access_token: token } = await tokenAnswer.json();
+        const proxied = `${stack.baseUrl}/api/v1/connections/${px.body.id}/proxy/items/1?fields=name`;
+        const direct = `${stub.origin}/v1/items/1?fields=name`;
+        const proxyScript = luaGet(path.join(scratch, 'proxy.lua'), { Authorization: `Bearer ${key.secret}` });
+        const directScript = luaGet(path.join(scratch, 'direct.lua'), { Authorization: `Bearer ${token}` });
+        await wrk(proxied, 8, { script: proxyScript, seconds: 1 });
+        await wrk(direct, 8, { script: directScript, seconds: 1 });
+        results.proxy = {};
+        for (const c of [8, 32]) {
+          stub.reset();
+          const viaDirect = await wrk(direct, c, { script: directScript });
+          stub.reset();
+          const viaProxy = await wrk(proxied, c, { script: proxyScript });
+          results.proxy[c] = { direct: viaDirect, proxied: viaProxy, throughput_ratio: viaProxy.rps / viaDirect.rps };
+        }
+      } finally {
+        await stub.close();
       }
     }
 
@@ -192,6 +223,14 @@ function print(r) {
   }
   for (const [c, x] of Object.entries(r.token_api ?? {})) {
     line([c, x.health.rps.toFixed(0), `${x.health.p50.toFixed(1)} / ${x.health.p99.toFixed(1)}`, x.token.rps.toFixed(0), `${x.token.p50.toFixed(1)} / ${x.token.p99.toFixed(1)}`, x.throughput_ratio.toFixed(2), x.token.non2xx]);
+  }
+  if (r.proxy) {
+    console.log(`\nProxied GET vs the same stub API called directly (wrk, ${r.seconds_per_run} s per run)`);
+    line(['conc.', 'direct req/s', 'direct p50/p99 ms', 'proxied req/s', 'proxied p50/p99 ms', 'proxied/direct', 'non-2xx']);
+    line(['---', '---', '---', '---', '---', '---', '---']);
+    for (const [c, x] of Object.entries(r.proxy)) {
+      line([c, x.direct.rps.toFixed(0), `${x.direct.p50.toFixed(1)} / ${x.direct.p99.toFixed(1)}`, x.proxied.rps.toFixed(0), `${x.proxied.p50.toFixed(1)} / ${x.proxied.p99.toFixed(1)}`, x.throughput_ratio.toFixed(2), x.proxied.non2xx]);
+    }
   }
   const s = r.refresh_storm;
   if (s) console.log(`\nRefresh storm: ${s.succeeded}/${s.calls} succeeded, ${s.upstream_refreshes} upstream refresh(es), ${s.wall_ms} ms`);

@@ -56,6 +56,7 @@ describe('connection wizard in Chromium', () => {
     const grants = await page.locator('input[name=grant_type]').evaluateAll((els) => els.map((e) => e.value));
     assert.deepEqual(grants, ['authorization_code', 'authorization_code_pkce', 'client_credentials']);
     assert.equal(await page.locator('#scopes').inputValue(), 'api refresh_token offline_access', 'default scopes');
+    assert.equal(await page.locator('#api-base-url').inputValue(), '{instance_url}/services', 'the catalogue\'s API base URL');
     await page.locator('input[name=grant_type][value=authorization_code_pkce]').check();
     await page.locator('#client-id').fill('3MVG9-client');
     await page.locator('#client-secret').fill('sf-secret-from-the-browser');
@@ -105,6 +106,7 @@ describe('connection wizard in Chromium', () => {
     assert.match(text, /Stored, encrypted/);
     assert.match(text, /Sales bots/);
     assert.match(text, /No token yet/);
+    assert.equal(await page.locator('[data-testid=api-base-url]').innerText(), '{instance_url}/services', 'the API base URL is shown');
     assert.ok(!(await page.content()).includes('sf-secret-from-the-browser'));
     await screenshot(page, 'wizard-5-connection-page');
   });
@@ -127,6 +129,12 @@ describe('connection wizard in Chromium', () => {
     await page.locator('#client-secret').fill('machine-client-secret');
     await page.locator('#token-url').fill(`${idp.issuer}/token`);
     await page.locator('#scopes').fill('api, read');
+    assert.equal(await page.locator('#api-base-url').inputValue(), '', 'Custom asks for its API base URL');
+    await page.locator('#api-base-url').fill('http://10.0.0.8/api');
+    await nextDisabled();
+    await page.getByText('Use https (plain http only for localhost and 127.0.0.1).').first().waitFor();
+    await page.locator('#api-base-url').fill('http://127.0.0.1:9/api/v2');
+    await nextEnabled();
     await page.locator('details.advanced summary').click();
     await page.locator('#client-auth-method').selectOption('client_secret_post');
     await next().click();
@@ -137,6 +145,7 @@ describe('connection wizard in Chromium', () => {
     assert.match(text, /Client Credentials/);
     assert.match(text, /client_secret_post/);
     assert.match(text, new RegExp(`${idp.issuer}/token`));
+    assert.equal(await page.locator('[data-testid=api-base-url]').innerText(), 'http://127.0.0.1:9/api/v2');
 
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Connections', exact: true }).click();
     const rows = page.locator('[data-testid=connections-table] tbody tr');

@@ -56,8 +56,9 @@ export function clientRegistrations(redirectUris) {
  *   settings: {accessTokenTtl: number}, close: () => Promise<void>}>}
  */
 export async function startIdp({ port = 0, redirectUris, accessTokenTtl = 3600 } = {}) {
-  // Tests may shorten token lifetimes at run time (refresh storms need expired tokens).
-  const settings = { accessTokenTtl };
+  // Tests may shorten token lifetimes at run time (refresh storms need expired tokens), and make
+  // token responses carry an `instance_url` as Salesforce's do.
+  const settings = { accessTokenTtl, instanceUrl: null };
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: 'test-key', use: 'sig', alg: 'RS256' };
 
@@ -124,6 +125,7 @@ export async function startIdp({ port = 0, redirectUris, accessTokenTtl = 3600 }
       });
       return;
     }
+    if (settings.instanceUrl && req.method === 'POST' && req.url.startsWith('/token')) withInstanceUrl(res, settings.instanceUrl);
     oidc(req, res);
   });
 
@@ -134,6 +136,22 @@ export async function startIdp({ port = 0, redirectUris, accessTokenTtl = 3600 }
     counts,
     settings,
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }),
+  };
+}
+
+/** Add `instance_url` to a successful token response, the way Salesforce answers. */
+function withInstanceUrl(res, instanceUrl) {
+  const end = res.end.bind(res);
+  res.end = (chunk, ...rest) => {
+    try {
+      const body = JSON.parse(String(chunk));
+      if (body.access_token) {
+        const text = JSON.stringify({ ...body, instance_url: instanceUrl });
+        res.setHeader('content-length', Buffer.byteLength(text));
+        return end(text);
+      }
+    } catch { /* not JSON: as it was */ }
+    return end(chunk, ...rest);
   };
 }
 

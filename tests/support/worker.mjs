@@ -97,6 +97,8 @@ export async function startWorker({ vars = {}, port, env: environment, migrate =
   return {
     baseUrl,
     port,
+    /** wrangler's pid, which is also its process group's (workerd runs in it). */
+    pid: child.pid,
     logPath,
     persistTo,
     envArgs,

@@ -114,6 +114,11 @@ fn Facts(connection: ConnectionView, manager: bool, said: Said, reload: Callback
             <dt>"Client secret"</dt><dd>{if c.client_secret_set { "Stored, encrypted" } else { "None (public client)" }}</dd>
             {(!c.authorization_url.is_empty()).then(|| view! { <dt>"Authorization URL"</dt><dd><code>{c.authorization_url.clone()}</code></dd> })}
             <dt>"Token URL"</dt><dd><code>{c.token_url.clone()}</code></dd>
+            <dt>"API base URL"</dt>
+            <dd data-testid="api-base-url">{match c.api_base_url.clone() {
+                Some(base) => view! { <code>{base}</code> }.into_any(),
+                None => view! { <span class="hint">"None: the proxy is off until a manager sets one"</span> }.into_any(),
+            }}</dd>
             <dt>"Scopes"</dt><dd>{c.scopes.iter().map(|s| view! { <span class="badge">{s.clone()}</span> }).collect_view()}</dd>
             <dt>"Client authentication"</dt><dd><code>{c.client_auth_method.as_str()}</code></dd>
             <dt>"Shared token"</dt><dd><SharedToken connection=c.clone() manager=manager said=said reload=reload /></dd>

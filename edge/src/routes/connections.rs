@@ -237,7 +237,11 @@ async fn find(db: &D1Database, ctx: &Ctx) -> ApiResult<ConnectionRow> {
 /// tables kept out of the SPA); here, where `url` is linked anyway, a stored URL must also be one
 /// the WHATWG parser reads to the very same text, or it is refused as invalid.
 fn whatwg_agrees(valid: &ValidConnection) -> ApiResult<()> {
-    for (field, value) in [("authorization_url", &valid.authorization_url), ("token_url", &valid.token_url)] {
+    let api_base = valid.api_base_url.clone().filter(|b| !b.starts_with(domain::api_base::INSTANCE_URL));
+    let api_base = api_base.unwrap_or_default();
+    for (field, value) in
+        [("authorization_url", &valid.authorization_url), ("token_url", &valid.token_url), ("api_base_url", &api_base)]
+    {
         if !value.is_empty() && url::Url::parse(value).map(|u| u.as_str() != value.as_str()).unwrap_or(true) {
             return Err(ApiError::from_field(domain::validate::FieldError::new(
                 field,
@@ -272,6 +276,7 @@ fn input_of(row: &ConnectionRow) -> ConnectionInput {
         placeholders: row.placeholders(),
         client_auth_method: Some(row.client_auth_method.as_str().into()),
         save_credentials: row.save_credentials != 0,
+        api_base_url: row.api_base_url.clone().unwrap_or_default(),
     }
 }
 

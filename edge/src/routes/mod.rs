@@ -13,6 +13,7 @@ pub mod notifications;
 pub mod oauth;
 pub mod openapi;
 pub mod providers;
+pub mod proxy;
 pub mod roles;
 pub mod session;
 pub mod tokens;

@@ -29,7 +29,9 @@ pub async fn issue(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let (me, grant) = asker(&req, &ctx.env, id, ctx.data.now).await?;
     let body: TokenRequest = request::json(&mut req).await?;
     let kind = body.token_type;
-    let Some(grant) = grant else { return Err(refuse(&ctx.env, &me, id, kind, ctx.data.now).await) };
+    let Some(grant) = grant else {
+        return Err(refuse(&ctx.env, &me, id, AuditAction::TokenIssue, kind, ctx.data.now).await);
+    };
     if kind == TokenKind::User && grant == GrantType::ClientCredentials {
         return Err(ApiError::validation("token_type", "client-credentials connections have a shared token only"));
     }
@@ -54,8 +56,13 @@ pub async fn issue(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
 }
 
 /// The caller and, when they may use the connection, its grant type. A bot key is answered by
-/// its gate (memory); a browser session reads D1.
-async fn asker(req: &Request, env: &Env, connection_id: &str, now: i64) -> ApiResult<(Principal, Option<GrantType>)> {
+/// its gate (memory); a browser session reads D1. The proxy asks the same way.
+pub(crate) async fn asker(
+    req: &Request,
+    env: &Env,
+    connection_id: &str,
+    now: i64,
+) -> ApiResult<(Principal, Option<GrantType>)> {
     let (me, grant) = match auth::bearer_key(req)? {
         Some(key) => {
             let ask =
@@ -82,8 +89,15 @@ async fn asker(req: &Request, env: &Env, connection_id: &str, now: i64) -> ApiRe
 }
 
 /// The cold path of a refusal: `not_found` for a connection that does not exist, otherwise an
-/// audited `forbidden` (a bot that lost access shows up in the audit log).
-async fn refuse(env: &Env, me: &Principal, connection_id: &str, kind: TokenKind, now: i64) -> ApiError {
+/// audited `forbidden` (a bot that lost access shows up in the audit log) under `action`.
+pub(crate) async fn refuse(
+    env: &Env,
+    me: &Principal,
+    connection_id: &str,
+    action: AuditAction,
+    kind: TokenKind,
+    now: i64,
+) -> ApiError {
     let audited = async {
         let db = store::database(env)?;
         if connections::by_id(&db, connection_id).await?.is_none() {
@@ -93,7 +107,7 @@ async fn refuse(env: &Env, me: &Principal, connection_id: &str, kind: TokenKind,
         let event = Event {
             at: now,
             actor: me.actor(),
-            action: AuditAction::TokenIssue,
+            action,
             target: Some(("connection", connection_id)),
             success: false,
             detail,

@@ -38,6 +38,8 @@ pub struct ConnectionRow {
     /// Bumped by every change of where credentials go; tokens and consents carry the one they
     /// were made under.
     pub destination_version: i64,
+    /// Where the proxy sends calls (`domain::api_base`); `None` until set.
+    pub api_base_url: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
     pub invited_role_ids: String,
@@ -92,6 +94,7 @@ impl ConnectionRow {
             placeholders: self.placeholders(),
             client_auth_method: self.client_auth_method,
             save_credentials: self.save_credentials != 0,
+            api_base_url: self.api_base_url.clone(),
             status: self.status,
             tokens_stale: self.tokens_stale != 0,
             invited_role_ids,
@@ -112,7 +115,8 @@ const TABLE: &str = "connections";
 
 const SELECT: &str = "SELECT c.id, c.provider, c.name, c.name_key, c.description, c.grant_type, c.client_id,
     c.client_secret, c.authorization_url, c.token_url, c.scopes, c.placeholders, c.client_auth_method,
-    c.save_credentials, c.status, c.tokens_stale, c.version, c.destination_version, c.created_at, c.updated_at,
+    c.save_credentials, c.status, c.tokens_stale, c.version, c.destination_version, c.api_base_url, c.created_at,
+    c.updated_at,
     (SELECT json_group_array(r.role_id) FROM connection_roles r WHERE r.connection_id = c.id) AS invited_role_ids,
     (SELECT json_object('status', t.status, 'expires_at', t.expires_at, 'last_refresh_at', t.last_refresh_at,
         'last_error', t.last_error, 'updated_at', t.updated_at) FROM tokens t WHERE t.id = c.id || ':shared') AS shared_token
@@ -120,6 +124,19 @@ const SELECT: &str = "SELECT c.id, c.provider, c.name, c.name_key, c.description
 
 pub async fn by_id(db: &D1Database, id: &str) -> ApiResult<Option<ConnectionRow>> {
     query!(db, &format!("{SELECT} WHERE c.id = ?1"), id)?.first::<ConnectionRow>(None).await.map_err(unreadable(TABLE))
+}
+
+/// The API base URL alone (the vault reads it with a token, once per memory bound).
+pub async fn api_base_of(db: &D1Database, id: &str) -> ApiResult<Option<String>> {
+    #[derive(Deserialize)]
+    struct Base {
+        api_base_url: Option<String>,
+    }
+    let row = query!(db, "SELECT api_base_url FROM connections WHERE id = ?1", id)?
+        .first::<Base>(None)
+        .await
+        .map_err(unreadable(TABLE))?;
+    Ok(row.and_then(|r| r.api_base_url))
 }
 
 pub struct ListFilter<'a> {
@@ -169,8 +186,8 @@ pub fn save(db: &D1Database, record: &ConnectionRecord<'_>, created_by: &str) ->
         db,
         "INSERT INTO connections (id, provider, name, name_key, description, grant_type, client_id, client_secret,
             authorization_url, token_url, scopes, placeholders, client_auth_method, save_credentials, status,
-            tokens_stale, created_by, created_at, updated_at, destination_version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19)
+            tokens_stale, created_by, created_at, updated_at, destination_version, api_base_url)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20)
          ON CONFLICT (id) DO UPDATE SET provider = excluded.provider, name = excluded.name,
             name_key = excluded.name_key, description = excluded.description, grant_type = excluded.grant_type,
             client_id = excluded.client_id, client_secret = COALESCE(excluded.client_secret, connections.client_secret),
@@ -178,7 +195,8 @@ pub fn save(db: &D1Database, record: &ConnectionRecord<'_>, created_by: &str) ->
             placeholders = excluded.placeholders, client_auth_method = excluded.client_auth_method,
             save_credentials = excluded.save_credentials, status = excluded.status,
             tokens_stale = excluded.tokens_stale, updated_at = excluded.updated_at,
-            destination_version = excluded.destination_version, version = connections.version + 1",
+            destination_version = excluded.destination_version, api_base_url = excluded.api_base_url,
+            version = connections.version + 1",
         record.id,
         v.provider,
         v.name,
@@ -198,6 +216,7 @@ pub fn save(db: &D1Database, record: &ConnectionRecord<'_>, created_by: &str) ->
         created_by,
         record.now,
         record.destination_version,
+        v.api_base_url,
     )?)
 }
 

@@ -1,6 +1,7 @@
 //! Step 2, Authentication details: grant type (PKCE only where the provider supports it),
 //! client id and secret, the provider's placeholders, authorization and token URLs, scopes, and
-//! the client authentication method under "Advanced".
+//! the API base URL the token-free proxy calls, and the client authentication method under
+//! "Advanced".
 
 use domain::api::ProviderView;
 use domain::connection::{ClientAuthMethod, GrantType};
@@ -65,6 +66,15 @@ pub fn AuthenticationStep(providers: Signal<Vec<ProviderView>>) -> impl IntoView
             error=state.error_for("scopes")
             on_input=touch("scopes")
             hint="Separate with commas or spaces."
+        />
+        <TextField
+            id="api-base-url"
+            label="API base URL"
+            value=state.api_base_url
+            error=state.error_for("api_base_url")
+            on_input=touch("api_base_url")
+            placeholder="https://api.example.com/v1"
+            hint="Bots call …/proxy/{path} and the product sends it here, {path} appended, with the token added. {instance_url} stands for the instance URL the provider returns with its token. Leave empty for no proxy."
         />
         <Advanced />
     }

@@ -28,6 +28,7 @@ pub struct WizardState {
     pub placeholders: RwSignal<BTreeMap<String, String>>,
     pub client_auth_method: RwSignal<String>,
     pub save_credentials: RwSignal<bool>,
+    pub api_base_url: RwSignal<String>,
     pub invited: RwSignal<Vec<String>>,
     /// Set once the connection exists (edit mode, or after step 3 saved it).
     pub saved_id: RwSignal<Option<String>>,
@@ -60,6 +61,7 @@ impl WizardState {
             placeholders: RwSignal::new(BTreeMap::new()),
             client_auth_method: RwSignal::new(String::new()),
             save_credentials: RwSignal::new(false),
+            api_base_url: RwSignal::new(String::new()),
             invited: RwSignal::new(Vec::new()),
             saved_id: RwSignal::new(None),
             secret_on_file: RwSignal::new(false),
@@ -83,19 +85,21 @@ impl WizardState {
         self.placeholders.set(c.placeholders.clone());
         self.client_auth_method.set(c.client_auth_method.as_str().into());
         self.save_credentials.set(c.save_credentials);
+        self.api_base_url.set(c.api_base_url.clone().unwrap_or_default());
         self.invited.set(c.invited_role_ids.clone());
         self.saved_id.set(Some(c.id.clone()));
         self.secret_on_file.set(c.client_secret_set);
         self.stored.set(Some(self.input_untracked()));
     }
 
-    /// A new provider type brings its URL formats, default scopes, auth method, and a grant it
+    /// A new provider type brings its URL formats (the API base URL's too), default scopes, auth method, and a grant it
     /// supports.
     pub fn choose_provider(self, provider: &ProviderView) {
         self.provider.set(provider.kind.as_str().into());
         self.authorization_url.set(provider.authorization_url.clone());
         self.token_url.set(provider.token_url.clone());
         self.scopes.set(provider.default_scopes.join(" "));
+        self.api_base_url.set(provider.api_base_url.clone());
         self.client_auth_method.set(provider.default_auth_method.as_str().into());
         if !provider.supports_pkce && self.grant_type.get_untracked() == GrantType::AuthorizationCodePkce.as_str() {
             self.grant_type.set(GrantType::AuthorizationCode.as_str().into());
@@ -127,6 +131,7 @@ impl WizardState {
             placeholders: self.placeholders.get(),
             client_auth_method: Some(self.client_auth_method.get()).filter(|m| !m.is_empty()),
             save_credentials: self.save_credentials.get(),
+            api_base_url: self.api_base_url.get(),
         }
     }
 
