@@ -22,6 +22,7 @@ pub mod origin;
 pub mod permission;
 pub mod provider;
 pub mod proxy;
+pub mod readiness;
 pub mod role;
 pub mod scope;
 pub mod secret;
