@@ -132,10 +132,13 @@ describe('wizard guidance and the connection page in Chromium', () => {
     await signIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
     await page.goto(`${stack.baseUrl}/connections/${created.body.id}`);
     const button = page.locator('#authorize-shared');
+    // The person closes the provider's page before answering it (the test IdP would approve at
+    // once: its authorize endpoint is held open instead).
+    await context.route((url) => url.href.startsWith(`${stack.idp.issuer}/auth`), () => {});
     const popup = context.waitForEvent('page');
     await button.click();
     await (await popup).close();
-    await page.getByText('The consent window was closed before the provider answered.').waitFor({ timeout: 5000 });
+    await page.getByText('The consent window was closed before it reported back: try again.').waitFor({ timeout: 5000 });
     await page.locator('#authorize-shared:not([disabled])').getByText('Try again').waitFor();
     await screenshot(page, 'guidance-5-popup-closed');
 
@@ -144,7 +147,7 @@ describe('wizard guidance and the connection page in Chromium', () => {
     const second = context.waitForEvent('page');
     await page.locator('#save-and-test').click();
     await (await second).close();
-    await page.getByText('The consent window was closed before the provider answered.').waitFor({ timeout: 5000 });
+    await page.getByText('The consent window was closed before it reported back: try again.').waitFor({ timeout: 5000 });
     await page.locator('#save-and-test:not([disabled])').getByText('Try again').waitFor();
     assert.deepEqual(problems, []);
     await context.close();

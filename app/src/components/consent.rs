@@ -84,7 +84,7 @@ pub fn start_consent_after(
         move || {
             let closed = watched.closed().unwrap_or(true);
             if closed && closed_before.get_value() {
-                fail("The consent window was closed before the provider answered. Nothing was changed: try again.");
+                fail("The consent window was closed before it reported back: try again.");
             } else if web_sys::js_sys::Date::now() - started_at > f64::from(CONSENT_TIMEOUT_MS) {
                 let _ = watched.close();
                 fail("No answer from the provider within 10 minutes: try again.");
