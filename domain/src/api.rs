@@ -248,6 +248,8 @@ pub struct ProviderView {
     pub kind: crate::provider::ProviderKind,
     /// The provider's name as people know it.
     pub name: String,
+    /// One line saying what it connects to.
+    pub description: String,
     /// The authorize endpoint, with `<placeholders>` to fill; empty for `custom`.
     pub authorization_url: String,
     /// The token endpoint, with `<placeholders>` to fill; empty for `custom`.
@@ -286,6 +288,7 @@ impl From<&crate::provider::Provider> for ProviderView {
         ProviderView {
             kind: p.kind,
             name: p.name.into(),
+            description: p.description.into(),
             authorization_url: p.authorization_url.into(),
             token_url: p.token_url.into(),
             default_scopes: p.default_scopes.iter().map(|s| s.to_string()).collect(),
@@ -311,11 +314,21 @@ impl From<&crate::provider::Provider> for ProviderView {
     }
 }
 
+/// A role by id and name.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleName {
+    /// The role's id.
+    pub id: String,
+    /// Its name as people read it.
+    pub name: String,
+}
+
 /// A connection as the API shows it: never the secret, only whether one is set.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectionView {
-    /// Opaque, stable; the `{id}` of its endpoints.
+    /// Opaque, stable; the `{id}` of its endpoints (bots name a connection by it, not by name).
     pub id: String,
     /// The catalogue row it was made from.
     pub provider: crate::provider::ProviderKind,
@@ -349,8 +362,14 @@ pub struct ConnectionView {
     pub status: crate::connection::ConnectionStatus,
     /// Credentials changed since the stored tokens were issued.
     pub tokens_stale: bool,
+    /// The shared token's state and the banner to show, decided together by
+    /// `readiness::readiness` (so status, token line and banner agree).
+    pub readiness: crate::readiness::Readiness,
     /// The custom roles whose members may use it, sorted.
     pub invited_role_ids: Vec<String>,
+    /// The same roles with their names, by name: what everyone who may view the connection
+    /// reads (only managers may list roles).
+    pub invited_roles: Vec<RoleName>,
     /// The shared token's state, when one is saved (never the token).
     pub shared_token: Option<TokenStatusView>,
     /// Seconds since the epoch.
@@ -390,7 +409,9 @@ pub struct AuthorizeResponse {
     pub authorize_url: String,
 }
 
-/// `POST /api/v1/connections/{id}/token`.
+/// `POST /api/v1/connections/{id}/token`. `{id}` is the connection's id (shown on its page and
+/// in `GET /api/v1/me/connections`), never its name: a name may be changed by a manager, an id
+/// never changes, so a bot keeps working across a rename.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TokenRequest {

@@ -128,7 +128,7 @@ pub struct ConnectionInput {
     /// 512 characters each, without `"`, `\` or control characters.
     #[serde(default)]
     pub scopes: Vec<String>,
-    /// Values for `<yourinstance>`, `<tenant-id>`, `<domain-name>`, keyed without the angle
+    /// Values for `<yourinstance>`, `<tenant-id>`, `<domain-name>`, `<region-domain>`, keyed without the angle
     /// brackets: letters, digits, dots and dashes only; blank values are dropped.
     #[serde(default)]
     pub placeholders: BTreeMap<String, String>,

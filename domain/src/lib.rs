@@ -28,6 +28,7 @@ pub mod page;
 pub mod permission;
 pub mod provider;
 pub mod proxy;
+pub mod readiness;
 pub mod role;
 pub mod scope;
 pub mod secret;

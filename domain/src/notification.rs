@@ -1,5 +1,7 @@
 //! Notification kinds people can subscribe to, and their wording.
 
+use crate::connection::GrantType;
+
 crate::text_enum! {
     /// What a notification is about; people opt out of kinds in their subscriptions.
     pub enum NotificationKind {
@@ -35,9 +37,13 @@ impl NotificationKind {
         }
     }
 
-    /// The notification's text under its title: what it means and what to do.
-    pub fn body(self) -> &'static str {
+    /// The notification's text under its title: what it means and what to do, for a connection
+    /// with this grant (a client-credentials connection has nothing for a person to authorize).
+    pub fn body(self, grant: GrantType) -> &'static str {
         match self {
+            NotificationKind::ConnectionShared if !grant.uses_consent() => {
+                "You may use it now: bots acting for you get its token; there is nothing to authorize."
+            }
             NotificationKind::ConnectionShared => {
                 "You may use it now. Authorize your own token under My connections if a bot acts as you."
             }
@@ -62,8 +68,17 @@ mod tests {
             assert_eq!(NotificationKind::parse(kind.as_str()), Some(kind));
             assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{}\"", kind.as_str()));
             assert!(kind.title("CRM").contains("CRM"));
-            assert!(!kind.body().is_empty());
+            for grant in GrantType::ALL {
+                assert!(!kind.body(grant).is_empty());
+            }
         }
         assert_eq!(NotificationKind::parse("spam"), None);
+    }
+
+    #[test]
+    fn client_credentials_shares_ask_nobody_to_authorize() {
+        let shared = NotificationKind::ConnectionShared;
+        assert!(shared.body(GrantType::AuthorizationCode).contains("Authorize your own token"));
+        assert!(!shared.body(GrantType::ClientCredentials).contains("uthorize your"));
     }
 }

@@ -9,10 +9,18 @@ use serde::Serialize;
 use crate::connection::ClientAuthMethod;
 
 /// Placeholders that may appear in URL formats and default scopes.
-pub const PLACEHOLDERS: [Placeholder; 3] = [
+pub const PLACEHOLDERS: [Placeholder; 4] = [
     Placeholder { token: "<yourinstance>", key: "yourinstance", label: "Instance name", example: "acme" },
     Placeholder { token: "<tenant-id>", key: "tenant-id", label: "Tenant ID", example: "contoso.onmicrosoft.com" },
     Placeholder { token: "<domain-name>", key: "domain-name", label: "Domain name", example: "contoso.sharepoint.com" },
+    // Genesys Cloud names its regions by domain: `mypurecloud.com` (US East), `mypurecloud.de`,
+    // `usw2.pure.cloud`, `euw2.pure.cloud`, …; the login host is `login.` + that domain.
+    Placeholder {
+        token: "<region-domain>",
+        key: "region-domain",
+        label: "Region domain",
+        example: "mypurecloud.com or usw2.pure.cloud",
+    },
 ];
 
 /// A part of a provider's URLs that differs per customer (an instance, a tenant, a domain).
@@ -33,7 +41,7 @@ crate::text_enum! {
     pub enum ProviderKind {
         /// Apigee, through Google's OAuth endpoints.
         Apigee = "apigee",
-        /// Genesys Cloud, on the customer's `<domain-name>`.
+        /// Genesys Cloud, on the login host of the customer's `<region-domain>`.
         Genesys = "genesys",
         /// Salesforce, on the customer's `<yourinstance>`.my.salesforce.com.
         Salesforce = "salesforce",
@@ -61,6 +69,8 @@ pub struct Provider {
     pub kind: ProviderKind,
     /// The provider's name as people know it.
     pub name: &'static str,
+    /// One line saying what it connects to, for the wizard's provider picker.
+    pub description: &'static str,
     /// The authorize endpoint's format, with placeholders. Empty for Custom: the person types any URL.
     pub authorization_url: &'static str,
     /// The token endpoint's format, with placeholders; empty for Custom.
@@ -87,12 +97,14 @@ const MICROSOFT_TOKEN: &str = "https://login.microsoftonline.com/<tenant-id>/oau
 const fn google(
     kind: ProviderKind,
     name: &'static str,
+    description: &'static str,
     scopes: &'static [&'static str],
     api_base_url: &'static str,
 ) -> Provider {
     Provider {
         kind,
         name,
+        description,
         authorization_url: GOOGLE_AUTH,
         token_url: GOOGLE_TOKEN,
         default_scopes: scopes,
@@ -103,10 +115,17 @@ const fn google(
     }
 }
 
-const fn standard(kind: ProviderKind, name: &'static str, auth: &'static str, token: &'static str) -> Provider {
+const fn standard(
+    kind: ProviderKind,
+    name: &'static str,
+    description: &'static str,
+    auth: &'static str,
+    token: &'static str,
+) -> Provider {
     Provider {
         kind,
         name,
+        description,
         authorization_url: auth,
         token_url: token,
         default_scopes: &[],
@@ -117,19 +136,27 @@ const fn standard(kind: ProviderKind, name: &'static str, auth: &'static str, to
     }
 }
 
-/// Every provider the wizard offers, one row per `ProviderKind`, Custom last.
+/// Every provider the wizard offers, one row per `ProviderKind`, Custom last. Each URL format is
+/// the one its provider documents (`documented_urls` in the tests names the source of each).
 pub const CATALOGUE: [Provider; 10] = [
     Provider {
         default_scopes: &["https://www.googleapis.com/auth/cloud-platform"],
-        ..google(ProviderKind::Apigee, "Apigee", &[], "https://apigee.googleapis.com/v1")
+        ..google(
+            ProviderKind::Apigee,
+            "Apigee",
+            "Google Cloud's API management, with a Google account.",
+            &[],
+            "https://apigee.googleapis.com/v1",
+        )
     },
     Provider {
-        api_base_url: "https://api.<domain-name>/api/v2",
+        api_base_url: "https://api.<region-domain>/api/v2",
         ..standard(
             ProviderKind::Genesys,
             "Genesys Cloud",
-            "https://login.<domain-name>/oauth/authorize",
-            "https://login.<domain-name>/oauth/token",
+            "Contact-center platform; the login host of your organisation's region.",
+            "https://login.<region-domain>/oauth/authorize",
+            "https://login.<region-domain>/oauth/token",
         )
     },
     Provider {
@@ -139,6 +166,7 @@ pub const CATALOGUE: [Provider; 10] = [
         ..standard(
             ProviderKind::Salesforce,
             "Salesforce",
+            "CRM; your org's My Domain (instance).my.salesforce.com.",
             "https://<yourinstance>.my.salesforce.com/services/oauth2/authorize",
             "https://<yourinstance>.my.salesforce.com/services/oauth2/token",
         )
@@ -149,6 +177,7 @@ pub const CATALOGUE: [Provider; 10] = [
         ..standard(
             ProviderKind::Servicenow,
             "ServiceNow",
+            "IT service management; your instance.service-now.com.",
             "https://<yourinstance>.service-now.com/oauth_auth.do",
             "https://<yourinstance>.service-now.com/oauth_token.do",
         )
@@ -157,33 +186,54 @@ pub const CATALOGUE: [Provider; 10] = [
         default_scopes: &["https://<domain-name>/AllSites.Manage", "offline_access", "openid"],
         default_auth_method: ClientAuthMethod::ClientSecretPost,
         api_base_url: "https://<domain-name>/_api",
-        ..standard(ProviderKind::Sharepoint, "SharePoint", MICROSOFT_AUTH, MICROSOFT_TOKEN)
+        ..standard(
+            ProviderKind::Sharepoint,
+            "SharePoint",
+            "SharePoint Online sites, through your Microsoft Entra tenant.",
+            MICROSOFT_AUTH,
+            MICROSOFT_TOKEN,
+        )
     },
     Provider {
         default_scopes: &["openid", "offline_access"],
         default_auth_method: ClientAuthMethod::ClientSecretPost,
         api_base_url: "https://graph.microsoft.com/v1.0",
-        ..standard(ProviderKind::MicrosoftEntra, "Microsoft Entra", MICROSOFT_AUTH, MICROSOFT_TOKEN)
+        ..standard(
+            ProviderKind::MicrosoftEntra,
+            "Microsoft Entra",
+            "Microsoft 365 and Graph APIs, through your Entra ID tenant.",
+            MICROSOFT_AUTH,
+            MICROSOFT_TOKEN,
+        )
     },
     google(
         ProviderKind::GoogleCalendar,
         "Google Calendar",
+        "Calendars and events of a Google account.",
         &["https://www.googleapis.com/auth/calendar"],
         "https://www.googleapis.com/calendar/v3",
     ),
     google(
         ProviderKind::GoogleDrive,
         "Google Drive",
+        "Files in a Google account's Drive.",
         &["https://www.googleapis.com/auth/drive"],
         "https://www.googleapis.com/drive/v3",
     ),
     google(
         ProviderKind::GoogleSheets,
         "Google Sheets",
+        "Spreadsheets in a Google account's Drive.",
         &["https://www.googleapis.com/auth/drive", "https://www.googleapis.com/auth/spreadsheets"],
         "https://sheets.googleapis.com/v4",
     ),
-    standard(ProviderKind::Custom, "Custom OAuth 2.0 provider", "", ""),
+    standard(
+        ProviderKind::Custom,
+        "Custom OAuth 2.0 provider",
+        "Any other OAuth 2.0 provider: you enter its URLs.",
+        "",
+        "",
+    ),
 ];
 
 impl ProviderKind {
@@ -272,7 +322,12 @@ mod tests {
 
     #[test]
     fn every_provider_url_is_complete_once_filled() {
-        let all = values(&[("yourinstance", "acme"), ("tenant-id", "t1"), ("domain-name", "example.com")]);
+        let all = values(&[
+            ("yourinstance", "acme"),
+            ("tenant-id", "t1"),
+            ("domain-name", "example.com"),
+            ("region-domain", "mypurecloud.com"),
+        ]);
         for p in CATALOGUE.iter().filter(|p| p.kind != ProviderKind::Custom) {
             for format in [p.authorization_url, p.token_url] {
                 let url = fill(format, &all);
@@ -286,7 +341,12 @@ mod tests {
     #[test]
     fn every_catalogue_api_base_passes_the_rule_once_filled() {
         use crate::endpoint::EndpointPolicy::PublicOnly;
-        let all = values(&[("yourinstance", "acme"), ("tenant-id", "t1"), ("domain-name", "example.com")]);
+        let all = values(&[
+            ("yourinstance", "acme"),
+            ("tenant-id", "t1"),
+            ("domain-name", "example.com"),
+            ("region-domain", "mypurecloud.com"),
+        ]);
         for p in CATALOGUE.iter().filter(|p| p.kind != ProviderKind::Custom) {
             let base = crate::api_base::validate(&fill(p.api_base_url, &all), PublicOnly).unwrap();
             let base = base.unwrap_or_else(|| panic!("{} has an API base URL", p.name));
@@ -324,6 +384,77 @@ mod tests {
     fn genesys_and_servicenow_have_no_default_scopes() {
         assert!(ProviderKind::Genesys.provider().default_scopes.is_empty());
         assert!(ProviderKind::Servicenow.provider().default_scopes.is_empty());
-        assert_eq!(ProviderKind::Genesys.provider().placeholders()[0].key, "domain-name");
+        assert_eq!(ProviderKind::Genesys.provider().placeholders()[0].key, "region-domain");
+    }
+
+    /// Every row filled with a real customer's values gives the URLs its provider documents:
+    /// Genesys Cloud (developer.genesys.cloud, "Authorization code grant": `login.{region}`,
+    /// e.g. login.mypurecloud.com, login.usw2.pure.cloud), Salesforce ("OAuth Endpoints": My
+    /// Domain), ServiceNow ("OAuth endpoints": oauth_auth.do, oauth_token.do), Microsoft identity
+    /// platform v2.0 endpoints, Google's OAuth 2.0 for web server apps.
+    #[test]
+    fn documented_urls() {
+        let documented = [
+            (
+                ProviderKind::Genesys,
+                ("region-domain", "mypurecloud.com"),
+                "https://login.mypurecloud.com/oauth/authorize",
+                "https://login.mypurecloud.com/oauth/token",
+            ),
+            (
+                ProviderKind::Genesys,
+                ("region-domain", "usw2.pure.cloud"),
+                "https://login.usw2.pure.cloud/oauth/authorize",
+                "https://login.usw2.pure.cloud/oauth/token",
+            ),
+            (
+                ProviderKind::Salesforce,
+                ("yourinstance", "acme"),
+                "https://acme.my.salesforce.com/services/oauth2/authorize",
+                "https://acme.my.salesforce.com/services/oauth2/token",
+            ),
+            (
+                ProviderKind::Servicenow,
+                ("yourinstance", "acme"),
+                "https://acme.service-now.com/oauth_auth.do",
+                "https://acme.service-now.com/oauth_token.do",
+            ),
+            (
+                ProviderKind::Sharepoint,
+                ("tenant-id", "contoso.onmicrosoft.com"),
+                "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize",
+                "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
+            ),
+            (
+                ProviderKind::MicrosoftEntra,
+                ("tenant-id", "contoso.onmicrosoft.com"),
+                "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize",
+                "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
+            ),
+            (
+                ProviderKind::GoogleDrive,
+                ("none", ""),
+                "https://accounts.google.com/o/oauth2/v2/auth",
+                "https://oauth2.googleapis.com/token",
+            ),
+            (
+                ProviderKind::Apigee,
+                ("none", ""),
+                "https://accounts.google.com/o/oauth2/v2/auth",
+                "https://oauth2.googleapis.com/token",
+            ),
+        ];
+        for (kind, (key, value), auth, token) in documented {
+            let p = kind.provider();
+            let v = values(&[(key, value)]);
+            assert_eq!(fill(p.authorization_url, &v), auth, "{}", p.name);
+            assert_eq!(fill(p.token_url, &v), token, "{}", p.name);
+        }
+        // The hint shown for Genesys' one placeholder is a region domain, as Genesys documents.
+        let genesys: Vec<&str> = ProviderKind::Genesys.provider().placeholders().iter().map(|p| p.key).collect();
+        assert_eq!(genesys, ["region-domain"]);
+        let region = PLACEHOLDERS.iter().find(|p| p.key == "region-domain").map(|p| p.example);
+        assert_eq!(region, Some("mypurecloud.com or usw2.pure.cloud"), "no SharePoint host as Genesys' hint");
+        assert!(CATALOGUE.iter().all(|p| !p.description.is_empty() && !p.description.contains('\n')));
     }
 }

@@ -55,6 +55,10 @@ pub fn email(field: &str, value: &str) -> Result<String, FieldError> {
     Ok(value.to_lowercase())
 }
 
+/// The password rule as forms state it up front, before anyone breaks it (`password`).
+pub const PASSWORD_RULE: &str =
+    "At least 12 characters, without the email address or its part before the @; a passphrase is best.";
+
 /// Password policy (NIST SP 800-63B): length is what counts; no composition rules.
 pub fn password(field: &str, value: &str, email: Option<&str>) -> Result<(), FieldError> {
     let chars = value.chars().count();
@@ -150,6 +154,14 @@ mod tests {
         }
         let long_local = format!("{}@example.com", "a".repeat(65));
         assert!(email("email", &long_local).is_err());
+    }
+
+    #[test]
+    fn the_stated_password_rule_is_the_one_applied() {
+        assert!(PASSWORD_RULE.contains(&PASSWORD_MIN_CHARS.to_string()));
+        let email = "jordan.lee@example.com";
+        assert!(password("password", "a long jordan.lee passphrase", Some(email)).is_err(), "the part before the @");
+        assert!(PASSWORD_RULE.contains("before the @"));
     }
 
     #[test]

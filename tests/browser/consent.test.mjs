@@ -3,7 +3,7 @@
 // and a member authorizes their own token under My connections.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, newCheckedPage, screenshot, signIn, wizardToTestStep } from '../support/browser.mjs';
+import { chooseProvider, launchBrowser, newCheckedPage, screenshot, signIn, wizardToTestStep } from '../support/browser.mjs';
 import { Client } from '../support/http.mjs';
 import { ADMIN, BOOTSTRAP_TOKEN, bootstrapAdmin, createRole, createUser } from '../support/people.mjs';
 import { startStack } from '../support/stack.mjs';
@@ -60,7 +60,7 @@ describe('consent in Chromium', () => {
     const { page, context, problems } = await newCheckedPage(browser);
     await signIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
     await page.goto(`${stack.baseUrl}/connections/new`);
-    await page.locator('#provider').selectOption('custom');
+    await chooseProvider(page, 'custom');
     await page.locator('#connection-name').fill('Local machine');
     await page.locator('#next').click();
     await page.locator('input[name=grant_type][value=client_credentials]').check();

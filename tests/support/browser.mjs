@@ -51,10 +51,16 @@ export async function signIn(page, baseUrl, email, password) {
   await page.locator('[data-testid=signed-in-as]').waitFor();
 }
 
+/** Pick a provider in the wizard's step 1 (the searchable picker), by its kind. */
+export async function chooseProvider(page, kind) {
+  await page.locator(`[data-testid=provider-picker] [data-provider=${kind}]`).click();
+  await page.locator(`[data-provider=${kind}][aria-pressed=true]`).waitFor();
+}
+
 /** Walk wizard steps 1 and 2 for a Custom connection to the test IdP's basic-client; ends on step 3. */
 export async function wizardToTestStep(page, baseUrl, idp, name) {
   await page.goto(`${baseUrl}/connections/new`);
-  await page.locator('#provider').selectOption('custom');
+  await chooseProvider(page, 'custom');
   await page.locator('#connection-name').fill(name);
   await page.locator('#next').click();
   await page.locator('#client-id').fill('basic-client');

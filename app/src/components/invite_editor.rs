@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::api;
 use crate::components::feedback::Outcome;
 use crate::components::multi_select::{Choice, MultiSelect};
+use crate::format::members;
 use crate::io::{load, write};
 
 #[component]
@@ -18,7 +19,7 @@ pub fn InviteEditor(connection_id: String, invited: Vec<String>, on_saved: Callb
             .and_then(Result::ok)
             .unwrap_or_default()
             .into_iter()
-            .map(|r| Choice { id: r.id, label: r.name, detail: format!("{} members", r.member_count) })
+            .map(|r| Choice { id: r.id, label: r.name, detail: members(r.member_count) })
             .collect::<Vec<_>>()
     });
     let save = write(move || {
@@ -31,7 +32,7 @@ pub fn InviteEditor(connection_id: String, invited: Vec<String>, on_saved: Callb
     });
     view! {
         <section class="card" data-testid="invite-editor">
-            <MultiSelect id="connection-roles" label="Invited roles" choices=choices selected=selected placeholder="Search custom roles" />
+            <MultiSelect id="connection-roles" label="Change invited roles" choices=choices selected=selected placeholder="Search custom roles" />
             <p class="note">"Members of invited roles may use this connection; removing a role cuts their access at once and deletes their own tokens."</p>
             <div class="actions">
                 <button type="button" id="save-invites" disabled=save.pending() on:click=move |_| { save.dispatch(()); }>"Save invites"</button>

@@ -114,7 +114,7 @@ fn UserInputs(fields: UserFields, errors: FieldErrors, is_new: bool, roles: Sign
             kind="password"
             autocomplete="new-password"
             error=errors.of("password")
-            hint="At least 12 characters; a passphrase is best."
+            hint=domain::validate::PASSWORD_RULE
         />
         <MultiSelect
             id="user-roles"

@@ -1,7 +1,8 @@
 //! One connection: its settings (never the secret, only whether one is stored), status, invited
 //! roles; edit and delete for managers.
 
-use domain::api::{ConnectionView, InvitableRole};
+use domain::api::{ConnectionView, RoleName, TokenStatusView};
+use domain::readiness::{Readiness, SharedTokenState};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -14,7 +15,6 @@ use crate::components::feedback::{Loaded, Outcome};
 use crate::components::invite_editor::InviteEditor;
 use crate::components::require_sign_in::RequireSignIn;
 use crate::components::status_badge::StatusBadge;
-use crate::components::token_status::TokenStatus;
 use crate::format::timestamp;
 use crate::io::{load, write};
 use crate::session::{Session, use_session};
@@ -52,7 +52,9 @@ fn Detail(connection: ConnectionView, said: Said, reload: Callback<()>) -> impl 
             {manager.then(|| view! { <ManageActions id=c.id.clone() said=said /> })}
         </section>
         <Outcome said=said testid="detail-outcome" />
-        {c.tokens_stale.then(|| view! { <p class="notice">"Credentials changed since the stored tokens were issued: test the connection again."</p> })}
+        {c.readiness.banner.map(|b| view! {
+            <p class=format!("notice banner-{}", b.as_str()) data-testid="connection-banner" data-banner=b.as_str()>{b.message(c.grant_type)}</p>
+        })}
         <section class="card">
             <p class="lead">{c.description.clone()}</p>
             <Facts connection=c.clone() manager=manager said=said reload=reload />
@@ -108,6 +110,7 @@ fn Facts(connection: ConnectionView, manager: bool, said: Said, reload: Callback
     let c = connection;
     view! {
         <dl class="facts" data-testid="connection-facts">
+            <dt>"Connection ID (bots use it)"</dt><dd><code data-testid="connection-id">{c.id.clone()}</code></dd>
             <dt>"Provider"</dt><dd>{c.provider.provider().name}</dd>
             <dt>"Grant type"</dt><dd>{c.grant_type.label()}</dd>
             <dt>"Client ID"</dt><dd><code>{c.client_id.clone()}</code></dd>
@@ -119,11 +122,15 @@ fn Facts(connection: ConnectionView, manager: bool, said: Said, reload: Callback
                 Some(base) => view! { <code>{base}</code> }.into_any(),
                 None => view! { <span class="hint">"None: the proxy is off until a manager sets one"</span> }.into_any(),
             }}</dd>
-            <dt>"Scopes"</dt><dd>{c.scopes.iter().map(|s| view! { <span class="badge">{s.clone()}</span> }).collect_view()}</dd>
+            <dt>"Scopes"</dt><dd>{if c.scopes.is_empty() {
+                view! { <span class="muted">"None (the provider's default)"</span> }.into_any()
+            } else {
+                c.scopes.iter().map(|s| view! { <span class="badge">{s.clone()}</span> }).collect_view().into_any()
+            }}</dd>
             <dt>"Client authentication"</dt><dd><code>{c.client_auth_method.as_str()}</code></dd>
             <dt>"Shared token"</dt><dd><SharedToken connection=c.clone() manager=manager said=said reload=reload /></dd>
             <dt>"Callback URL"</dt><dd><code>{callback}</code></dd>
-            <dt>"Invited roles"</dt><dd><InvitedRoles ids=c.invited_role_ids manager=manager /></dd>
+            <dt>"Invited roles"</dt><dd><InvitedRoles roles=c.invited_roles /></dd>
             <dt>"Updated"</dt><dd>{timestamp(c.updated_at)}</dd>
         </dl>
     }
@@ -163,36 +170,49 @@ fn SharedToken(connection: ConnectionView, manager: bool, said: Said, reload: Ca
             test.dispatch(());
         }
     };
+    let failed = move || matches!(said.get(), Some(Err(_)));
+    let label = move || match (failed(), consent) {
+        (true, _) => "Try again",
+        (false, true) => "Authorize shared token",
+        (false, false) => "Test connection",
+    };
     view! {
-        {if consent {
-            view! { <TokenStatus token=connection.shared_token testid="shared-token" /> }.into_any()
-        } else {
-            view! { <span class="muted">"Fetched with client credentials when a bot asks"</span> }.into_any()
-        }}
+        <SharedTokenLine readiness=connection.readiness token=connection.shared_token />
         {manager.then(|| view! {
             <button type="button" class="secondary small" id="authorize-shared" disabled=move || busy.get() || test.pending().get() on:click=authorize>
-                {if consent { "Authorize shared token" } else { "Test connection" }}
+                {move || if busy.get() || test.pending().get() { "Waiting for the provider…" } else { label() }}
             </button>
         })}
     }
 }
 
-/// Invited roles by name (names come with the invitable roles, which only managers may list).
+/// The shared token as `domain::readiness` reads it, with its expiry, last refresh and error.
 #[component]
-fn InvitedRoles(ids: Vec<String>, manager: bool) -> impl IntoView {
-    if ids.is_empty() {
+fn SharedTokenLine(readiness: Readiness, token: Option<TokenStatusView>) -> impl IntoView {
+    let state = readiness.shared_token;
+    let until = token
+        .as_ref()
+        .and_then(|t| t.expires_at)
+        .filter(|_| matches!(state, SharedTokenState::Valid | SharedTokenState::Outdated));
+    let headline = match (state, until) {
+        (SharedTokenState::Valid, Some(at)) => format!("Valid until {}", timestamp(at)),
+        (_, Some(at)) => format!("{}; valid until {}", state.label(), timestamp(at)),
+        (_, None) => state.label().to_string(),
+    };
+    view! {
+        <span class=format!("token-status {}", state.as_str()) data-testid="shared-token" data-status=state.as_str()>
+            <strong>{headline}</strong>
+            {token.as_ref().and_then(|t| t.last_refresh_at).map(|at| view! { <span class="muted">" · last refresh "{timestamp(at)}</span> })}
+            {token.and_then(|t| t.last_error).map(|e| view! { <span class="error">" · last error: "{e}</span> })}
+        </span>
+    }
+}
+
+/// Invited roles by name, as the connection's view brings them (everyone who may view it).
+#[component]
+fn InvitedRoles(roles: Vec<RoleName>) -> impl IntoView {
+    if roles.is_empty() {
         return view! { <span class="muted">"None yet"</span> }.into_any();
     }
-    let roles =
-        load(
-            move || async move { if manager { api::invitable_roles().await.unwrap_or_default() } else { Vec::new() } },
-        );
-    let name = move |id: &String, roles: &[InvitableRole]| {
-        roles.iter().find(|r| &r.id == id).map(|r| r.name.clone()).unwrap_or_else(|| id.clone())
-    };
-    (move || {
-        let roles = roles.get().unwrap_or_default();
-        ids.iter().map(|id| view! { <span class="badge">{name(id, &roles)}</span> }).collect_view()
-    })
-    .into_any()
+    roles.into_iter().map(|r| view! { <span class="badge">{r.name}</span> }).collect_view().into_any()
 }

@@ -46,7 +46,7 @@ fn ConnectionsPage() -> impl IntoView {
                         if items.is_empty() {
                             return view! { <tr><td colspan="5" class="muted">"No connections match."</td></tr> }.into_any();
                         }
-                        items.into_iter().map(|c| view! { <Row connection=c providers=providers /> }).collect_view().into_any()
+                        items.into_iter().map(|c| view! { <Row connection=c /> }).collect_view().into_any()
                     })) />
             </tbody>
         </table>
@@ -82,16 +82,10 @@ fn Filters(
 }
 
 #[component]
-fn Row(connection: ConnectionView, providers: Providers) -> impl IntoView {
+fn Row(connection: ConnectionView) -> impl IntoView {
     let c = connection;
-    let kind = c.provider.as_str();
-    let provider_name = move || {
-        providers
-            .get()
-            .and_then(Result::ok)
-            .and_then(|ps| ps.into_iter().find(|p| p.kind.as_str() == kind).map(|p| p.name))
-            .unwrap_or_else(|| kind.to_string())
-    };
+    // The catalogue is compiled in (`domain::provider`): the name is there before any request.
+    let provider_name = c.provider.provider().name;
     view! {
         <tr>
             <td><A href=format!("/connections/{}", c.id)>{c.name.clone()}</A><div class="muted">{c.description.clone()}</div></td>

@@ -4,7 +4,7 @@
 
 use domain::api::{ConnectionView, InviteRequest, ListResponse};
 use domain::audit::AuditAction;
-use domain::connection::{self, ConnectionInput, ConnectionStatus, StatusEvent, ValidConnection};
+use domain::connection::{self, ConnectionInput, ConnectionStatus, GrantType, StatusEvent, ValidConnection};
 use domain::connection_edit::{EditEffect, effect_of_edit};
 use domain::endpoint::EndpointPolicy;
 use domain::error::ErrorCode;
@@ -90,7 +90,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     ])
     .await
     .map_err(|e| {
-        store::unique_or_internal(e, ErrorCode::NameTaken, "name", "a connection with this name exists already")
+        store::unique_or_internal(e, ErrorCode::NameTaken, "name", "A connection with this name exists already.")
     })?;
     let row = rows::by_id(&db, &id).await?.ok_or_else(|| ApiError::internal("new connection vanished"))?;
     Ok(Response::from_json(&row.view(ctx.data.now)?)?.with_status(201))
@@ -111,6 +111,9 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     whatwg_agrees(&after)?;
     let effect = effect_of_edit(&before, &after, row.client_secret.is_some()).map_err(ApiError::from_field)?;
     let redirected = matches!(effect, EditEffect::Redirected { .. });
+    // A client-credentials token is a cache the worker refills from the token URL without a
+    // person: one issued for the earlier scopes or secret is dropped, never kept stale.
+    let refill = effect == EditEffect::TokensStale && after.grant_type == GrantType::ClientCredentials;
     // A public client (no secret) has no secret to bring; its client id is what users consent
     // to, so pointing it elsewhere is an admin's decision, not any manager's.
     if redirected && row.client_secret.is_none() && !me.grants.is_admin {
@@ -133,7 +136,7 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         // Dropped tokens cannot be stale; kept ones are once anything they were issued for moved.
         tokens_stale: match effect {
             EditEffect::Unchanged => row.tokens_stale != 0,
-            EditEffect::TokensStale => true,
+            EditEffect::TokensStale => !refill,
             EditEffect::Redirected { .. } => false,
         },
         now,
@@ -141,7 +144,7 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     };
     let fields: Vec<&String> = patch.as_object().map(|o| o.keys().collect()).unwrap_or_default();
     // A redirect drops every token: who could use it and which tokens it had are read first.
-    let departure = if redirected { Some(Departure::before(&db, &row.id).await?) } else { None };
+    let departure = if redirected || refill { Some(Departure::before(&db, &row.id).await?) } else { None };
     // Nothing is written unless the row is still what this edit was computed from.
     let mut batch = vec![rows::expect_version(&db, &row.id, row.version)?, rows::save(&db, &record, &me.user_id)?];
     let detail = match (&effect, &departure) {
@@ -154,6 +157,10 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
             json!({"fields": fields, "credentials_changed": true, "destination_changed": moved,
                    "tokens_dropped": departure.stored_tokens()})
         }
+        (EditEffect::TokensStale, Some(departure)) => {
+            batch.push(tokens::delete_of_connection(&db, &row.id)?);
+            json!({"fields": fields, "credentials_changed": true, "tokens_dropped": departure.stored_tokens()})
+        }
         (other, _) => json!({"fields": fields, "credentials_changed": *other != EditEffect::Unchanged}),
     };
     batch.push(audit::by(&db, &me, AuditAction::ConnectionUpdate, ("connection", &row.id), detail, ctx.data.now)?);
@@ -161,7 +168,7 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         if rows::is_conflict(&e) {
             return ApiError::new(ErrorCode::Conflict, "the connection changed meanwhile: reload it and edit again");
         }
-        store::unique_or_internal(e, ErrorCode::NameTaken, "name", "a connection with this name exists already")
+        store::unique_or_internal(e, ErrorCode::NameTaken, "name", "A connection with this name exists already.")
     })?;
     // The vaults forget the dropped tokens and the gates the old grant type, before we answer.
     if let Some(departure) = departure {

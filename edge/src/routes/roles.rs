@@ -61,7 +61,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         ctx.data.now,
     )?);
     db.batch(batch).await.map_err(|e| {
-        store::unique_or_internal(e, ErrorCode::NameTaken, "name", "a role with this name exists already")
+        store::unique_or_internal(e, ErrorCode::NameTaken, "name", "A role with this name exists already.")
     })?;
     Ok(Response::from_json(
         &roles::by_id(&db, &id).await?.ok_or_else(|| ApiError::internal("new role vanished"))?.view(),
@@ -112,7 +112,7 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         ctx.data.now,
     )?);
     stewardship::commit(&db, batch, guard, |e| {
-        store::unique_or_internal(e, ErrorCode::NameTaken, "name", "a role with this name exists already")
+        store::unique_or_internal(e, ErrorCode::NameTaken, "name", "A role with this name exists already.")
     })
     .await?;
     let mut affected: Vec<String> = json_list(&role.member_ids);

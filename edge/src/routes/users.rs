@@ -58,7 +58,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         ctx.data.now,
     )?);
     db.batch(batch).await.map_err(|e| {
-        store::unique_or_internal(e, ErrorCode::Conflict, "email", "a user with this email exists already")
+        store::unique_or_internal(e, ErrorCode::Conflict, "email", "A user with this email exists already.")
     })?;
     let user = users::by_id(&db, &id).await?.ok_or_else(|| ApiError::internal("new user vanished"))?;
     Ok(Response::from_json(&user.view())?.with_status(201))

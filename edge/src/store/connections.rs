@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use domain::api::{ConnectionView, TokenStatusView};
+use domain::api::{ConnectionView, RoleName, TokenStatusView};
 use domain::connection::{ClientAuthMethod, ConnectionStatus, GrantType};
 use domain::provider::ProviderKind;
 use domain::token::TokenStatus;
@@ -43,6 +43,8 @@ pub struct ConnectionRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub invited_role_ids: String,
+    /// JSON array of `{id, name}` of the invited roles.
+    pub invited_roles: String,
     /// JSON of the shared token's state columns, when one is saved.
     pub shared_token: Option<String>,
 }
@@ -80,6 +82,23 @@ impl ConnectionRow {
             })?),
             None => None,
         };
+        let mut invited_roles: Vec<RoleName> = serde_json::from_str(&self.invited_roles).map_err(|e| {
+            ApiError::internal(format!("roles: unreadable invited roles of connection {}: {e}", self.id))
+        })?;
+        invited_roles.sort_by_key(|r| r.name.to_lowercase());
+        let shared_token = shared_token.map(|t| TokenStatusView {
+            status: domain::token::display_status(t.status, t.expires_at, now),
+            expires_at: t.expires_at,
+            last_refresh_at: t.last_refresh_at,
+            last_error: t.last_error,
+            updated_at: t.updated_at,
+        });
+        let readiness = domain::readiness::readiness(
+            self.status,
+            self.grant_type,
+            self.tokens_stale != 0,
+            shared_token.as_ref().map(|t| t.status),
+        );
         Ok(ConnectionView {
             id: self.id.clone(),
             provider: self.provider,
@@ -97,14 +116,10 @@ impl ConnectionRow {
             api_base_url: self.api_base_url.clone(),
             status: self.status,
             tokens_stale: self.tokens_stale != 0,
+            readiness,
             invited_role_ids,
-            shared_token: shared_token.map(|t| TokenStatusView {
-                status: domain::token::display_status(t.status, t.expires_at, now),
-                expires_at: t.expires_at,
-                last_refresh_at: t.last_refresh_at,
-                last_error: t.last_error,
-                updated_at: t.updated_at,
-            }),
+            invited_roles,
+            shared_token,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -118,6 +133,8 @@ const SELECT: &str = "SELECT c.id, c.provider, c.name, c.name_key, c.description
     c.save_credentials, c.status, c.tokens_stale, c.version, c.destination_version, c.api_base_url, c.created_at,
     c.updated_at,
     (SELECT json_group_array(r.role_id) FROM connection_roles r WHERE r.connection_id = c.id) AS invited_role_ids,
+    (SELECT json_group_array(json_object('id', ro.id, 'name', ro.name)) FROM connection_roles r
+        JOIN roles ro ON ro.id = r.role_id WHERE r.connection_id = c.id) AS invited_roles,
     (SELECT json_object('status', t.status, 'expires_at', t.expires_at, 'last_refresh_at', t.last_refresh_at,
         'last_error', t.last_error, 'updated_at', t.updated_at) FROM tokens t WHERE t.id = c.id || ':shared') AS shared_token
     FROM connections c";
@@ -275,7 +292,8 @@ pub struct Destination<'a> {
 /// After a successful consent or test: the status `domain::connection::next_status` gave for
 /// `StatusEvent::Authorized`, and the shared token is fresh again when `shared`; only while the
 /// connection still points at the token endpoint that was tested (an edit that raced with the
-/// consent made it a draft, and it stays one).
+/// consent made it a draft, and it stays one). `updated_at` moves only when the status does:
+/// a person's own consent on a ready connection changes nothing anyone else sees.
 pub fn mark_authorized(
     db: &D1Database,
     id: &str,
@@ -286,8 +304,8 @@ pub fn mark_authorized(
 ) -> ApiResult<D1PreparedStatement> {
     Ok(query!(
         db,
-        "UPDATE connections SET status = ?4, tokens_stale = CASE WHEN ?2 THEN 0 ELSE tokens_stale END, updated_at = ?3,
-            version = version + 1
+        "UPDATE connections SET status = ?4, tokens_stale = CASE WHEN ?2 THEN 0 ELSE tokens_stale END,
+            updated_at = CASE WHEN status = ?4 THEN updated_at ELSE ?3 END, version = version + 1
          WHERE id = ?1 AND token_url = ?5 AND destination_version = ?6",
         id,
         shared,

@@ -3,14 +3,16 @@
 //! change that causes it. A person in several matching roles gets one notification.
 
 use domain::api::NotificationView;
+use domain::connection::GrantType;
 use domain::notification::NotificationKind;
 use serde::Deserialize;
 use worker::{D1Database, D1PreparedStatement, query};
 
 use crate::error::ApiResult;
 
-/// `?1` kind, `?2` connection id, `?3` title, `?4` body, `?5` now (s), `?6` now (ms); the audience
-/// is `SELECT user_id …` and may use `?7`.
+/// `?1` kind, `?2` connection id, `?3` title, `?4` body, `?5` now (s), `?6` now (ms), `?8` the
+/// body for a client-credentials connection (chosen by the row's grant); the audience is
+/// `SELECT user_id …` and may use `?7`.
 fn insert_for(
     db: &D1Database,
     audience: &str,
@@ -21,19 +23,17 @@ fn insert_for(
 ) -> ApiResult<D1PreparedStatement> {
     let sql = format!(
         "INSERT INTO notifications (id, user_id, kind, connection_id, title, body, created_at)
-         SELECT printf('%012x', ?6) || lower(hex(randomblob(8))), a.user_id, ?1, ?2, ?3, ?4, ?5
+         SELECT printf('%012x', ?6) || lower(hex(randomblob(8))), a.user_id, ?1, ?2, ?3,
+            CASE WHEN (SELECT grant_type FROM connections WHERE id = ?2) = 'client_credentials' THEN ?8 ELSE ?4 END, ?5
          FROM (SELECT DISTINCT user_id FROM ({audience})) a
          JOIN users u ON u.id = a.user_id AND u.active = 1
          WHERE a.user_id NOT IN (SELECT user_id FROM notification_opt_outs WHERE kind = ?1)"
     );
     let now_ms = worker::Date::now().as_millis() as i64;
-    let (title, body) = (kind.title(name), kind.body());
-    // D1 refuses a binding the SQL does not use, so `?7` is bound only when the audience needs it.
-    Ok(if audience.contains("?7") {
-        query!(db, &sql, kind.as_str(), connection_id, title, body, now_ms / 1000, now_ms, extra)?
-    } else {
-        query!(db, &sql, kind.as_str(), connection_id, title, body, now_ms / 1000, now_ms)?
-    })
+    let title = kind.title(name);
+    let (body, machine_body) = (kind.body(GrantType::AuthorizationCode), kind.body(GrantType::ClientCredentials));
+    // SQLite counts parameters up to the highest number used (`?8`), so `?7` is always bound.
+    Ok(query!(db, &sql, kind.as_str(), connection_id, title, body, now_ms / 1000, now_ms, extra, machine_body)?)
 }
 
 const USERS_OF_CONNECTION: &str =

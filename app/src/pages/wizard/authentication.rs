@@ -50,6 +50,7 @@ pub fn AuthenticationStep(providers: Signal<Vec<ProviderView>>) -> impl IntoView
                 on_input=touch("authorization_url")
                 placeholder="https://idp.example.com/oauth2/authorize"
             />
+            <ResolvedUrl id="authorization-url-resolved" format=state.authorization_url />
         </Show>
         <TextField
             id="token-url"
@@ -59,6 +60,7 @@ pub fn AuthenticationStep(providers: Signal<Vec<ProviderView>>) -> impl IntoView
             on_input=touch("token_url")
             placeholder="https://idp.example.com/oauth2/token"
         />
+        <ResolvedUrl id="token-url-resolved" format=state.token_url />
         <TextField
             id="scopes"
             label="Scopes"
@@ -117,6 +119,7 @@ fn PlaceholderField(placeholder: domain::api::PlaceholderView) -> impl IntoView 
     let field: &'static str = match h.key.as_str() {
         "yourinstance" => "placeholders.yourinstance",
         "tenant-id" => "placeholders.tenant-id",
+        "region-domain" => "placeholders.region-domain",
         _ => "placeholders.domain-name",
     };
     view! {
@@ -135,6 +138,25 @@ fn PlaceholderField(placeholder: domain::api::PlaceholderView) -> impl IntoView 
             <p class="field-error">{move || state.error_for(field).get().unwrap_or_default()}</p>
         </div>
     }
+}
+
+/// The address a URL with placeholders resolves to, live while the placeholders are filled.
+#[component]
+fn ResolvedUrl(id: &'static str, format: RwSignal<String>) -> impl IntoView {
+    let state = expect_context::<WizardState>();
+    let resolved = move || {
+        let format = format.get();
+        domain::provider::unfilled(&format)?;
+        let pairs: Vec<(String, String)> = state.placeholders.get().into_iter().collect();
+        let url = domain::provider::fill(&format, &pairs);
+        Some(match domain::provider::unfilled(&url) {
+            Some(p) => {
+                view! { <span class="muted">{format!("Fill in {} to see the address.", p.label)}</span> }.into_any()
+            }
+            None => view! { "Resolves to " <code>{url}</code> }.into_any(),
+        })
+    };
+    view! { <p class="hint resolved-url" id=id data-testid=id aria-live="polite">{resolved}</p> }
 }
 
 /// "Advanced": how the client authenticates at the token endpoint.

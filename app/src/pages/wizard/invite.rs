@@ -14,14 +14,7 @@ pub fn InviteStep(roles: Signal<Vec<InvitableRole>>) -> impl IntoView {
         roles
             .get()
             .into_iter()
-            .map(|r| Choice {
-                id: r.id,
-                label: r.name,
-                detail: match r.member_count {
-                    1 => "1 member".to_string(),
-                    n => format!("{n} members"),
-                },
-            })
+            .map(|r| Choice { id: r.id, label: r.name, detail: crate::format::members(r.member_count) })
             .collect::<Vec<_>>()
     });
     view! {

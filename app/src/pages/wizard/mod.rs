@@ -1,9 +1,13 @@
 //! The connection wizard, exactly the seed's four steps (one file each): settings,
-//! authentication, test and save, invite roles. Back and Next keep what was entered; Next waits
-//! until the step is valid; the last step saves and lands on the connection's page.
+//! authentication, test and save, invite roles. Back and Next keep what was entered; Next (or
+//! Enter in a field) moves on when the step is valid and otherwise shows why; finished steps are
+//! reached again from the stepper; the focus goes to each step's heading; leaving with unsaved
+//! input asks first (`leave_guard.rs`). The last step saves and lands on the connection's page.
 
 mod authentication;
 mod invite;
+mod leave_guard;
+mod provider_picker;
 mod save;
 mod settings;
 mod state;
@@ -44,11 +48,7 @@ fn ManagersOnly() -> impl IntoView {
 #[component]
 fn WizardPage() -> impl IntoView {
     let editing = use_params_map().with_untracked(|p| p.get("id"));
-    let is_edit = editing.is_some();
     view! {
-        <section class="page-head">
-            <h1>{if is_edit { "Edit connection" } else { "Create connection" }}</h1>
-        </section>
         {match editing {
             None => view! { <Wizard existing=None /> }.into_any(),
             Some(id) => {
@@ -67,11 +67,25 @@ fn WizardPage() -> impl IntoView {
 #[component]
 fn Wizard(existing: Option<ConnectionView>) -> impl IntoView {
     let state = WizardState::new();
-    let is_edit = existing.is_some();
     if let Some(c) = &existing {
         state.load(c);
     }
     provide_context(state);
+    let step = state.step;
+    leave_guard::guard(state.dirty);
+    // Once "Save changes and test connection" has created it, this is an edit.
+    let is_edit = Signal::derive(move || state.saved_id.with(Option::is_some));
+    // Each step's heading takes the focus, so a screen reader reads where the person is.
+    let heading = NodeRef::<leptos::html::H2>::new();
+    Effect::watch(
+        move || step.get(),
+        move |_, _, _| {
+            if let Some(h) = heading.get_untracked() {
+                let _ = h.focus();
+            }
+        },
+        false,
+    );
     // The deployment's outbound URL rule, once the config is in.
     let config = expect_context::<crate::app::ConfigResource>();
     Effect::new(move || {
@@ -83,12 +97,26 @@ fn Wizard(existing: Option<ConnectionView>) -> impl IntoView {
     let providers = Signal::derive(move || providers.get().and_then(Result::ok).unwrap_or_default());
     let roles = load(api::invitable_roles);
     let roles = Signal::derive(move || roles.get().and_then(Result::ok).unwrap_or_default());
-    let step = state.step;
     view! {
+        <section class="page-head">
+            <h1 data-testid="wizard-title">{move || if is_edit.get() { "Edit connection" } else { "Create connection" }}</h1>
+        </section>
         <div class="wizard">
             <Stepper step=step />
-            <form class="card form wizard-body" on:submit=|ev| ev.prevent_default() novalidate data-testid="wizard">
-                <h2>{move || STEPS[step.get()]}</h2>
+            <form
+                class="card form wizard-body"
+                novalidate
+                data-testid="wizard"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    if step.get_untracked() < STEPS.len() - 1 {
+                        state.advance();
+                    }
+                }
+                on:input=move |_| state.dirty.set(true)
+                on:change=move |_| state.dirty.set(true)
+            >
+                <h2 tabindex="-1" node_ref=heading>{move || STEPS[step.get()]}</h2>
                 {move || match step.get() {
                     0 => view! { <SettingsStep providers=providers /> }.into_any(),
                     1 => view! { <AuthenticationStep providers=providers /> }.into_any(),
@@ -101,15 +129,22 @@ fn Wizard(existing: Option<ConnectionView>) -> impl IntoView {
     }
 }
 
-/// The steps by name, the current one marked.
+/// The steps by name, the current one marked; a finished step is a button back to it.
 #[component]
 fn Stepper(step: RwSignal<usize>) -> impl IntoView {
     view! {
         <ol class="stepper" aria-label="Steps">
             {STEPS.iter().enumerate().map(|(i, title)| view! {
                 <li class:current=move || step.get() == i class:done=move || { step.get() > i } aria-current=move || (step.get() == i).then_some("step")>
-                    <span class="number">{i + 1}</span>
-                    <span>{*title}</span>
+                    <Show
+                        when=move || { step.get() > i }
+                        fallback=move || view! { <span class="number">{i + 1}</span><span>{*title}</span> }
+                    >
+                        <button type="button" class="step-link" on:click=move |_| step.set(i)>
+                            <span class="number">{i + 1}</span>
+                            <span>{*title}</span>
+                        </button>
+                    </Show>
                 </li>
             }).collect_view()}
         </ol>
@@ -119,16 +154,16 @@ fn Stepper(step: RwSignal<usize>) -> impl IntoView {
 /// Back, Next while the step is valid, and on the last step the save that ends the wizard on
 /// the connection's page.
 #[component]
-fn WizardNav(is_edit: bool) -> impl IntoView {
+fn WizardNav(is_edit: Signal<bool>) -> impl IntoView {
     let state = expect_context::<WizardState>();
     let step = state.step;
-    let can_continue = move || state.step_error(step.get()).is_none();
     let navigate = use_navigate();
     let finish = write(move || {
         let navigate = navigate.clone();
         async move {
             let view = save::save(state).await?;
             let view = api::invite_roles(&view.id, state.invited.get_untracked()).await.map_err(|e| e.message())?;
+            state.dirty.set(false);
             navigate(&format!("/connections/{}", view.id), Default::default());
             Ok(String::new())
         }
@@ -142,11 +177,11 @@ fn WizardNav(is_edit: bool) -> impl IntoView {
                 when=move || { step.get() < STEPS.len() - 1 }
                 fallback=move || view! {
                     <button type="button" id="finish" disabled=finish.pending() on:click=move |_| { finish.dispatch(()); }>
-                        {if is_edit { "Save connection" } else { "Create connection" }}
+                        {move || if is_edit.get() { "Save connection" } else { "Create connection" }}
                     </button>
                 }
             >
-                <button type="button" id="next" disabled=move || !can_continue() on:click=move |_| step.update(|s| *s += 1)>"Next"</button>
+                <button type="submit" id="next">"Next"</button>
             </Show>
         </div>
     }

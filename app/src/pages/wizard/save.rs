@@ -21,6 +21,7 @@ pub async fn save(state: WizardState) -> Result<ConnectionView, String> {
             state.secret_on_file.set(view.client_secret_set);
             state.client_secret.set(String::new());
             state.stored.set(Some(state.input_untracked()));
+            state.dirty.set(false);
             Ok(view)
         }
         Err(error) => {

@@ -43,6 +43,12 @@ pub struct WizardState {
     pub policy: RwSignal<EndpointPolicy>,
     /// The connection as last saved: an edit that moves where credentials go needs the secret.
     pub stored: RwSignal<Option<ConnectionInput>>,
+    /// Steps where Next (or Enter) was pressed: every error of such a step shows.
+    pub attempted: RwSignal<Vec<usize>>,
+    /// Something was typed or chosen since the last save: leaving asks first.
+    pub dirty: RwSignal<bool>,
+    /// The name is taken by another connection (checked while typing).
+    pub name_taken: RwSignal<bool>,
 }
 
 impl WizardState {
@@ -69,6 +75,9 @@ impl WizardState {
             server_error: RwSignal::new(None),
             policy: RwSignal::new(EndpointPolicy::default()),
             stored: RwSignal::new(None),
+            attempted: RwSignal::new(Vec::new()),
+            dirty: RwSignal::new(false),
+            name_taken: RwSignal::new(false),
         }
     }
 
@@ -148,6 +157,9 @@ impl WizardState {
     pub fn step_error(self, step: usize) -> Option<FieldError> {
         let input = self.input();
         match step {
+            0 if self.name_taken.get() => {
+                Some(FieldError::new("name", "name_taken", "A connection with this name exists already."))
+            }
             0 => connection::validate_settings(&input).err(),
             1 | 2 => self.edit_error(&input).err(),
             _ => None,
@@ -167,8 +179,9 @@ impl WizardState {
         Ok(())
     }
 
-    /// The message to show under `field`: the live rule (a "required" one only once touched),
-    /// or what the server said.
+    /// The message to show under `field`: the live rule, or what the server said. A rule that
+    /// only says something is missing waits until the field was touched or Next was pressed on
+    /// this step; one about a value given (a bad URL, a secret an edit needs) shows at once.
     pub fn error_for(self, field: &'static str) -> Signal<Option<String>> {
         Signal::derive(move || {
             if let Some(e) = self.server_error.get().filter(|e| e.field == field) {
@@ -176,10 +189,52 @@ impl WizardState {
             }
             let step = self.step.get();
             let error = self.step_error(step)?;
+            let missing = matches!(error.code.as_str(), "required" | "unknown_provider" | "placeholder_unfilled");
             let shown = error.field == field
-                && (error.code != "required" || self.touched.with(|t| t.iter().any(|f| f == field)));
+                && (!missing
+                    || self.touched.with(|t| t.iter().any(|f| f == field))
+                    || self.attempted.with(|a| a.contains(&step)));
             shown.then_some(error.message)
         })
+    }
+
+    /// Next or Enter: on to the following step when this one is valid; otherwise every error of
+    /// the step shows and the first invalid field gets the focus.
+    pub fn advance(self) {
+        let step = self.step.get_untracked();
+        match untrack(|| self.step_error(step)) {
+            None => self.step.set(step + 1),
+            Some(error) => {
+                if !self.attempted.with_untracked(|a| a.contains(&step)) {
+                    self.attempted.update(|a| a.push(step));
+                }
+                focus(&element_id(&error.field));
+            }
+        }
+    }
+}
+
+/// The element that edits a field (the wizard's ids).
+pub fn element_id(field: &str) -> String {
+    match field {
+        "provider" => "provider-search".into(),
+        "name" => "connection-name".into(),
+        "description" => "connection-description".into(),
+        "grant_type" => "grant".into(),
+        "role_ids" => "invite-roles-search".into(),
+        other => match other.strip_prefix("placeholders.") {
+            Some(key) => format!("placeholder-{key}"),
+            None => other.replace('_', "-"),
+        },
+    }
+}
+
+/// Move the focus to the element with this id, if it is on the page.
+pub fn focus(id: &str) {
+    use wasm_bindgen::JsCast;
+    let element = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id));
+    if let Some(element) = element.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = element.focus();
     }
 }
 

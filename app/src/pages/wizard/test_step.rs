@@ -59,7 +59,11 @@ pub fn TestStep() -> impl IntoView {
         }}</p>
         <div class="actions">
             <button type="button" id="save-and-test" disabled=busy on:click=save_and_test>
-                {move || if busy() { "Testing…" } else { "Save changes and test connection" }}
+                {move || match (busy(), matches!(outcome.get(), Some(Err(_)))) {
+                    (true, _) => "Testing…",
+                    (false, true) => "Try again",
+                    (false, false) => "Save changes and test connection",
+                }}
             </button>
         </div>
         <Outcome said=outcome testid="test-outcome" />
