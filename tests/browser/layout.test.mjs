@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser, newCheckedPage, screenshot, signIn } from '../support/browser.mjs';
 import { customInput, salesforceInput } from '../support/connections.mjs';
-import { focused, horizontalOverflow, seriousViolations, tabTo, VIEWPORTS } from '../support/layout.mjs';
+import { focused, horizontalOverflow, ownAddress, seriousViolations, tabTo, VIEWPORTS } from '../support/layout.mjs';
 import { ADMIN, BOOTSTRAP_TOKEN, bootstrapAdmin, createKey, createRole, createUser } from '../support/people.mjs';
 import { startStack } from '../support/stack.mjs';
 
@@ -68,6 +68,7 @@ describe('layout and accessibility in Chromium', () => {
         await screenshot(page, `layout-${viewport.name}-${name}`);
       };
       const context = await browser.newContext({ viewport: { width: viewport.width, height: viewport.height } });
+      await ownAddress(context);
       const page = await context.newPage();
       await page.goto(`${stack.baseUrl}/sign-in`);
       await settled(page, '#email');
@@ -91,6 +92,7 @@ describe('layout and accessibility in Chromium', () => {
       await context.close();
       // Someone who may see but not use a connection.
       const viewerContext = await browser.newContext({ viewport: { width: viewport.width, height: viewport.height } });
+      await ownAddress(viewerContext);
       const viewerPage = await viewerContext.newPage();
       await signIn(viewerPage, stack.baseUrl, viewer.email, viewer.password);
       await viewerPage.goto(`${stack.baseUrl}/connections/${connection.id}`);
@@ -103,6 +105,7 @@ describe('layout and accessibility in Chromium', () => {
 
   test('on a phone the header folds into a menu that reaches every page and Sign out', async () => {
     const { page, context, problems } = await newCheckedPage(browser);
+    await ownAddress(context);
     await page.setViewportSize({ width: 360, height: 740 });
     await signIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
     const signOut = page.getByRole('button', { name: 'Sign out' });
@@ -126,6 +129,7 @@ describe('layout and accessibility in Chromium', () => {
 
   test('key creation and revocation: a toast each, revocation confirmed in a dialog that traps focus and cancels on Escape', async () => {
     const { page, context, problems } = await newCheckedPage(browser);
+    await ownAddress(context);
     await signIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
     await page.goto(`${stack.baseUrl}/api-keys`);
     await page.locator('#key-name').fill('throwaway key');
@@ -161,6 +165,7 @@ describe('layout and accessibility in Chromium', () => {
   test('deleting a connection asks in a dialog, then says so in a toast', async () => {
     const doomed = (await admin.post('/api/v1/connections', customInput(stack.idp, { name: 'Doomed' }))).body;
     const { page, context, problems } = await newCheckedPage(browser);
+    await ownAddress(context);
     await signIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
     await page.goto(`${stack.baseUrl}/connections/${doomed.id}`);
     await page.getByRole('button', { name: 'Delete' }).click();
@@ -180,6 +185,7 @@ describe('layout and accessibility in Chromium', () => {
 
   test('the connection list sorts by a column heading, on the server, both ways', async () => {
     const { page, context, problems } = await newCheckedPage(browser);
+    await ownAddress(context);
     await signIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
     await page.goto(`${stack.baseUrl}/connections`);
     const names = async () => page.locator('[data-testid=connections-table] tbody tr td:first-child a').allInnerTexts();
@@ -205,6 +211,7 @@ describe('layout and accessibility in Chromium', () => {
 
   test('"Mark all as read" clears the feed and the badge', async () => {
     const { page, context, problems } = await newCheckedPage(browser);
+    await ownAddress(context);
     await signIn(page, stack.baseUrl, member.email, member.password);
     await page.locator('[data-testid=unread-badge]').waitFor();
     await page.goto(`${stack.baseUrl}/notifications`);
@@ -220,6 +227,7 @@ describe('layout and accessibility in Chromium', () => {
 
   test('someone who cannot use a connection is told why and whom to ask', async () => {
     const { page, context, problems } = await newCheckedPage(browser);
+    await ownAddress(context);
     await signIn(page, stack.baseUrl, viewer.email, viewer.password);
     await page.goto(`${stack.baseUrl}/connections/${connection.id}`);
     const notice = page.locator('[data-testid=use-refusal]');
@@ -228,6 +236,7 @@ describe('layout and accessibility in Chromium', () => {
     assert.equal(await notice.getByRole('link', { name: 'Admin' }).getAttribute('href'), `mailto:${ADMIN.email}`);
     // A member of an invited role is told nothing of the kind.
     const memberContext = await browser.newContext();
+    await ownAddress(memberContext);
     const memberPage = await memberContext.newPage();
     await signIn(memberPage, stack.baseUrl, member.email, member.password);
     await memberPage.goto(`${stack.baseUrl}/connections/${connection.id}`);
@@ -241,6 +250,7 @@ describe('layout and accessibility in Chromium', () => {
 
   test('the wizard, with its consent popup, works with the keyboard alone', async () => {
     const { page, context, problems } = await newCheckedPage(browser);
+    await ownAddress(context);
     await signIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
     await page.goto(`${stack.baseUrl}/connections/new`);
     await page.locator('#provider').waitFor();
@@ -279,6 +289,7 @@ describe('layout and accessibility in Chromium', () => {
 
   test('a member authorizes and forgets their own token with the keyboard alone', async () => {
     const { page, context, problems } = await newCheckedPage(browser);
+    await ownAddress(context);
     await signIn(page, stack.baseUrl, member.email, member.password);
     await page.goto(`${stack.baseUrl}/my-connections`);
     const row = page.locator('[data-testid=my-connections] tr', { hasText: 'Local IdP' });

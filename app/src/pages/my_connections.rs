@@ -29,8 +29,9 @@ fn MyConnectionsPage() -> impl IntoView {
         said.set(Some(if o.ok { Ok(o.message) } else { Err(o.message) }));
         paged.reload();
     });
+    // Success is a toast (raised by the row); a failure stays on the page.
     let forgot = Callback::new(move |result: Said| {
-        said.set(Some(result));
+        said.set(result.err().map(Err));
         paged.reload();
     });
     view! {
