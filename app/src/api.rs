@@ -2,14 +2,15 @@
 //! Same origin, so the session cookie and `Origin` header go along by themselves.
 
 use domain::api::{
-    ApiKeyView, AuditEventView, AuthorizeRequest, AuthorizeResponse, ConfigResponse, ConnectionView,
-    CreateApiKeyRequest, CreateApiKeyResponse, CreateRoleRequest, CreateUserRequest, InvitableRole, ListResponse,
-    MeResponse, MyConnectionView, NotificationsResponse, ProviderView, RoleView, SignInRequest, SubscriptionsBody,
-    TestResponse, UpdateRoleRequest, UpdateUserRequest, UserView,
+    ApiKeyView, AuditEventView, AuthorizeRequest, AuthorizeResponse, ConfigResponse, ConnectionAccessView,
+    ConnectionView, CreateApiKeyRequest, CreateApiKeyResponse, CreateRoleRequest, CreateUserRequest, InvitableRole,
+    ListResponse, MarkedRead, MeResponse, MyConnectionView, NotificationsResponse, ProviderView, RoleView,
+    SignInRequest, SubscriptionsBody, TestResponse, UpdateRoleRequest, UpdateUserRequest, UserView,
 };
 use domain::connection::ConnectionInput;
 use domain::consent::ConsentPurpose;
 use domain::error::{ErrorBody, ErrorCode, ErrorResponse};
+use domain::list_order::{ConnectionSort, SortDirection};
 use gloo_net::http::{Method, RequestBuilder};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -190,15 +191,23 @@ pub async fn invitable_roles() -> Result<Vec<InvitableRole>, ApiError> {
     get::<ListResponse<InvitableRole>>("/api/v1/invitable-roles").await.map(|l| l.items)
 }
 
-/// Connections filtered and paged as the list page asks.
+/// Connections filtered, sorted and paged as the list page asks.
 pub async fn connections(
     q: &str,
     provider: &str,
     status: &str,
+    (sort, direction): (ConnectionSort, SortDirection),
     cursor: &str,
 ) -> Result<ListResponse<ConnectionView>, ApiError> {
     let mut params = Vec::new();
-    for (key, value) in [("q", q.trim()), ("provider", provider), ("status", status), ("cursor", cursor)] {
+    for (key, value) in [
+        ("q", q.trim()),
+        ("provider", provider),
+        ("status", status),
+        ("sort", sort.as_str()),
+        ("dir", direction.as_str()),
+        ("cursor", cursor),
+    ] {
         if !value.is_empty() {
             params.push(format!("{key}={}", js_sys_encode(value)));
         }
@@ -209,6 +218,11 @@ pub async fn connections(
 
 pub async fn connection(id: &str) -> Result<ConnectionView, ApiError> {
     get(&format!("/api/v1/connections/{id}")).await
+}
+
+/// Whether I may use it; if not, why and whom to ask.
+pub async fn connection_access(id: &str) -> Result<ConnectionAccessView, ApiError> {
+    get(&format!("/api/v1/connections/{id}/access")).await
 }
 
 pub async fn create_connection(input: &ConnectionInput) -> Result<ConnectionView, ApiError> {
@@ -255,6 +269,11 @@ pub async fn notifications(cursor: &str) -> Result<NotificationsResponse, ApiErr
 
 pub async fn mark_read(id: &str) -> Result<(), ApiError> {
     request(Method::POST, &format!("/api/v1/notifications/{id}/read"), None).await.map(|_| ())
+}
+
+/// Every unread notification of mine marked read.
+pub async fn mark_all_read() -> Result<MarkedRead, ApiError> {
+    decode(&request(Method::POST, "/api/v1/notifications/read", None).await?)
 }
 
 pub async fn subscriptions() -> Result<SubscriptionsBody, ApiError> {

@@ -6,6 +6,7 @@ use leptos_router::path;
 
 use crate::api::{self, ApiError};
 use crate::components::header::Header;
+use crate::components::toast::ToastRegion;
 use crate::io::{Fetch, load};
 use crate::pages::{
     api_keys::ApiKeys, api_reference::ApiReference, audit::Audit, connection_detail::ConnectionDetail,
@@ -45,6 +46,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/connections/:id/edit") view=ConnectionWizard />
                 </Routes>
             </main>
+            <ToastRegion />
         </Router>
     }
 }

@@ -505,6 +505,38 @@ pub struct NotificationView {
     pub read: bool,
 }
 
+/// `GET /api/v1/connections/{id}/access`: whether I may use this connection, and if not, why and
+/// whom to ask. Contacts are named only to someone who cannot use it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionAccessView {
+    /// A member of one of its invited roles: may authorize a token and let bots use it.
+    pub can_use: bool,
+    /// Why not, when `can_use` is false.
+    pub refusal: Option<crate::access::UseRefusal>,
+    /// Active people who manage connections (name and email only), by name, at most
+    /// `access::MAX_CONTACTS`; empty when `can_use`.
+    pub contacts: Vec<ContactView>,
+}
+
+/// Someone to ask: a name and an email, nothing else about them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactView {
+    /// The name people see.
+    pub display_name: String,
+    /// Where to write to them.
+    pub email: String,
+}
+
+/// `POST /api/v1/notifications/read`: every unread notification of mine marked read.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkedRead {
+    /// How many were unread and now are read.
+    pub marked: i64,
+}
+
 /// `GET /api/v1/notifications`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -110,6 +110,8 @@ crate::text_enum! {
         CreateConnection = "createConnection",
         /// `GET /api/v1/connections/{id}`.
         GetConnection = "getConnection",
+        /// `GET /api/v1/connections/{id}/access`.
+        GetConnectionAccess = "getConnectionAccess",
         /// `PATCH /api/v1/connections/{id}`.
         UpdateConnection = "updateConnection",
         /// `DELETE /api/v1/connections/{id}`.
@@ -132,6 +134,8 @@ crate::text_enum! {
         ListNotifications = "listNotifications",
         /// `POST /api/v1/notifications/{id}/read`.
         MarkNotificationRead = "markNotificationRead",
+        /// `POST /api/v1/notifications/read`.
+        MarkAllNotificationsRead = "markAllNotificationsRead",
         /// `GET /api/v1/me/subscriptions`.
         GetSubscriptions = "getSubscriptions",
         /// `PUT /api/v1/me/subscriptions`.
@@ -211,6 +215,12 @@ impl Operation {
             Operation::GetConnection => {
                 (Get, "/api/v1/connections/{id}", SessionOrKey(Manage), "Read a connection (connections.view)")
             }
+            Operation::GetConnectionAccess => (
+                Get,
+                "/api/v1/connections/{id}/access",
+                SessionOrKey(Manage),
+                "Whether I may use a connection, and if not why and whom to ask (connections.view)",
+            ),
             Operation::UpdateConnection => (
                 Patch,
                 "/api/v1/connections/{id}",
@@ -261,6 +271,9 @@ impl Operation {
             }
             Operation::MarkNotificationRead => {
                 (Post, "/api/v1/notifications/{id}/read", SessionOrKey(Manage), "Mark a notification read")
+            }
+            Operation::MarkAllNotificationsRead => {
+                (Post, "/api/v1/notifications/read", SessionOrKey(Manage), "Mark all my notifications read")
             }
             Operation::GetSubscriptions => {
                 (Get, "/api/v1/me/subscriptions", SessionOrKey(Manage), "The kinds I am notified of")

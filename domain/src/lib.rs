@@ -3,6 +3,7 @@
 //! tested with plain `cargo test`.
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod address;
 pub mod api;
 pub mod api_base;
@@ -20,6 +21,7 @@ pub mod endpoint;
 pub mod error;
 pub mod health;
 pub mod key_scope;
+pub mod list_order;
 pub mod notification;
 #[cfg(feature = "openapi")]
 pub mod openapi;

@@ -168,6 +168,8 @@ fn wire(op: Operation, s: &mut Schemas) -> Wire {
                 SEARCH,
                 ("provider", "Only connections of this provider kind."),
                 ("status", "Only connections in this status."),
+                ("sort", "`name` (the default), `provider`, `status` (needing attention first) or `updated`."),
+                ("dir", "`asc` (the default) or `desc`; the cursor of a page holds its order."),
             ]),
             ..plain(None, ok(s.list::<ConnectionView>()))
         },
@@ -176,6 +178,7 @@ fn wire(op: Operation, s: &mut Schemas) -> Wire {
             ..plain(Some((s.of::<crate::connection::ConnectionInput>(), true)), created(s.of::<ConnectionView>()))
         },
         Operation::GetConnection => plain(None, ok(s.of::<ConnectionView>())),
+        Operation::GetConnectionAccess => plain(None, ok(s.of::<ConnectionAccessView>())),
         Operation::UpdateConnection => {
             s.of::<crate::connection::ConnectionInput>();
             Wire {
@@ -212,6 +215,7 @@ fn wire(op: Operation, s: &mut Schemas) -> Wire {
         },
         Operation::ListNotifications => Wire { query: paged(&[]), ..plain(None, ok(s.of::<NotificationsResponse>())) },
         Operation::MarkNotificationRead => plain(None, empty),
+        Operation::MarkAllNotificationsRead => plain(None, ok(s.of::<MarkedRead>())),
         Operation::GetSubscriptions => plain(None, ok(s.of::<SubscriptionsBody>())),
         Operation::SetSubscriptions => {
             plain(Some((s.of::<SubscriptionsBody>(), true)), ok(s.of::<SubscriptionsBody>()))

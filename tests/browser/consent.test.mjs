@@ -105,6 +105,7 @@ describe('consent in Chromium', () => {
     assert.equal(mine.status, 200, mine.text);
 
     await row.getByRole('button', { name: 'Forget' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Forget token' }).click();
     await page.getByText('Your token was forgotten.').waitFor();
     await row.getByText('No token yet').waitFor();
     assert.equal((await api.post(`/api/v1/connections/${id}/token`, { token_type: 'user' })).status, 404);

@@ -180,11 +180,13 @@ describe('connection wizard in Chromium', () => {
     await page.getByText('Renamed in the editor').waitFor();
     assert.match(await page.locator('[data-testid=connection-facts]').innerText(), /Stored, encrypted/);
 
-    page.once('dialog', (dialog) => dialog.dismiss());
+    // Confirmed in the page's own dialog (layout.test.mjs proves focus and Escape).
+    const confirmDelete = page.getByRole('dialog', { name: 'Delete this connection?' });
     await page.getByRole('button', { name: 'Delete' }).click();
+    await confirmDelete.getByRole('button', { name: 'Cancel' }).click();
     assert.match(page.url(), /\/connections\/[0-9a-f]+$/, 'dismissing keeps the connection');
-    page.once('dialog', (dialog) => dialog.accept());
     await page.getByRole('button', { name: 'Delete' }).click();
+    await confirmDelete.getByRole('button', { name: 'Delete connection' }).click();
     await page.waitForURL(/\/connections$/);
     const rows = page.locator('[data-testid=connections-table] tbody tr');
     await rows.filter({ hasText: 'Test IdP machine' }).waitFor();

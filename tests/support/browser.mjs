@@ -42,13 +42,16 @@ export async function screenshot(page, name) {
   return file;
 }
 
-/** Sign in through the real sign-in page and wait for the header to show the person. */
+/**
+ * Sign in through the real sign-in page and wait for the header to name the person (attached,
+ * not visible: on a phone the name sits in the folded menu).
+ */
 export async function signIn(page, baseUrl, email, password) {
   await page.goto(`${baseUrl}/sign-in`);
   await page.locator('#email').fill(email);
   await page.locator('#password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('[data-testid=signed-in-as]').waitFor();
+  await page.locator('[data-testid=signed-in-as]').waitFor({ state: 'attached' });
 }
 
 /** Pick a provider in the wizard's step 1 (the searchable picker), by its kind. */

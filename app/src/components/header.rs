@@ -1,4 +1,6 @@
 //! The top bar: product name, the navigation this person may use, who is signed in, sign out.
+//! Below 760 px the navigation and account fold behind a "Menu" button (CSS decides when the
+//! button shows); following a link folds it again.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -29,9 +31,21 @@ pub fn Header() -> impl IntoView {
             Ok(String::new())
         }
     });
+    let open = RwSignal::new(false);
     view! {
-        <header class="topbar">
+        <header class="topbar" class:open=move || open.get() on:click=move |ev| {
+            // A followed link (or Sign out) folds the menu.
+            let target = ev.target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok());
+            if target.and_then(|t| t.closest("a, .account button").ok().flatten()).is_some() {
+                open.set(false);
+            }
+        }>
             <A href="/" attr:class="brand">{product}</A>
+            <button type="button" class="menu-toggle" aria-controls="main-menu" aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|o| *o = !*o)>
+                "Menu"
+            </button>
+            <div class="menu" id="main-menu">
             <nav class="topnav" aria-label="Main">
                 <A href="/" exact=true>"Overview"</A>
                 <Show when=move || session.with(Session::can_view_connections)>
@@ -64,6 +78,7 @@ pub fn Header() -> impl IntoView {
                     </span>
                     <button type="button" class="link" disabled=sign_out.pending() on:click=move |_| { sign_out.dispatch(()); }>"Sign out"</button>
                 </Show>
+            </div>
             </div>
         </header>
     }

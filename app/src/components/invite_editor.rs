@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::api;
 use crate::components::feedback::Outcome;
 use crate::components::multi_select::{Choice, MultiSelect};
+use crate::components::toast::use_toasts;
 use crate::format::members;
 use crate::io::{load, write};
 
@@ -22,10 +23,12 @@ pub fn InviteEditor(connection_id: String, invited: Vec<String>, on_saved: Callb
             .map(|r| Choice { id: r.id, label: r.name, detail: members(r.member_count) })
             .collect::<Vec<_>>()
     });
+    let toasts = use_toasts();
     let save = write(move || {
         let (id, role_ids) = (connection_id.clone(), selected.get_untracked());
         async move {
             api::invite_roles(&id, role_ids).await.map_err(|e| e.message())?;
+            toasts.ok("Invites saved.");
             on_saved.run(());
             Ok("Invites saved; newly invited members were notified.".to_string())
         }

@@ -1,6 +1,7 @@
 //! Widgets shared by several pages.
 
 pub mod bot_panel;
+pub mod confirm;
 pub mod consent;
 pub mod copy_field;
 pub mod feedback;
@@ -12,5 +13,6 @@ pub mod multi_select;
 pub mod paged;
 pub mod require_sign_in;
 pub mod status_badge;
+pub mod toast;
 pub mod token_status;
 pub mod user_form;

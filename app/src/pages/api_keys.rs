@@ -5,11 +5,13 @@ use domain::api::{ApiKeyView, CreateApiKeyResponse};
 use leptos::prelude::*;
 
 use crate::api;
+use crate::components::confirm::ConfirmDialog;
 use crate::components::copy_field::CopyField;
 use crate::components::feedback::{Loaded, Outcome};
 use crate::components::field::TextField;
 use crate::components::field_errors::FieldErrors;
 use crate::components::require_sign_in::RequireSignIn;
+use crate::components::toast::use_toasts;
 use crate::format::timestamp;
 use crate::io::{Said, load, write};
 
@@ -60,6 +62,7 @@ fn NewKeyForm(on_created: Callback<CreateApiKeyResponse>) -> impl IntoView {
     // Off by default: a key that only gets tokens cannot change anything if it leaks.
     let manage = RwSignal::new(false);
     let errors = FieldErrors::new();
+    let toasts = use_toasts();
     let create = write(move || {
         let scopes =
             if manage.get_untracked() { vec!["tokens".into(), "manage".into()] } else { vec!["tokens".into()] };
@@ -67,6 +70,7 @@ fn NewKeyForm(on_created: Callback<CreateApiKeyResponse>) -> impl IntoView {
         async move {
             match call.await {
                 Ok(response) => {
+                    toasts.ok(format!("Key \u{201c}{}\u{201d} created.", response.api_key.name));
                     name.set(String::new());
                     manage.set(false);
                     on_created.run(response);
@@ -117,23 +121,32 @@ fn NewKey(key_name: String, secret: String, on_done: Callback<()>) -> impl IntoV
 #[component]
 fn KeyRow(key: ApiKeyView, revoked: Callback<Said>) -> impl IntoView {
     let id = key.id.clone();
+    let toasts = use_toasts();
+    let name = key.name.clone();
     let revoke = write(move || {
-        let id = id.clone();
+        let (id, name) = (id.clone(), name.clone());
         async move {
             let result = api::revoke_api_key(&id).await.map(|()| String::new()).map_err(|e| e.message());
+            if result.is_ok() {
+                toasts.ok(format!("Key \u{201c}{name}\u{201d} revoked."));
+            }
             revoked.run(result.clone());
             result
         }
     });
+    let asking = RwSignal::new(false);
     view! {
         <tr>
-            <td>{key.name}</td>
+            <td>{key.name.clone()}</td>
             <td><code>{format!("{}…", key.prefix)}</code></td>
             <td data-testid="key-scopes">{key.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")}</td>
             <td>{timestamp(key.created_at)}</td>
             <td>{key.last_used_at.map(timestamp).unwrap_or_else(|| "never".into())}</td>
             <td class="row-actions">
-                <button type="button" class="link danger" disabled=revoke.pending() on:click=move |_| { revoke.dispatch(()); }>"Revoke"</button>
+                <button type="button" class="link danger" disabled=revoke.pending() on:click=move |_| asking.set(true)>"Revoke"</button>
+                <ConfirmDialog open=asking title=format!("Revoke the key \u{201c}{}\u{201d}?", key.name)
+                    body="Bots using it are refused from their next call. This cannot be undone."
+                    confirm="Revoke key" on_confirm=Callback::new(move |()| { revoke.dispatch(()); }) />
             </td>
         </tr>
     }

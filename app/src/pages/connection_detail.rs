@@ -10,11 +10,13 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use crate::api;
 use crate::app::ConfigResource;
 use crate::components::bot_panel::BotPanel;
+use crate::components::confirm::ConfirmDialog;
 use crate::components::consent::{ConsentOutcome, start_consent};
 use crate::components::feedback::{Loaded, Outcome};
 use crate::components::invite_editor::InviteEditor;
 use crate::components::require_sign_in::RequireSignIn;
 use crate::components::status_badge::StatusBadge;
+use crate::components::toast::use_toasts;
 use crate::format::timestamp;
 use crate::io::{load, write};
 use crate::session::{Session, use_session};
@@ -55,6 +57,7 @@ fn Detail(connection: ConnectionView, said: Said, reload: Callback<()>) -> impl 
         {c.readiness.banner.map(|b| view! {
             <p class=format!("notice banner-{}", b.as_str()) data-testid="connection-banner" data-banner=b.as_str()>{b.message(c.grant_type)}</p>
         })}
+        {(!manager).then(|| view! { <UseRefusal id=c.id.clone() /> })}
         <section class="card">
             <p class="lead">{c.description.clone()}</p>
             <Facts connection=c.clone() manager=manager said=said reload=reload />
@@ -64,41 +67,60 @@ fn Detail(connection: ConnectionView, said: Said, reload: Callback<()>) -> impl 
     }
 }
 
-/// Edit and delete (after a confirmation).
+/// Edit and delete (after a confirmation in a dialog).
 #[component]
 fn ManageActions(id: String, said: Said) -> impl IntoView {
     let navigate = use_navigate();
+    let toasts = use_toasts();
     let delete = {
         let id = id.clone();
         write(move || {
             let (id, navigate) = (id.clone(), navigate.clone());
             async move {
                 match api::delete_connection(&id).await {
-                    Ok(()) => navigate("/connections", Default::default()),
+                    Ok(()) => {
+                        toasts.ok("Connection deleted.");
+                        navigate("/connections", Default::default());
+                    }
                     Err(e) => said.set(Some(Err(e.message()))),
                 }
                 Ok(String::new())
             }
         })
     };
-    let confirm_delete = move |_| {
-        let confirmed = web_sys::window()
-            .and_then(|w| {
-                w.confirm_with_message(
-                    "Delete this connection? Its secret and tokens are removed; bots using it will fail.",
-                )
-                .ok()
-            })
-            .unwrap_or(false);
-        if confirmed {
-            delete.dispatch(());
-        }
-    };
+    let asking = RwSignal::new(false);
     view! {
         <div class="actions">
             <A href=format!("/connections/{id}/edit") attr:class="button">"Edit"</A>
-            <button type="button" class="danger" disabled=delete.pending() on:click=confirm_delete>"Delete"</button>
+            <button type="button" class="danger" disabled=delete.pending() on:click=move |_| asking.set(true)>"Delete"</button>
         </div>
+        <ConfirmDialog open=asking title="Delete this connection?"
+            body="Its secret and tokens are removed; bots using it will fail. This cannot be undone."
+            confirm="Delete connection" on_confirm=Callback::new(move |()| { delete.dispatch(()); }) />
+    }
+}
+
+/// For someone who cannot use the connection: why, and whom to ask.
+#[component]
+fn UseRefusal(id: String) -> impl IntoView {
+    let access = load(move || {
+        let id = id.clone();
+        async move { api::connection_access(&id).await }
+    });
+    move || {
+        let access = access.get().and_then(Result::ok)?;
+        let refusal = access.refusal?;
+        Some(view! {
+            <section class="notice" data-testid="use-refusal">
+                <p>{refusal.explain()}</p>
+                {(!access.contacts.is_empty()).then(|| view! {
+                    <p>"Ask: "{access.contacts.into_iter().enumerate().map(|(i, c)| view! {
+                        {(i > 0).then_some(", ")}
+                        <a href=format!("mailto:{}", c.email)>{c.display_name}</a>" ("{c.email}")"
+                    }).collect_view()}</p>
+                })}
+            </section>
+        })
     }
 }
 

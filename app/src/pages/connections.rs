@@ -1,6 +1,8 @@
-//! OAuth connections: search, filter by provider and status, page through; managers create.
+//! OAuth connections: search, filter by provider and status, sort by a column (on the server: the
+//! list is paged), page through; managers create.
 
 use domain::api::{ConnectionView, ProviderView};
+use domain::list_order::{ConnectionSort, SortDirection};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -9,6 +11,7 @@ use crate::components::feedback::Loaded;
 use crate::components::paged::{LoadMore, Paged};
 use crate::components::require_sign_in::RequireSignIn;
 use crate::components::status_badge::StatusBadge;
+use crate::format::timestamp;
 use crate::io::{Fetch, load};
 use crate::session::{Session, use_session};
 
@@ -25,11 +28,12 @@ fn ConnectionsPage() -> impl IntoView {
     let q = RwSignal::new(String::new());
     let provider = RwSignal::new(String::new());
     let status = RwSignal::new(String::new());
+    let order = RwSignal::new((ConnectionSort::Name, ConnectionSort::Name.first_direction()));
     let providers: Providers = load(api::providers);
-    // The first page again whenever a filter changes; "Load more" appends.
+    // The first page again whenever a filter or the order changes; "Load more" appends.
     let paged = Paged::new(move |cursor| {
-        let (q, p, s) = (q.get(), provider.get(), status.get());
-        async move { api::connections(&q, &p, &s, &cursor).await }
+        let (q, p, s, o) = (q.get(), provider.get(), status.get(), order.get());
+        async move { api::connections(&q, &p, &s, o, &cursor).await }
     });
     view! {
         <section class="page-head">
@@ -39,18 +43,58 @@ fn ConnectionsPage() -> impl IntoView {
             </Show>
         </section>
         <Filters q=q provider=provider status=status providers=providers />
-        <table class="table" data-testid="connections-table">
-            <thead><tr><th>"Name"</th><th>"Provider"</th><th>"Grant"</th><th>"Status"</th><th>"Invited roles"</th></tr></thead>
+        <table class="table cards" data-testid="connections-table">
+            <thead><tr>
+                <SortHeader label="Name" sort=ConnectionSort::Name order=order />
+                <SortHeader label="Provider" sort=ConnectionSort::Provider order=order />
+                <th>"Grant"</th>
+                <SortHeader label="Status" sort=ConnectionSort::Status order=order />
+                <th>"Invited roles"</th>
+                <SortHeader label="Updated" sort=ConnectionSort::Updated order=order />
+            </tr></thead>
             <tbody>
-                <Loaded columns=5 view=move || paged.items().map(|items| items.map(|items| {
+                <Loaded columns=6 view=move || paged.items().map(|items| items.map(|items| {
                         if items.is_empty() {
-                            return view! { <tr><td colspan="5" class="muted">"No connections match."</td></tr> }.into_any();
+                            return view! { <tr><td colspan="6" class="muted">"No connections match."</td></tr> }.into_any();
                         }
                         items.into_iter().map(|c| view! { <Row connection=c /> }).collect_view().into_any()
                     })) />
             </tbody>
         </table>
         <LoadMore paged=paged />
+    }
+}
+
+/// A column heading that sorts by its column; chosen again, the other way round.
+#[component]
+fn SortHeader(
+    label: &'static str,
+    sort: ConnectionSort,
+    order: RwSignal<(ConnectionSort, SortDirection)>,
+) -> impl IntoView {
+    let current = move || order.with(|(s, d)| (*s == sort).then_some(*d));
+    let aria = move || match current() {
+        Some(SortDirection::Asc) => "ascending",
+        Some(SortDirection::Desc) => "descending",
+        None => "none",
+    };
+    let arrow = move || match current() {
+        Some(SortDirection::Asc) => "\u{25b2}",
+        Some(SortDirection::Desc) => "\u{25bc}",
+        None => "",
+    };
+    let choose = move |_| {
+        order.set(match current() {
+            Some(direction) => (sort, direction.flipped()),
+            None => (sort, sort.first_direction()),
+        })
+    };
+    view! {
+        <th aria-sort=aria>
+            <button type="button" class="sort" data-sort=sort.as_str() on:click=choose>
+                {label}<span class="arrow" aria-hidden="true">{arrow}</span>
+            </button>
+        </th>
     }
 }
 
@@ -89,10 +133,11 @@ fn Row(connection: ConnectionView) -> impl IntoView {
     view! {
         <tr>
             <td><A href=format!("/connections/{}", c.id)>{c.name.clone()}</A><div class="muted">{c.description.clone()}</div></td>
-            <td>{provider_name}</td>
-            <td>{c.grant_type.label()}</td>
-            <td><StatusBadge status=c.status /></td>
-            <td>{c.invited_role_ids.len()}</td>
+            <td data-label="Provider">{provider_name}</td>
+            <td data-label="Grant">{c.grant_type.label()}</td>
+            <td data-label="Status"><StatusBadge status=c.status /></td>
+            <td data-label="Invited roles">{c.invited_role_ids.len()}</td>
+            <td data-label="Updated" class="muted">{timestamp(c.updated_at)}</td>
         </tr>
     }
 }

@@ -6,10 +6,12 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api;
+use crate::components::confirm::ConfirmDialog;
 use crate::components::consent::{ConsentOutcome, start_consent};
 use crate::components::feedback::{Loaded, Outcome};
 use crate::components::paged::{LoadMore, Paged};
 use crate::components::require_sign_in::RequireSignIn;
+use crate::components::toast::use_toasts;
 use crate::components::token_status::TokenStatus;
 use crate::io::{Said, write};
 
@@ -27,8 +29,9 @@ fn MyConnectionsPage() -> impl IntoView {
         said.set(Some(if o.ok { Ok(o.message) } else { Err(o.message) }));
         paged.reload();
     });
+    // Success is a toast (raised by the row); a failure stays on the page.
     let forgot = Callback::new(move |result: Said| {
-        said.set(Some(result));
+        said.set(result.err().map(Err));
         paged.reload();
     });
     view! {
@@ -53,13 +56,19 @@ fn MyConnectionsPage() -> impl IntoView {
 #[component]
 fn Row(item: MyConnectionView, done: Callback<ConsentOutcome>, forgot: Callback<Said>) -> impl IntoView {
     let c = item.connection;
+    let toasts = use_toasts();
+    let asking = RwSignal::new(false);
+    let asked = format!("Forget your token for \u{201c}{}\u{201d}?", c.name);
     let forget = {
         let id = c.id.clone();
         write(move || {
             let id = id.clone();
             async move {
                 let result = match api::forget_my_token(&id).await {
-                    Ok(()) => Ok("Your token was forgotten.".to_string()),
+                    Ok(()) => {
+                        toasts.ok("Your token was forgotten.");
+                        Ok("Your token was forgotten.".to_string())
+                    }
                     Err(e) => Err(e.message()),
                 };
                 forgot.run(result.clone());
@@ -86,7 +95,10 @@ fn Row(item: MyConnectionView, done: Callback<ConsentOutcome>, forgot: Callback<
                     </button>
                 })}
                 {has_token.then(|| view! {
-                    <button type="button" class="link danger" disabled=forget.pending() on:click=move |_| { forget.dispatch(()); }>"Forget"</button>
+                    <button type="button" class="link danger" disabled=forget.pending() on:click=move |_| asking.set(true)>"Forget"</button>
+                    <ConfirmDialog open=asking title=asked
+                        body="Bots acting as you lose access to this connection until you authorize again."
+                        confirm="Forget token" on_confirm=Callback::new(move |()| { forget.dispatch(()); }) />
                 })}
             </td>
         </tr>

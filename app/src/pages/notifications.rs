@@ -1,4 +1,5 @@
-//! My notifications, newest first, with mark-as-read, and which kinds I subscribe to.
+//! My notifications, newest first, with mark-as-read (one, or all at once), and which kinds I
+//! subscribe to.
 
 use domain::api::{NotificationView, SubscriptionsBody};
 use domain::notification::NotificationKind;
@@ -8,6 +9,7 @@ use leptos_router::components::A;
 use crate::api;
 use crate::components::feedback::{Loaded, Outcome};
 use crate::components::require_sign_in::RequireSignIn;
+use crate::components::toast::use_toasts;
 use crate::format::timestamp;
 use crate::io::{Said, load, write};
 use crate::session::use_unread;
@@ -28,8 +30,29 @@ fn NotificationsPage() -> impl IntoView {
         feed.refetch();
         unread.refresh();
     });
+    let toasts = use_toasts();
+    let mark_all = write(move || async move {
+        let result = match api::mark_all_read().await {
+            Ok(done) => Ok(match done.marked {
+                1 => "1 notification marked as read.".to_string(),
+                n => format!("{n} notifications marked as read."),
+            }),
+            Err(e) => Err(e.message()),
+        };
+        if let Ok(text) = &result {
+            toasts.ok(text.clone());
+        }
+        read.run(result.clone());
+        result
+    });
     view! {
-        <section class="page-head"><h1>"Notifications"</h1></section>
+        <section class="page-head">
+            <h1>"Notifications"</h1>
+            <Show when=move || { unread.count() > 0 }>
+                <button type="button" class="secondary" id="mark-all-read" disabled=mark_all.pending()
+                    on:click=move |_| { mark_all.dispatch(()); }>"Mark all as read"</button>
+            </Show>
+        </section>
         <Outcome said=read_failed />
         <Loaded view=move || feed.get().map(|f| f.map(|f| view! {
                 <ul class="feed card">

@@ -2,12 +2,13 @@
 //! create, edit, delete, and the invited roles. `connections.view` reads; `connections.manage`
 //! writes. The client secret is sealed before it reaches D1 and never leaves in a response.
 
-use domain::api::{ConnectionView, InviteRequest, ListResponse};
+use domain::api::{ConnectionAccessView, ConnectionView, InviteRequest, ListResponse};
 use domain::audit::AuditAction;
 use domain::connection::{self, ConnectionInput, ConnectionStatus, GrantType, StatusEvent, ValidConnection};
 use domain::connection_edit::{EditEffect, effect_of_edit};
 use domain::endpoint::EndpointPolicy;
 use domain::error::ErrorCode;
+use domain::list_order::{ConnectionSort, ListCursor, SortDirection};
 use domain::notification::NotificationKind;
 use domain::permission::SystemRole;
 use serde_json::json;
@@ -26,29 +27,48 @@ use crate::{crypto, request, settings};
 pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     let request::ListParams { q, cursor, limit } = request::list_params(&req)?;
-    let provider = request::query(&req, "provider")?.filter(|p| !p.is_empty());
-    let status = request::query(&req, "status")?.filter(|s| !s.is_empty());
-    let provider = provider.as_deref().map(str::parse::<domain::provider::ProviderKind>).transpose();
-    let status = status.as_deref().map(str::parse::<ConnectionStatus>).transpose();
-    let wrong = match (&provider, &status) {
-        (Err(_), _) => Some(ApiError::validation("provider", "unknown provider")),
-        (_, Err(_)) => Some(ApiError::validation("status", "unknown status")),
+    let given = |name: &str| -> ApiResult<Option<String>> { Ok(request::query(&req, name)?.filter(|v| !v.is_empty())) };
+    let provider = given("provider")?.map(|p| p.parse::<domain::provider::ProviderKind>()).transpose();
+    let status = given("status")?.map(|s| s.parse::<ConnectionStatus>()).transpose();
+    let sort = given("sort")?.map_or(Ok(ConnectionSort::Name), |s| s.parse::<ConnectionSort>());
+    let direction = given("dir")?.map(|d| d.parse::<SortDirection>()).transpose();
+    let wrong = match (&provider, &status, &sort, &direction) {
+        (Err(_), ..) => Some(ApiError::validation("provider", "unknown provider")),
+        (_, Err(_), ..) => Some(ApiError::validation("status", "unknown status")),
+        (_, _, Err(_), _) => Some(ApiError::validation("sort", "sort is name, provider, status or updated")),
+        (.., Err(_)) => Some(ApiError::validation("dir", "dir is asc or desc")),
+        (_, _, Ok(sort), _) if !cursor.is_empty() && ListCursor::decode(*sort, &cursor).is_none() => {
+            Some(ApiError::validation("cursor", "this cursor is not from a page in this order"))
+        }
         _ => None,
     };
     if let Some(error) = wrong {
-        // Strangers learn they must sign in, not what the filters accept.
+        // Strangers learn they must sign in, not what the parameters accept.
         auth::require_connection_viewer(&req, &db, ctx.data.now).await?;
         return Err(error);
     }
-    let filter =
-        ListFilter { q: &q, provider: provider.ok().flatten(), status: status.ok().flatten(), cursor: &cursor, limit };
+    let sort = sort.unwrap_or(ConnectionSort::Name);
+    let direction = direction.ok().flatten().unwrap_or_else(|| sort.first_direction());
+    let after = ListCursor::decode(sort, &cursor);
+    let filter = ListFilter {
+        q: &q,
+        provider: provider.ok().flatten(),
+        status: status.ok().flatten(),
+        sort,
+        direction,
+        cursor: after.as_ref(),
+        limit,
+    };
     // One round trip: who is asking, and the page (shown only to viewers).
     let (me, found) =
         auth::require_with_rows::<ConnectionRow>(&req, &db, rows::list(&db, &filter)?, ctx.data.now).await?;
     if !me.grants.can_view_connections() {
         return Err(auth::forbidden());
     }
-    let next_cursor = (found.len() == limit as usize).then(|| found.last().map(|r| r.name_key.clone())).flatten();
+    let next_cursor = (found.len() == limit as usize)
+        .then(|| found.last())
+        .flatten()
+        .map(|r| ListCursor { value: rows::sort_value(r, sort), name_key: r.name_key.clone() }.encode(sort));
     let items = found.iter().map(|r| r.view(ctx.data.now)).collect::<ApiResult<Vec<ConnectionView>>>()?;
     Ok(Response::from_json(&ListResponse { items, next_cursor })?)
 }
@@ -57,6 +77,17 @@ pub async fn get(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
     auth::require_connection_viewer(&req, &db, ctx.data.now).await?;
     Ok(Response::from_json(&find(&db, &ctx).await?.view(ctx.data.now)?)?)
+}
+
+/// Whether I may use this connection; if not, why and whom to ask.
+pub async fn access(req: Request, ctx: Ctx) -> ApiResult<Response> {
+    let db = store::database(&ctx.env)?;
+    let me = auth::require_connection_viewer(&req, &db, ctx.data.now).await?;
+    let row = find(&db, &ctx).await?;
+    let member = access::is_invited_member(&db, &row.id, &me.user_id).await?;
+    let refusal = domain::access::use_refusal(json_list::<String>(&row.invited_role_ids).len(), member);
+    let contacts = if refusal.is_some() { access::connection_managers(&db).await? } else { Vec::new() };
+    Ok(Response::from_json(&ConnectionAccessView { can_use: refusal.is_none(), refusal, contacts })?)
 }
 
 pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {

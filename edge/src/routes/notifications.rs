@@ -1,7 +1,8 @@
 //! `GET /api/v1/notifications`, `POST /api/v1/notifications/{id}/read`,
+//! `POST /api/v1/notifications/read` (all of mine),
 //! `GET/PUT /api/v1/me/subscriptions`: my feed and the kinds I want in it.
 
-use domain::api::{NotificationsResponse, SubscriptionsBody};
+use domain::api::{MarkedRead, NotificationsResponse, SubscriptionsBody};
 use domain::audit::AuditAction;
 use domain::notification::NotificationKind;
 use serde_json::json;
@@ -31,6 +32,13 @@ pub async fn mark_read(req: Request, ctx: Ctx) -> ApiResult<Response> {
         return Err(ApiError::not_found("no such notification"));
     }
     Ok(Response::empty()?.with_status(204))
+}
+
+pub async fn mark_all_read(req: Request, ctx: Ctx) -> ApiResult<Response> {
+    let db = store::database(&ctx.env)?;
+    let me = auth::require(&req, &db, ctx.data.now).await?;
+    let marked = notifications::mark_all_read(&db, &me.user_id, ctx.data.now).await?;
+    Ok(Response::from_json(&MarkedRead { marked })?)
 }
 
 pub async fn subscriptions(req: Request, ctx: Ctx) -> ApiResult<Response> {

@@ -1,6 +1,9 @@
 //! Who may use a connection: members of its invited roles.
 
+use domain::access::MAX_CONTACTS;
+use domain::api::ContactView;
 use domain::connection::GrantType;
+use domain::permission::{Permission, SystemRole};
 use worker::{D1Database, query};
 
 use crate::error::ApiResult;
@@ -88,4 +91,24 @@ pub async fn sweep_user_tokens(db: &D1Database) -> ApiResult<Vec<String>> {
         .await?
         .results::<Id>()?;
     Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// Active people who may manage connections (the Admin role, or a role granting
+/// `connections.manage`), by name: whom someone who cannot use a connection may ask.
+pub async fn connection_managers(db: &D1Database) -> ApiResult<Vec<ContactView>> {
+    query!(
+        db,
+        "SELECT DISTINCT u.display_name, u.email FROM users u
+           JOIN role_members m ON m.user_id = u.id JOIN roles r ON r.id = m.role_id
+         WHERE u.active = 1
+           AND (r.id = ?1 OR EXISTS (SELECT 1 FROM json_each(r.permissions) p WHERE p.value = ?2))
+         ORDER BY u.display_name, u.email LIMIT ?3",
+        SystemRole::Admin.id(),
+        Permission::ConnectionsManage.as_str(),
+        MAX_CONTACTS
+    )?
+    .all()
+    .await?
+    .results::<ContactView>()
+    .map_err(super::unreadable("users"))
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use domain::api::{ConnectionView, RoleName, TokenStatusView};
 use domain::connection::{ClientAuthMethod, ConnectionStatus, GrantType};
+use domain::list_order::{ConnectionSort, ListCursor, SortDirection, SortValue};
 use domain::provider::ProviderKind;
 use domain::token::TokenStatus;
 use serde::Deserialize;
@@ -160,21 +161,61 @@ pub struct ListFilter<'a> {
     pub q: &'a str,
     pub provider: Option<ProviderKind>,
     pub status: Option<ConnectionStatus>,
-    pub cursor: &'a str,
+    pub sort: ConnectionSort,
+    pub direction: SortDirection,
+    pub cursor: Option<&'a ListCursor>,
     pub limit: u32,
 }
 
-/// By name key after the cursor; provider and status filters use their indexes.
+/// The SQL of a sort key: a column, or the status's attention rank written out from
+/// `ConnectionStatus::attention_rank` (domain decides the order; only its constants reach SQL).
+fn sort_key(sort: ConnectionSort) -> String {
+    match sort {
+        ConnectionSort::Name => "c.name_key".into(),
+        ConnectionSort::Provider => "c.provider".into(),
+        ConnectionSort::Updated => "c.updated_at".into(),
+        ConnectionSort::Status => {
+            let arms: String = ConnectionStatus::ALL
+                .iter()
+                .map(|s| format!(" WHEN '{}' THEN {}", s.as_str(), s.attention_rank()))
+                .collect();
+            format!("(CASE c.status{arms} END)")
+        }
+    }
+}
+
+/// A row's sort value, for the cursor after it.
+pub fn sort_value(row: &ConnectionRow, sort: ConnectionSort) -> SortValue {
+    match sort {
+        ConnectionSort::Name => SortValue::Text(row.name_key.clone()),
+        ConnectionSort::Provider => SortValue::Text(row.provider.as_str().into()),
+        ConnectionSort::Status => SortValue::Number(row.status.attention_rank()),
+        ConnectionSort::Updated => SortValue::Number(row.updated_at),
+    }
+}
+
+/// One page in the chosen order, after the cursor's row (ties broken by name key); provider and
+/// status filters use their indexes.
 pub fn list(db: &D1Database, filter: &ListFilter<'_>) -> ApiResult<D1PreparedStatement> {
     let pattern = format!("%{}%", filter.q.trim().to_lowercase());
+    let key = sort_key(filter.sort);
+    let (after, order) = match filter.direction {
+        SortDirection::Asc => (">", "ASC"),
+        SortDirection::Desc => ("<", "DESC"),
+    };
     let sql = format!(
-        "{SELECT} WHERE c.name_key > ?1
-           AND (?2 IS NULL OR c.provider = ?2)
-           AND (?3 IS NULL OR c.status = ?3)
-           AND (?4 = '%%' OR c.name_key LIKE ?4 OR lower(c.description) LIKE ?4)
-         ORDER BY c.name_key LIMIT ?5"
+        "{SELECT} WHERE (?1 IS NULL OR {key} {after} ?1 OR ({key} = ?1 AND c.name_key > ?2))
+           AND (?3 IS NULL OR c.provider = ?3)
+           AND (?4 IS NULL OR c.status = ?4)
+           AND (?5 = '%%' OR c.name_key LIKE ?5 OR lower(c.description) LIKE ?5)
+         ORDER BY {key} {order}, c.name_key ASC LIMIT ?6"
     );
-    Ok(query!(db, &sql, filter.cursor, filter.provider, filter.status, pattern, filter.limit)?)
+    let value = filter.cursor.map(|c| match &c.value {
+        SortValue::Text(text) => serde_json::Value::from(text.as_str()),
+        SortValue::Number(n) => serde_json::Value::from(*n),
+    });
+    let name_key = filter.cursor.map(|c| c.name_key.as_str());
+    Ok(query!(db, &sql, value, name_key, filter.provider, filter.status, pattern, filter.limit)?)
 }
 
 /// Every stored field of a connection, secret already sealed.

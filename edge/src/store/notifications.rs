@@ -194,6 +194,15 @@ pub async fn mark_read(db: &D1Database, user_id: &str, id: &str, now: i64) -> Ap
     Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0) > 0)
 }
 
+/// Mark every unread notification of the person read; how many were.
+pub async fn mark_all_read(db: &D1Database, user_id: &str, now: i64) -> ApiResult<i64> {
+    let result =
+        query!(db, "UPDATE notifications SET read_at = ?2 WHERE user_id = ?1 AND read_at IS NULL", user_id, now)?
+            .run()
+            .await?;
+    Ok(result.meta()?.and_then(|m| m.changes).map_or(0, |n| n as i64))
+}
+
 pub async fn opt_outs(db: &D1Database, user_id: &str) -> ApiResult<Vec<NotificationKind>> {
     #[derive(Deserialize)]
     struct Kind {

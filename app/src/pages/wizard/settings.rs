@@ -2,6 +2,7 @@
 //! register, a unique name (checked while typing), an optional description.
 
 use domain::api::ProviderView;
+use domain::list_order::{ConnectionSort, SortDirection};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -59,15 +60,17 @@ fn name_check(state: WizardState) -> RwSignal<&'static str> {
             let handle = set_timeout_with_handle(
                 move || {
                     spawn_local(async move {
-                        let taken = match api::connections(&name, "", "", "").await {
-                            Ok(page) => {
-                                let own = state.saved_id.get_untracked();
-                                page.items
-                                    .iter()
-                                    .any(|c| domain::validate::name_key(&c.name) == key && Some(&c.id) != own.as_ref())
-                            }
-                            Err(_) => false,
-                        };
+                        let taken =
+                            match api::connections(&name, "", "", (ConnectionSort::Name, SortDirection::Asc), "").await
+                            {
+                                Ok(page) => {
+                                    let own = state.saved_id.get_untracked();
+                                    page.items.iter().any(|c| {
+                                        domain::validate::name_key(&c.name) == key && Some(&c.id) != own.as_ref()
+                                    })
+                                }
+                                Err(_) => false,
+                            };
                         // Only if the name is still the one looked up.
                         if domain::validate::name_key(&state.name.get_untracked()) == key {
                             state.name_taken.set(taken);
