@@ -47,7 +47,7 @@ describe('layout and accessibility in Chromium', () => {
     const pages = [
       ['overview', '/', '#callback-url'],
       ['connections', '/connections', '[data-testid=connections-table] a'],
-      ['wizard', '/connections/new', '#provider'],
+      ['wizard', '/connections/new', '[data-testid=provider-picker]'],
       ['connection', `/connections/${connection.id}`, '[data-testid=connection-facts]'],
       ['edit', `/connections/${connection.id}/edit`, '#connection-name'],
       ['my-connections', '/my-connections', '[data-testid=my-connections]'],
@@ -253,10 +253,12 @@ describe('layout and accessibility in Chromium', () => {
     await ownAddress(context);
     await signIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
     await page.goto(`${stack.baseUrl}/connections/new`);
-    await page.locator('#provider').waitFor();
-    await tabTo(page, '#provider');
-    for (let i = 0; i < 15 && (await page.locator('#provider').inputValue()) !== 'custom'; i += 1) await page.keyboard.press('ArrowDown');
-    assert.equal(await page.locator('#provider').inputValue(), 'custom');
+    await page.locator('#provider-search').waitFor();
+    await tabTo(page, '#provider-search');
+    await page.keyboard.type('custom');
+    await tabTo(page, '[data-provider=custom]');
+    await page.keyboard.press('Enter');
+    await page.locator('[data-provider=custom][aria-pressed=true]').waitFor();
     await tabTo(page, '#connection-name');
     await page.keyboard.type('Keyboard IdP');
     await tabTo(page, '#next');
