@@ -12,7 +12,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::routes::{Call, Ctx};
 use crate::routes::{
     api_keys, audit, bootstrap, config, connections, diagnostics, encryption, health, invitable_roles, notifications,
-    oauth, providers, roles, session, tokens, users,
+    oauth, providers, roles, session, tokens, users, webhooks,
 };
 use crate::{request_log, screen};
 
@@ -59,6 +59,15 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
         .put_async("/api/v1/me/subscriptions", api(notifications::set_subscriptions))
         .get_async("/api/v1/audit", api(audit::list))
         .post_async("/api/v1/admin/encryption/rotate", api(encryption::rotate))
+        .get_async("/api/v1/webhooks", api(webhooks::list))
+        .post_async("/api/v1/webhooks", api(webhooks::create))
+        .get_async("/api/v1/webhooks/:id", api(webhooks::get))
+        .patch_async("/api/v1/webhooks/:id", api(webhooks::update))
+        .delete_async("/api/v1/webhooks/:id", api(webhooks::delete))
+        .post_async("/api/v1/webhooks/:id/roll-secret", api(webhooks::roll_secret))
+        .post_async("/api/v1/webhooks/:id/test", api(webhooks::send_test))
+        .post_async("/api/v1/webhooks/:id/redeliver", api(webhooks::redeliver))
+        .get_async("/api/v1/webhooks/:id/deliveries", api(webhooks::deliveries))
         .or_else_any_method_async("/api/*rest", script(not_found))
         .or_else_any_method_async("/oauth/*rest", script(not_found))
         .run(req, env)
