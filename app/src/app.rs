@@ -10,7 +10,7 @@ use crate::io::{Fetch, load};
 use crate::pages::{
     api_keys::ApiKeys, audit::Audit, connection_detail::ConnectionDetail, connections::Connections, home::Home,
     my_connections::MyConnections, not_found::NotFound, notifications::Notifications, role_editor::RoleEditor,
-    roles::Roles, sign_in::SignIn, users::Users, wizard::ConnectionWizard,
+    roles::Roles, sign_in::SignIn, users::Users, webhooks::Webhooks, wizard::ConnectionWizard,
 };
 use crate::session::provide_session;
 use domain::api::ConfigResponse;
@@ -36,6 +36,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/api-keys") view=ApiKeys />
                     <Route path=path!("/notifications") view=Notifications />
                     <Route path=path!("/admin/audit") view=Audit />
+                    <Route path=path!("/admin/webhooks") view=Webhooks />
                     <Route path=path!("/connections") view=Connections />
                     <Route path=path!("/my-connections") view=MyConnections />
                     <Route path=path!("/connections/new") view=ConnectionWizard />

@@ -41,6 +41,7 @@ pub fn Header() -> impl IntoView {
                     <A href="/admin/users">"Users"</A>
                     <A href="/admin/roles">"Roles"</A>
                     <A href="/admin/audit">"Audit log"</A>
+                    <A href="/admin/webhooks">"Webhooks"</A>
                 </Show>
                 <Show when=move || session.with(Session::signed_in)>
                     <A href="/my-connections">"My connections"</A>
