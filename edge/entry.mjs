@@ -1,11 +1,15 @@
-// The worker's entry module: what worker-build generated (edge/build/index.js), with the two
+// The worker's entry module: what worker-build generated (edge/build/index.js), with the three
 // Durable Object classes wrapped in classes that extend DurableObject. workerd exposes JS RPC
 // only on such classes, and worker-build 0.8.7 exports plain (proxied) classes, so without this
 // every call into an object would be a fetch: locally a fetch round trip to an object costs more
 // than half the throughput of a trivial route, an RPC call almost nothing (README, Performance).
 // Each object has one RPC method, `call(op, body)`, answering `[status, body]` (edge/src/rpc.rs).
 import { DurableObject } from 'cloudflare:workers';
-import worker, { KeyGate as RustKeyGate, TokenVault as RustTokenVault } from './build/index.js';
+import worker, {
+  KeyGate as RustKeyGate,
+  TokenVault as RustTokenVault,
+  WebhookCourier as RustWebhookCourier,
+} from './build/index.js';
 
 export default worker;
 
@@ -32,3 +36,4 @@ function wrap(Rust) {
 
 export const TokenVault = wrap(RustTokenVault);
 export const KeyGate = wrap(RustKeyGate);
+export const WebhookCourier = wrap(RustWebhookCourier);

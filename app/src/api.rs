@@ -11,6 +11,7 @@ use domain::connection::ConnectionInput;
 use domain::consent::ConsentPurpose;
 use domain::error::{ErrorBody, ErrorCode, ErrorResponse};
 use domain::list_order::{ConnectionSort, SortDirection};
+use domain::webhook::{DeliveryView, RedeliverRequest, WebhookInput, WebhookSecretResponse, WebhookView};
 use gloo_net::http::{Method, RequestBuilder};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -296,4 +297,40 @@ pub async fn audit(filters: &[(&str, String)], cursor: &str) -> Result<ListRespo
     }
     let query = if params.is_empty() { String::new() } else { format!("?{}", params.join("&")) };
     get(&format!("/api/v1/audit{query}")).await
+}
+
+pub async fn webhooks() -> Result<ListResponse<WebhookView>, ApiError> {
+    get("/api/v1/webhooks?limit=100").await
+}
+
+/// A new endpoint; the answer carries its signing secret, shown once.
+pub async fn create_webhook(input: &WebhookInput) -> Result<WebhookSecretResponse, ApiError> {
+    post("/api/v1/webhooks", input).await
+}
+
+pub async fn update_webhook(id: &str, input: &WebhookInput) -> Result<WebhookView, ApiError> {
+    patch(&format!("/api/v1/webhooks/{id}"), input).await
+}
+
+pub async fn delete_webhook(id: &str) -> Result<(), ApiError> {
+    delete(&format!("/api/v1/webhooks/{id}")).await
+}
+
+/// A new secret, shown once; the old one keeps signing for a day.
+pub async fn roll_webhook_secret(id: &str) -> Result<WebhookSecretResponse, ApiError> {
+    decode(&request(Method::POST, &format!("/api/v1/webhooks/{id}/roll-secret"), None).await?)
+}
+
+pub async fn send_test_event(id: &str) -> Result<(), ApiError> {
+    request(Method::POST, &format!("/api/v1/webhooks/{id}/test"), None).await.map(|_| ())
+}
+
+pub async fn redeliver(id: &str, delivery_id: String) -> Result<(), ApiError> {
+    request(Method::POST, &format!("/api/v1/webhooks/{id}/redeliver"), encode(&RedeliverRequest { delivery_id })?)
+        .await
+        .map(|_| ())
+}
+
+pub async fn webhook_deliveries(id: &str) -> Result<ListResponse<DeliveryView>, ApiError> {
+    get(&format!("/api/v1/webhooks/{id}/deliveries")).await
 }

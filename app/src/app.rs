@@ -12,7 +12,7 @@ use crate::pages::{
     api_keys::ApiKeys, api_reference::ApiReference, audit::Audit, connection_detail::ConnectionDetail,
     connections::Connections, home::Home, my_connections::MyConnections, not_found::NotFound,
     notifications::Notifications, role_editor::RoleEditor, roles::Roles, sign_in::SignIn, users::Users,
-    wizard::ConnectionWizard,
+    webhooks::Webhooks, wizard::ConnectionWizard,
 };
 use crate::session::provide_session;
 use domain::api::ConfigResponse;
@@ -39,6 +39,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/notifications") view=Notifications />
                     <Route path=path!("/admin/audit") view=Audit />
                     <Route path=path!("/admin/api") view=ApiReference />
+                    <Route path=path!("/admin/webhooks") view=Webhooks />
                     <Route path=path!("/connections") view=Connections />
                     <Route path=path!("/my-connections") view=MyConnections />
                     <Route path=path!("/connections/new") view=ConnectionWizard />

@@ -144,6 +144,24 @@ crate::text_enum! {
         ListAudit = "listAudit",
         /// `POST /api/v1/admin/encryption/rotate`.
         RotateEncryption = "rotateEncryption",
+        /// `GET /api/v1/webhooks`.
+        ListWebhooks = "listWebhooks",
+        /// `POST /api/v1/webhooks`.
+        CreateWebhook = "createWebhook",
+        /// `GET /api/v1/webhooks/{id}`.
+        GetWebhook = "getWebhook",
+        /// `PATCH /api/v1/webhooks/{id}`.
+        UpdateWebhook = "updateWebhook",
+        /// `DELETE /api/v1/webhooks/{id}`.
+        DeleteWebhook = "deleteWebhook",
+        /// `POST /api/v1/webhooks/{id}/roll-secret`.
+        RollWebhookSecret = "rollWebhookSecret",
+        /// `POST /api/v1/webhooks/{id}/test`.
+        TestWebhook = "testWebhook",
+        /// `POST /api/v1/webhooks/{id}/redeliver`.
+        RedeliverWebhook = "redeliverWebhook",
+        /// `GET /api/v1/webhooks/{id}/deliveries`.
+        ListWebhookDeliveries = "listWebhookDeliveries",
         /// `GET /api/v1/connections/{id}/proxy/{rest}`: the token-free proxy.
         ProxyGet = "proxyGet",
         /// `POST /api/v1/connections/{id}/proxy/{rest}`.
@@ -287,6 +305,42 @@ impl Operation {
                 "/api/v1/admin/encryption/rotate",
                 SessionOrKey(Manage),
                 "One step of re-encrypting under the newest key (Admin)",
+            ),
+            Operation::ListWebhooks => {
+                (Get, "/api/v1/webhooks", SessionOrKey(Manage), "List webhook endpoints (Admin)")
+            }
+            Operation::CreateWebhook => (
+                Post,
+                "/api/v1/webhooks",
+                SessionOrKey(Manage),
+                "Add a webhook endpoint; its signing secret is shown once (Admin)",
+            ),
+            Operation::GetWebhook => {
+                (Get, "/api/v1/webhooks/{id}", SessionOrKey(Manage), "Read a webhook endpoint (Admin)")
+            }
+            Operation::UpdateWebhook => {
+                (Patch, "/api/v1/webhooks/{id}", SessionOrKey(Manage), "Change a webhook endpoint (Admin)")
+            }
+            Operation::DeleteWebhook => {
+                (Delete, "/api/v1/webhooks/{id}", SessionOrKey(Manage), "Delete a webhook endpoint (Admin)")
+            }
+            Operation::RollWebhookSecret => (
+                Post,
+                "/api/v1/webhooks/{id}/roll-secret",
+                SessionOrKey(Manage),
+                "A new signing secret, shown once; the old one also signs for 24 h (Admin)",
+            ),
+            Operation::TestWebhook => {
+                (Post, "/api/v1/webhooks/{id}/test", SessionOrKey(Manage), "Queue a webhook.test event (Admin)")
+            }
+            Operation::RedeliverWebhook => {
+                (Post, "/api/v1/webhooks/{id}/redeliver", SessionOrKey(Manage), "Queue one delivery again (Admin)")
+            }
+            Operation::ListWebhookDeliveries => (
+                Get,
+                "/api/v1/webhooks/{id}/deliveries",
+                SessionOrKey(Manage),
+                "An endpoint's deliveries, newest first, with every attempt (Admin)",
             ),
             Operation::ProxyGet => (Get, PROXY_PATH, SessionOrKey(Tokens), PROXY_SUMMARY),
             Operation::ProxyPost => (Post, PROXY_PATH, SessionOrKey(Tokens), PROXY_SUMMARY),

@@ -71,6 +71,18 @@ crate::text_enum! {
         SubscriptionsUpdate = "subscriptions.update",
         /// An admin re-encrypted sealed values under the active key (`POST /api/v1/admin/encryption/rotate`).
         EncryptionRotate = "encryption.rotate",
+        /// An admin registered a webhook endpoint.
+        WebhookCreate = "webhook.create",
+        /// An admin changed a webhook endpoint's URL, events or enabled flag.
+        WebhookUpdate = "webhook.update",
+        /// An admin deleted a webhook endpoint.
+        WebhookDelete = "webhook.delete",
+        /// An admin rolled a webhook endpoint's signing secret.
+        WebhookRollSecret = "webhook.roll_secret",
+        /// The product disabled a webhook endpoint that failed every attempt of a message.
+        WebhookDisable = "webhook.disable",
+        /// An admin sent a test event or redelivered a message.
+        WebhookSend = "webhook.send",
     }
 }
 
@@ -132,7 +144,7 @@ mod tests {
         assert_eq!(AuditAction::SessionSignIn.as_str(), "session.sign_in");
         assert_eq!(AuditAction::TokenForceRefresh.as_str(), "token.force_refresh");
         assert_eq!(AuditAction::UserBootstrapAdmin.as_str(), "user.bootstrap_admin");
-        assert_eq!(AuditAction::ALL.len(), 24);
+        assert_eq!(AuditAction::ALL.len(), 30);
         assert_eq!(AuditAction::EncryptionRotate.as_str(), "encryption.rotate");
         for action in AuditAction::ALL {
             let (subject, verb) = action.as_str().split_once('.').unwrap();

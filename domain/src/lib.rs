@@ -41,6 +41,7 @@ pub mod token;
 pub mod url;
 pub mod user;
 pub mod validate;
+pub mod webhook;
 
 /// The product's name as shown in the SPA and on callback pages.
 pub const PRODUCT_NAME: &str = "Edge OAuth Connections";

@@ -13,6 +13,8 @@ crate::text_enum! {
         ConnectionDeleted = "connection_deleted",
         /// A refresh of my token (or a shared token I manage) was refused by the provider.
         TokenRefreshFailed = "token_refresh_failed",
+        /// A webhook endpoint kept failing and was disabled (admins).
+        WebhookDisabled = "webhook_disabled",
     }
 }
 
@@ -24,6 +26,7 @@ impl NotificationKind {
             NotificationKind::ConnectionNeedsReauth => "A connection needs re-authorization",
             NotificationKind::ConnectionDeleted => "A connection I use is deleted",
             NotificationKind::TokenRefreshFailed => "A token refresh fails",
+            NotificationKind::WebhookDisabled => "A webhook endpoint is disabled (admins)",
         }
     }
 
@@ -34,6 +37,7 @@ impl NotificationKind {
             NotificationKind::ConnectionNeedsReauth => format!("{connection} needs re-authorization"),
             NotificationKind::ConnectionDeleted => format!("{connection} was deleted"),
             NotificationKind::TokenRefreshFailed => format!("A token refresh for {connection} failed"),
+            NotificationKind::WebhookDisabled => format!("The webhook endpoint {connection} was disabled"),
         }
     }
 
@@ -53,6 +57,9 @@ impl NotificationKind {
             NotificationKind::ConnectionDeleted => "Bots that used it will fail until they use another connection.",
             NotificationKind::TokenRefreshFailed => {
                 "The provider refused the refresh; bots get an error until it is fixed."
+            }
+            NotificationKind::WebhookDisabled => {
+                "Every attempt of a delivery failed for more than a day. Fix the receiver, enable it again under Webhooks and redeliver what failed."
             }
         }
     }

@@ -19,6 +19,7 @@ use crate::api::*;
 use crate::api_routes::{Access, Method, Operation, Route};
 use crate::error::{ErrorCode, ErrorResponse};
 use crate::health::DeepHealth;
+use crate::webhook::{DeliveryView, RedeliverRequest, WebhookInput, WebhookSecretResponse, WebhookView};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "__Host-session";
@@ -91,6 +92,11 @@ const PAGE: [(&str, &str); 2] = [
 
 fn string() -> Value {
     json!({ "type": "string" })
+}
+
+/// `{"queued": true}`: a webhook delivery is on its way.
+fn queued() -> Value {
+    json!({ "type": "object", "required": ["queued"], "properties": { "queued": { "type": "boolean" } } })
 }
 
 fn paged(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, Value, &'static str)> {
@@ -229,6 +235,17 @@ fn wire(op: Operation, s: &mut Schemas) -> Wire {
             ..plain(None, ok(s.list::<AuditEventView>()))
         },
         Operation::RotateEncryption => plain(Some((s.of::<RotateRequest>(), false)), ok(s.of::<RotationReport>())),
+        Operation::ListWebhooks => Wire { query: paged(&[]), ..plain(None, ok(s.list::<WebhookView>())) },
+        Operation::CreateWebhook => {
+            plain(Some((s.of::<WebhookInput>(), true)), created(s.of::<WebhookSecretResponse>()))
+        }
+        Operation::GetWebhook => plain(None, ok(s.of::<WebhookView>())),
+        Operation::UpdateWebhook => plain(Some((s.of::<WebhookInput>(), true)), ok(s.of::<WebhookView>())),
+        Operation::DeleteWebhook => plain(None, empty),
+        Operation::RollWebhookSecret => plain(None, ok(s.of::<WebhookSecretResponse>())),
+        Operation::TestWebhook => plain(None, (202, Some(queued()), json)),
+        Operation::RedeliverWebhook => plain(Some((s.of::<RedeliverRequest>(), true)), (202, Some(queued()), json)),
+        Operation::ListWebhookDeliveries => Wire { query: paged(&[]), ..plain(None, ok(s.list::<DeliveryView>())) },
         Operation::ProxyGet
         | Operation::ProxyPost
         | Operation::ProxyPut

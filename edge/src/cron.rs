@@ -11,6 +11,8 @@ use crate::{clock, vault};
 /// renewals. Returns (tokens renewed, resets acknowledged).
 pub async fn run(env: &Env) -> ApiResult<(usize, usize)> {
     let resets = crate::revocation::retry_pending(env, &store::database(env)?).await?;
+    // Webhook couriers whose kick was lost: their overdue messages go now.
+    crate::courier::kick_overdue(env, &store::database(env)?).await?;
     Ok((refresh_expiring(env).await?, resets))
 }
 

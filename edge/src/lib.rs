@@ -4,6 +4,7 @@
 
 mod auth;
 mod clock;
+mod courier;
 mod cron;
 mod crypto;
 mod device;
@@ -23,6 +24,7 @@ mod routes;
 mod rpc;
 mod screen;
 mod settings;
+mod signing;
 mod stewardship;
 mod store;
 mod throttle;

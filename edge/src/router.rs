@@ -14,7 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::routes::{Call, Ctx};
 use crate::routes::{
     api_keys, audit, bootstrap, config, connections, diagnostics, encryption, health, invitable_roles, notifications,
-    oauth, openapi, providers, proxy, roles, session, tokens, users,
+    oauth, openapi, providers, proxy, roles, session, tokens, users, webhooks,
 };
 use crate::{request_log, screen};
 
@@ -92,6 +92,15 @@ fn handler(operation: Operation) -> Handler {
         Operation::SetSubscriptions => boxed_route(callers, body, notifications::set_subscriptions),
         Operation::ListAudit => boxed_route(callers, body, audit::list),
         Operation::RotateEncryption => boxed_route(callers, body, encryption::rotate),
+        Operation::ListWebhooks => boxed_route(callers, body, webhooks::list),
+        Operation::CreateWebhook => boxed_route(callers, body, webhooks::create),
+        Operation::GetWebhook => boxed_route(callers, body, webhooks::get),
+        Operation::UpdateWebhook => boxed_route(callers, body, webhooks::update),
+        Operation::DeleteWebhook => boxed_route(callers, body, webhooks::delete),
+        Operation::RollWebhookSecret => boxed_route(callers, body, webhooks::roll_secret),
+        Operation::TestWebhook => boxed_route(callers, body, webhooks::send_test),
+        Operation::RedeliverWebhook => boxed_route(callers, body, webhooks::redeliver),
+        Operation::ListWebhookDeliveries => boxed_route(callers, body, webhooks::deliveries),
         Operation::ProxyGet
         | Operation::ProxyPost
         | Operation::ProxyPut

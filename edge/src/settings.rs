@@ -63,6 +63,22 @@ pub fn refresh_interval(env: &Env) -> i64 {
     seconds_var(env, "REFRESH_MIN_INTERVAL_SECONDS").unwrap_or(domain::token::MIN_REFRESH_INTERVAL_SECONDS)
 }
 
+/// The first webhook retry's delay in ms, doubling after (`WEBHOOK_RETRY_BASE_MS`, default
+/// `domain::webhook::DEFAULT_RETRY_BASE_MS`; tests shorten a day's schedule to seconds).
+pub fn webhook_retry_base_ms(env: &Env) -> i64 {
+    seconds_var(env, "WEBHOOK_RETRY_BASE_MS").unwrap_or(domain::webhook::DEFAULT_RETRY_BASE_MS)
+}
+
+/// Deadline of one webhook delivery: `WEBHOOK_TIMEOUT_MS`, default 10 s.
+pub fn webhook_timeout(env: &Env) -> std::time::Duration {
+    let ms = env.var("WEBHOOK_TIMEOUT_MS").ok().and_then(|v| v.to_string().parse::<u64>().ok()).filter(|m| *m > 0);
+    ms.map_or(WEBHOOK_TIMEOUT, std::time::Duration::from_millis)
+}
+
+/// Standard Webhooks asks receivers to answer quickly; 10 s is generous and keeps one hanging
+/// receiver from holding its courier long.
+const WEBHOOK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// How long a Durable Object trusts what it read about access (a key's owner and usable
 /// connections, a vault's token) before it reads D1 again, even if every reset was lost.
 pub const ACCESS_MEMORY_SECONDS: i64 = 60;

@@ -13,6 +13,7 @@ use domain::error::{ErrorCode, ErrorResponse};
 use domain::notification::NotificationKind;
 use domain::secret::Secret;
 use domain::token::{self, Renewal, TokenKind, TokenStatus};
+use domain::webhook::WebhookEvent;
 use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -26,7 +27,7 @@ use crate::outbox::{Occurrence, Outbox};
 use crate::rpc::{self, Reply, error_reply, json_reply};
 use crate::store::audit::Actor;
 use crate::store::{self, connections, notifications, tokens};
-use crate::{clock, rpc_export, settings};
+use crate::{clock, courier, rpc_export, settings};
 use domain::api::TokenResponse;
 
 /// What the worker asks of a vault.
@@ -608,10 +609,39 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
                     _ => notifications::to_managers(&db, kind, &connection.id, &connection.name)?,
                 });
             }
-            match db.batch(batch).await {
+            // Webhooks: a grant that is gone is `connection.needs_reauth` (once: not again while
+            // the token already needs it); any other failure is `token.refresh_failed`, the
+            // unavailable provider included (monitoring wants outages; the brake bounds them).
+            let reason = match &failure {
+                ProviderFailure::ReauthRequired(_) => "reauth_required",
+                ProviderFailure::Rejected(_) => "rejected",
+                ProviderFailure::Unavailable(_) => "unavailable",
+            };
+            let event = match &failure {
+                ProviderFailure::ReauthRequired(_) => {
+                    (!current.as_ref().is_some_and(|c| c.needs_reauth)).then_some(WebhookEvent::ConnectionNeedsReauth)
+                }
+                ProviderFailure::Rejected(_) | ProviderFailure::Unavailable(_) => {
+                    Some(WebhookEvent::TokenRefreshFailed)
+                }
+            };
+            let enqueued = match event {
+                Some(event) => {
+                    let actor = ask.actor.clone().unwrap_or_else(Actor::system);
+                    let detail = json!({"token_kind": ask.kind, "user_id": ask.user_id, "reason": reason});
+                    let o = courier::occurrence(event, Some((&connection.id, &connection.name)), &actor, now, detail);
+                    Some(courier::enqueue(&db, &mut batch, &o)?)
+                }
+                None => None,
+            };
+            // The guard (first in the batch) fails it when a new consent replaced the set.
+            let written = match db.batch(batch).await {
                 Err(e) if store::guard_failed(&e) => return stored_instead(&env, &ask).await,
                 Err(e) => return Err(VaultFailure::Internal(e.to_string())),
-                Ok(_) => {}
+                Ok(written) => written,
+            };
+            if let Some(enqueued) = enqueued {
+                enqueued.kick(&env, &written).await;
             }
             Err(match failure {
                 ProviderFailure::ReauthRequired(m) => VaultFailure::Reauth(m),

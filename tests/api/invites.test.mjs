@@ -43,7 +43,7 @@ describe('invites, notifications and audit', () => {
 
   test('subscriptions round-trip; everyone starts subscribed', async () => {
     const initial = await quiet.client.get('/api/v1/me/subscriptions');
-    assert.deepEqual(initial.body.subscribed, ['connection_shared', 'connection_needs_reauth', 'connection_deleted', 'token_refresh_failed']);
+    assert.deepEqual(initial.body.subscribed, ['connection_shared', 'connection_needs_reauth', 'connection_deleted', 'token_refresh_failed', 'webhook_disabled']);
     const saved = await quiet.client.put('/api/v1/me/subscriptions', { subscribed: ['connection_deleted'] });
     assert.equal(saved.status, 200, saved.text);
     assert.deepEqual((await quiet.client.get('/api/v1/me/subscriptions')).body.subscribed, ['connection_deleted']);

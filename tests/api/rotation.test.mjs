@@ -1,8 +1,9 @@
 // Key rotation end to end: a populated database (client secrets, shared, user and
 // client-credentials tokens from real consents and grants, a consent in flight with its PKCE
-// verifier), a new first key, `POST /api/v1/admin/encryption/rotate` in small batches until done,
-// then a restart WITHOUT the old key: every connection and token still works, and no row of any
-// table holds a value under the old key.
+// verifier, a webhook endpoint with a rolled signing secret), a new first key,
+// `POST /api/v1/admin/encryption/rotate` in small batches until done, then a restart WITHOUT the old key: every
+// connection, token and signing secret still works, and no row of any table holds a value under
+// the old key.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { authorize, consentAtIdp, outcomeOf } from '../support/consent.mjs';
@@ -12,6 +13,7 @@ import { Client } from '../support/http.mjs';
 import { BOOTSTRAP_TOKEN, bootstrapAdmin, createKey, createRole, createUser } from '../support/people.mjs';
 import { startStack } from '../support/stack.mjs';
 import { sql, stateBytes, testEncryptionKeys, testMacKey } from '../support/worker.mjs';
+import { startReceiver, verifyStandardWebhook } from '../support/webhook_receiver.mjs';
 
 const OLD = testEncryptionKeys().replace(/^t1:/, 'old:');
 const NEW = testEncryptionKeys().replace(/^t1:/, 'new:');
@@ -37,6 +39,9 @@ describe('key rotation', () => {
   const extras = [];
   let pending;
   let before_;
+  let receiver;
+  let hook;
+  const hookSecrets = [];
   const secrets = new Set(['basic-client-secret', 'machine-client-secret']);
 
   before(async () => {
@@ -74,8 +79,18 @@ describe('key rotation', () => {
       assert.ok(t, 'every token was issued');
       secrets.add(t);
     }
+    // A webhook endpoint whose secret was rolled: both signing secrets are sealed.
+    receiver = await startReceiver();
+    const created = await admin.post('/api/v1/webhooks', { url: receiver.url, events: ['connection.deleted'] });
+    assert.equal(created.status, 201, created.text);
+    hook = created.body.webhook;
+    const rolled = await admin.post(`/api/v1/webhooks/${hook.id}/roll-secret`, {});
+    assert.equal(rolled.status, 200, rolled.text);
+    hookSecrets.push(created.body.secret, rolled.body.secret);
+    for (const s of hookSecrets) secrets.add(s.slice('whsec_'.length));
   });
   after(async () => {
+    await receiver?.close();
     await stack?.stop();
   });
 
@@ -186,6 +201,11 @@ describe('key rotation', () => {
     const outcome = outcomeOf((await admin.get(callback)).text);
     assert.equal(outcome.ok, true, JSON.stringify(outcome));
     assert.equal((await admin.post(`/api/v1/connections/${pkce.id}/token`, { token_type: 'user' })).status, 200);
+    // Both webhook signing secrets open: a test event carries both signatures, each verifies.
+    assert.equal((await admin.post(`/api/v1/webhooks/${hook.id}/test`, {})).status, 202);
+    await receiver.waitFor((all) => all.length >= 1);
+    const [delivery] = receiver.received;
+    for (const s of hookSecrets) assert.ok(verifyStandardWebhook(s, delivery.headers, delivery.body));
   });
 
   test('no row of any table holds a value under the old key; no plaintext on disk', async () => {

@@ -49,4 +49,6 @@ export const SEALED = [
   { table: 'tokens', key: 'id', column: 'access_token' },
   { table: 'tokens', key: 'id', column: 'refresh_token' },
   { table: 'oauth_transactions', key: 'state_hash', column: 'pkce_verifier' },
+  { table: 'webhooks', key: 'id', column: 'secret' },
+  { table: 'webhooks', key: 'id', column: 'previous_secret' },
 ];

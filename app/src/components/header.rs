@@ -56,6 +56,7 @@ pub fn Header() -> impl IntoView {
                     <A href="/admin/roles">"Roles"</A>
                     <A href="/admin/audit">"Audit log"</A>
                     <A href="/admin/api">"API"</A>
+                    <A href="/admin/webhooks">"Webhooks"</A>
                 </Show>
                 <Show when=move || session.with(Session::signed_in)>
                     <A href="/my-connections">"My connections"</A>

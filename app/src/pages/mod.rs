@@ -13,4 +13,5 @@ pub mod role_editor;
 pub mod roles;
 pub mod sign_in;
 pub mod users;
+pub mod webhooks;
 pub mod wizard;

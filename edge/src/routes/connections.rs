@@ -11,10 +11,10 @@ use domain::error::ErrorCode;
 use domain::list_order::{ConnectionSort, ListCursor, SortDirection};
 use domain::notification::NotificationKind;
 use domain::permission::SystemRole;
+use domain::webhook::WebhookEvent;
 use serde_json::json;
 use worker::{D1Database, D1PreparedStatement, Env, Request, Response};
 
-use crate::auth;
 use crate::envelope::{KeyRing, Place};
 use crate::error::{ApiError, ApiResult};
 use crate::revocation::{self, Departure};
@@ -22,7 +22,7 @@ use crate::routes::Ctx;
 use crate::store::audit;
 use crate::store::connections::{self as rows, ConnectionRecord, ConnectionRow, ListFilter};
 use crate::store::{self, access, json_list, notifications, roles, tokens, transactions};
-use crate::{crypto, request, settings};
+use crate::{auth, courier, crypto, request, settings};
 
 pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
@@ -108,21 +108,23 @@ pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         now: ctx.data.now,
         destination_version: 0,
     };
-    db.batch(vec![
+    let detail = json!({"name": valid.name, "provider": valid.provider, "grant_type": valid.grant_type});
+    let mut batch = vec![
         rows::save(&db, &record, &me.user_id)?,
-        audit::by(
-            &db,
-            &me,
-            AuditAction::ConnectionCreate,
-            ("connection", &id),
-            json!({"name": valid.name, "provider": valid.provider, "grant_type": valid.grant_type}),
-            ctx.data.now,
-        )?,
-    ])
-    .await
-    .map_err(|e| {
+        audit::by(&db, &me, AuditAction::ConnectionCreate, ("connection", &id), detail.clone(), ctx.data.now)?,
+    ];
+    let event = courier::occurrence(
+        WebhookEvent::ConnectionCreated,
+        Some((&id, &valid.name)),
+        &me.actor(),
+        ctx.data.now,
+        json!({"provider": valid.provider, "grant_type": valid.grant_type}),
+    );
+    let enqueued = courier::enqueue(&db, &mut batch, &event)?;
+    let written = db.batch(batch).await.map_err(|e| {
         store::unique_or_internal(e, ErrorCode::NameTaken, "name", "A connection with this name exists already.")
     })?;
+    enqueued.kick(&ctx.env, &written).await;
     let row = rows::by_id(&db, &id).await?.ok_or_else(|| ApiError::internal("new connection vanished"))?;
     Ok(Response::from_json(&row.view(ctx.data.now)?)?.with_status(201))
 }
@@ -178,6 +180,7 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let departure = if redirected || refill { Some(Departure::before(&db, &row.id).await?) } else { None };
     // Nothing is written unless the row is still what this edit was computed from.
     let mut batch = vec![rows::expect_version(&db, &row.id, row.version)?, rows::save(&db, &record, &me.user_id)?];
+    let mut events = vec![];
     let detail = match (&effect, &departure) {
         (EditEffect::Redirected { fields: moved }, Some(departure)) => {
             // Credentials go only where they were entered for: every token issued for the old
@@ -185,6 +188,7 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
             batch.push(notifications::to_users_of(&db, NotificationKind::ConnectionNeedsReauth, &row.id, &row.name)?);
             batch.push(tokens::delete_of_connection(&db, &row.id)?);
             batch.push(transactions::delete_of_connection(&db, &row.id)?);
+            events.push((WebhookEvent::ConnectionNeedsReauth, json!({"reason": "destination_changed"})));
             json!({"fields": fields, "credentials_changed": true, "destination_changed": moved,
                    "tokens_dropped": departure.stored_tokens()})
         }
@@ -194,13 +198,22 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         }
         (other, _) => json!({"fields": fields, "credentials_changed": *other != EditEffect::Unchanged}),
     };
+    events.insert(0, (WebhookEvent::ConnectionUpdated, detail.clone()));
     batch.push(audit::by(&db, &me, AuditAction::ConnectionUpdate, ("connection", &row.id), detail, ctx.data.now)?);
-    db.batch(batch).await.map_err(|e| {
+    let mut enqueued = Vec::new();
+    for (event, detail) in events {
+        let event = courier::occurrence(event, Some((&row.id, &after.name)), &me.actor(), now, detail);
+        enqueued.push(courier::enqueue(&db, &mut batch, &event)?);
+    }
+    let written = db.batch(batch).await.map_err(|e| {
         if rows::is_conflict(&e) {
             return ApiError::new(ErrorCode::Conflict, "the connection changed meanwhile: reload it and edit again");
         }
         store::unique_or_internal(e, ErrorCode::NameTaken, "name", "A connection with this name exists already.")
     })?;
+    for e in enqueued {
+        e.kick(&ctx.env, &written).await;
+    }
     // The vaults forget the dropped tokens and the gates the old grant type, before we answer.
     if let Some(departure) = departure {
         departure.after(&ctx.env, &db, now).await?;
@@ -216,7 +229,7 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let now = ctx.data.now;
     let departure = Departure::before(&db, &row.id).await?;
     // Secrets go with the row (and its invites by cascade) in one batch; audit rows stay.
-    db.batch(vec![
+    let mut batch = vec![
         notifications::to_users_of(&db, NotificationKind::ConnectionDeleted, &row.id, &row.name)?,
         rows::delete(&db, &row.id)?,
         audit::by(
@@ -227,8 +240,17 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
             json!({"name": row.name}),
             ctx.data.now,
         )?,
-    ])
-    .await?;
+    ];
+    let event = courier::occurrence(
+        WebhookEvent::ConnectionDeleted,
+        Some((&row.id, &row.name)),
+        &me.actor(),
+        now,
+        json!({"tokens_dropped": departure.stored_tokens()}),
+    );
+    let enqueued = courier::enqueue(&db, &mut batch, &event)?;
+    let written = db.batch(batch).await?;
+    enqueued.kick(&ctx.env, &written).await;
     departure.after(&ctx.env, &db, now).await?;
     Ok(Response::empty()?.with_status(204))
 }
@@ -257,7 +279,25 @@ pub async fn set_roles(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         json!({"role_ids": role_ids}),
         ctx.data.now,
     )?);
-    db.batch(batch).await?;
+    let before: Vec<String> = json_list(&row.invited_role_ids);
+    let invited: Vec<&String> = role_ids.iter().filter(|r| !before.contains(r)).collect();
+    let withdrawn: Vec<&String> = before.iter().filter(|r| !role_ids.contains(r)).collect();
+    let enqueued = if invited.is_empty() && withdrawn.is_empty() {
+        None
+    } else {
+        let event = courier::occurrence(
+            WebhookEvent::AccessInvited,
+            Some((&row.id, &row.name)),
+            &me.actor(),
+            ctx.data.now,
+            json!({"role_ids": role_ids, "invited": invited, "withdrawn": withdrawn}),
+        );
+        Some(courier::enqueue(&db, &mut batch, &event)?)
+    };
+    let written = db.batch(batch).await?;
+    if let Some(enqueued) = enqueued {
+        enqueued.kick(&ctx.env, &written).await;
+    }
     let mut roles_touched: Vec<String> = json_list(&row.invited_role_ids);
     roles_touched.extend(role_ids);
     let users = access::members_of_roles(&db, &roles_touched).await?;

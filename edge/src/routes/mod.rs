@@ -18,6 +18,7 @@ pub mod roles;
 pub mod session;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 /// What every handler gets besides the request: the environment, the path parameters and `Call`.
 pub type Ctx = worker::RouteContext<Call>;

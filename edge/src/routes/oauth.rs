@@ -25,7 +25,7 @@ use crate::oauth::connection::{TokenSlot, provider_config, seal, sealed_row};
 use crate::routes::Ctx;
 use crate::store::audit::{self, Actor, ActorKind, Event};
 use crate::store::{self, access, connections, tokens, transactions};
-use crate::{crypto, request, settings, vault};
+use crate::{courier, crypto, request, settings, vault};
 
 /// How long a started consent may take.
 const TRANSACTION_SECONDS: i64 = 600;
@@ -227,7 +227,19 @@ async fn finish(req: &Request, ctx: &Ctx) -> ApiResult<Outcome> {
         let slot = TokenSlot { id: token_id, connection_id: &row.id, kind, user_id };
         batch.push(tokens::save(&db, &sealed_row(&slot, &set, &sealed, expires_at, false, row.destination(), now))?);
     }
+    // A connection that needed a new consent and has one is `connection.recovered`.
+    let actor = Actor { kind: ActorKind::User, id: Some(tx.user_id.clone()) };
+    let enqueued = match domain::webhook::status_event(row.status, status) {
+        Some(event) => {
+            let o = courier::occurrence(event, Some((&row.id, &row.name)), &actor, now, json!({"purpose": tx.purpose}));
+            Some(courier::enqueue(&db, &mut batch, &o)?)
+        }
+        None => None,
+    };
     let written = db.batch(batch).await?;
+    if let Some(enqueued) = enqueued {
+        enqueued.kick(&ctx.env, &written).await;
+    }
     // The connection was pointed elsewhere while the code was exchanged: nothing was kept, and
     // the audit log says so.
     if token_id.is_some() && !written.get(1).is_some_and(store::changed) {

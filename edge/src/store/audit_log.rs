@@ -36,6 +36,7 @@ pub async fn list(db: &D1Database, f: &AuditFilter<'_>) -> ApiResult<Vec<AuditEv
              WHEN 'user' THEN (SELECT display_name FROM users WHERE id = target_id)
              WHEN 'role' THEN (SELECT name FROM roles WHERE id = target_id)
              WHEN 'api_key' THEN (SELECT name FROM api_keys WHERE id = target_id)
+             WHEN 'webhook' THEN (SELECT url FROM webhooks WHERE id = target_id)
            END AS target_name
          FROM audit_events
          WHERE (?1 IS NULL OR actor_id = ?1)

@@ -15,6 +15,7 @@ pub mod sessions;
 pub mod tokens;
 pub mod transactions;
 pub mod users;
+pub mod webhooks;
 
 use worker::{D1Database, Env};
 

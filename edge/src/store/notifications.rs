@@ -32,6 +32,8 @@ fn insert_for(
     let now_ms = worker::Date::now().as_millis() as i64;
     let title = kind.title(name);
     let (body, machine_body) = (kind.body(GrantType::AuthorizationCode), kind.body(GrantType::ClientCredentials));
+    // A notice about something other than a connection (a webhook endpoint) names none.
+    let connection_id = (!connection_id.is_empty()).then_some(connection_id);
     // SQLite counts parameters up to the highest number used (`?8`), so `?7` is always bound.
     Ok(query!(db, &sql, kind.as_str(), connection_id, title, body, now_ms / 1000, now_ms, extra, machine_body)?)
 }
@@ -116,6 +118,11 @@ pub fn to_managers(
     name: &str,
 ) -> ApiResult<D1PreparedStatement> {
     insert_for(db, MANAGERS, kind, connection_id, name, "")
+}
+
+/// Admins, about something that is not a connection (`name` says what: a webhook's URL).
+pub fn to_admins(db: &D1Database, kind: NotificationKind, name: &str) -> ApiResult<D1PreparedStatement> {
+    insert_for(db, "SELECT user_id FROM role_members WHERE role_id = 'role-admin'", kind, "", name, "")
 }
 
 /// One person (the owner of a user token).
