@@ -125,10 +125,11 @@ describe('connection wizard in Chromium', () => {
     await page.locator('#scopes').fill('api, read');
     assert.equal(await page.locator('#api-base-url').inputValue(), '', 'Custom asks for its API base URL');
     await page.locator('#api-base-url').fill('http://10.0.0.8/api');
-    await nextDisabled();
+    await next().click();
     await page.getByText('Use https (plain http only for localhost and 127.0.0.1).').first().waitFor();
+    assert.equal(await heading().innerText(), 'Authentication details', 'Next holds while the API base URL is refused');
     await page.locator('#api-base-url').fill('http://127.0.0.1:9/api/v2');
-    await nextEnabled();
+    await page.getByText('Use https (plain http only for localhost and 127.0.0.1).').first().waitFor({ state: 'detached' });
     await page.locator('details.advanced summary').click();
     await page.locator('#client-auth-method').selectOption('client_secret_post');
     await next().click();

@@ -71,7 +71,7 @@ fn Snippet(title: &'static str, testid: &'static str, text: Signal<String>) -> i
                     {move || if copied.get() { "Copied" } else { "Copy" }}
                 </button>
             </div>
-            <pre data-testid=testid><code>{move || text.get()}</code></pre>
+            <pre data-testid=testid tabindex="0"><code>{move || text.get()}</code></pre>
         </div>
     }
 }
