@@ -318,6 +318,15 @@ pub struct ConnectionView {
     pub client_auth_method: crate::connection::ClientAuthMethod,
     /// Whether the wizard keeps a successful test's token as the shared token.
     pub save_credentials: bool,
+    /// The provider's issuer identifier; empty when none is stored.
+    #[serde(default)]
+    pub issuer: String,
+    /// The revocation endpoint (RFC 7009) dropped tokens are sent to; empty when none.
+    #[serde(default)]
+    pub revocation_url: String,
+    /// The provider always sends `iss` in the authorization response: answers without it are refused.
+    #[serde(default)]
+    pub iss_required: bool,
     /// Whether it has worked with its current settings.
     pub status: crate::connection::ConnectionStatus,
     /// Credentials changed since the stored tokens were issued.

@@ -136,6 +136,18 @@ pub struct ConnectionInput {
     /// Keep the token of a successful test as the connection's shared token.
     #[serde(default)]
     pub save_credentials: bool,
+    /// The provider's issuer identifier (discovery fills it); optional. When set, an `iss` in
+    /// the authorization response must name exactly it (RFC 9207).
+    #[serde(default)]
+    pub issuer: String,
+    /// The provider's token revocation endpoint (RFC 7009), placeholders allowed; optional.
+    /// Dropped tokens are sent there. Under the same URL rule as the others.
+    #[serde(default)]
+    pub revocation_url: String,
+    /// The provider sends `iss` with every authorization response (RFC 9207; discovery fills
+    /// it): an answer without `iss` is then refused.
+    #[serde(default)]
+    pub iss_required: bool,
 }
 
 /// A connection that passed every rule: parsed, filled, normalised.
@@ -165,6 +177,12 @@ pub struct ValidConnection {
     pub client_auth_method: ClientAuthMethod,
     /// As given.
     pub save_credentials: bool,
+    /// Trimmed, as written (`discovery::issuer`); empty when none.
+    pub issuer: String,
+    /// Placeholders filled, normalised; empty when none.
+    pub revocation_url: String,
+    /// As given.
+    pub iss_required: bool,
 }
 
 /// Longest client id, in characters.
@@ -199,6 +217,14 @@ pub fn validate(
         String::new()
     };
     let token_url = endpoint("token_url", &provider::fill(&input.token_url, &pairs), policy)?;
+    let revocation_url = match provider::fill(&input.revocation_url, &pairs).trim() {
+        "" => String::new(),
+        url => endpoint("revocation_url", url, policy)?,
+    };
+    let issuer = match input.issuer.trim() {
+        "" => String::new(),
+        given => crate::discovery::issuer(given, policy)?,
+    };
     let scopes = scopes(&input.scopes, &pairs)?;
     let client_auth_method = match input.client_auth_method.as_deref().filter(|m| !m.is_empty()) {
         None => provider.default_auth_method,
@@ -219,6 +245,9 @@ pub fn validate(
         placeholders,
         client_auth_method,
         save_credentials: input.save_credentials,
+        issuer,
+        revocation_url,
+        iss_required: input.iss_required,
     })
 }
 
@@ -339,6 +368,9 @@ mod tests {
             placeholders: BTreeMap::from([("yourinstance".into(), "acme".into())]),
             client_auth_method: None,
             save_credentials: true,
+            issuer: String::new(),
+            revocation_url: String::new(),
+            iss_required: false,
         }
     }
 
@@ -445,6 +477,25 @@ mod tests {
         assert_eq!((error.field.as_str(), error.code.as_str()), ("authorization_url", "not_public_url"));
         input.token_url = "http://10.0.0.5/token".into();
         assert_eq!(validate(&input, false, AllowPrivate).unwrap_err().code, "insecure_url");
+    }
+
+    #[test]
+    fn revocation_url_and_issuer_are_optional_and_follow_the_url_rule() {
+        let mut input = salesforce();
+        input.revocation_url = ProviderKind::Salesforce.provider().revocation_url.into();
+        input.issuer = "https://acme.my.salesforce.com ".into();
+        let valid = validate(&input, false, PublicOnly).unwrap();
+        assert_eq!(valid.revocation_url, "https://acme.my.salesforce.com/services/oauth2/revoke");
+        assert_eq!(valid.issuer, "https://acme.my.salesforce.com");
+        input.revocation_url = "https://10.0.0.1/revoke".into();
+        let error = validate(&input, false, PublicOnly).unwrap_err();
+        assert_eq!((error.field.as_str(), error.code.as_str()), ("revocation_url", "not_public_url"));
+        input.revocation_url = String::new();
+        input.issuer = "http://acme.example.com".into();
+        assert_eq!(validate(&input, false, PublicOnly).unwrap_err().field, "issuer");
+        input.issuer = String::new();
+        let valid = validate(&input, false, PublicOnly).unwrap();
+        assert_eq!((valid.revocation_url.as_str(), valid.issuer.as_str()), ("", ""));
     }
 
     #[test]
