@@ -118,6 +118,17 @@ pub fn issuer(raw: &str, policy: EndpointPolicy) -> Result<String, FieldError> {
     Ok(value.to_string())
 }
 
+/// The issuer asked of `POST /api/v1/discovery`: as `issuer`, and an address the outbound rule
+/// refuses (plain http, a private or internal host) has the reason `refused_address`.
+pub fn asked_issuer(raw: &str, policy: EndpointPolicy) -> Result<String, FieldError> {
+    issuer(raw, policy).map_err(|mut e| {
+        if e.code == "not_public_url" || e.code == "insecure_url" {
+            e.code = DiscoveryFailure::RefusedAddress.as_str().to_string();
+        }
+        e
+    })
+}
+
 /// Where to look, in order: OpenID Connect's `{issuer}/.well-known/openid-configuration`, then
 /// RFC 8414's `/.well-known/oauth-authorization-server` inserted before the issuer's path.
 pub fn locations(issuer: &str) -> [String; 2] {
@@ -174,11 +185,8 @@ pub fn decide(
     if grants.iter().any(|g| g == "client_credentials") {
         grant_types.push(GrantType::ClientCredentials);
     }
-    let suggested_grant_type = if code && pkce_s256 {
-        Some(GrantType::AuthorizationCodePkce)
-    } else {
-        grant_types.first().copied()
-    };
+    let suggested_grant_type =
+        if code && pkce_s256 { Some(GrantType::AuthorizationCodePkce) } else { grant_types.first().copied() };
     let methods = metadata.token_endpoint_auth_methods_supported.unwrap_or_else(|| vec!["client_secret_basic".into()]);
     let client_auth_method = [ClientAuthMethod::ClientSecretBasic, ClientAuthMethod::ClientSecretPost]
         .into_iter()
@@ -364,6 +372,10 @@ mod tests {
         assert!(issuer("http://127.0.0.1:9000", AllowPrivate).is_ok());
         assert_eq!(issuer("https://login.example.com/?x=1", PublicOnly).unwrap_err().code, "invalid_url");
         assert_eq!(issuer("https://login.example.com/#x", PublicOnly).unwrap_err().field, "issuer");
+        for refused in ["http://login.example.com", "https://10.1.2.3", "https://metadata.google.internal"] {
+            assert_eq!(asked_issuer(refused, PublicOnly).unwrap_err().code, "refused_address", "{refused}");
+        }
+        assert_eq!(asked_issuer("not a url", PublicOnly).unwrap_err().code, "invalid_url");
     }
 
     #[test]
@@ -396,6 +408,9 @@ mod tests {
     #[test]
     fn failure_names_are_stable() {
         let names: Vec<&str> = DiscoveryFailure::ALL.iter().map(|f| f.as_str()).collect();
-        assert_eq!(names, ["refused_address", "not_reachable", "no_metadata", "not_json", "issuer_mismatch", "incomplete"]);
+        assert_eq!(
+            names,
+            ["refused_address", "not_reachable", "no_metadata", "not_json", "issuer_mismatch", "incomplete"]
+        );
     }
 }

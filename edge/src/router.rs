@@ -11,13 +11,13 @@ use domain::error::ErrorCode;
 use crate::error::{ApiError, ApiResult};
 use crate::routes::{Call, Ctx};
 use crate::routes::{
-    api_keys, audit, bootstrap, config, connections, diagnostics, encryption, health, invitable_roles, notifications,
-    oauth, providers, roles, session, tokens, users,
+    api_keys, audit, bootstrap, config, connections, diagnostics, discovery, encryption, health, invitable_roles,
+    notifications, oauth, providers, roles, session, tokens, users,
 };
 use crate::{request_log, screen};
 
-pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
-    let response = Router::with_data(Call { now: crate::clock::now() })
+pub async fn handle(req: Request, env: Env, background: worker::Context) -> worker::Result<Response> {
+    let response = Router::with_data(Call { now: crate::clock::now(), background })
         .get_async("/api/v1/health", api(health::get))
         .get_async("/api/v1/config", api(config::get))
         .get_async("/api/v1/_test/discovery", api(diagnostics::discovery))
@@ -40,6 +40,7 @@ pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
         .post_async("/api/v1/api-keys", api(api_keys::create))
         .delete_async("/api/v1/api-keys/:id", api(api_keys::delete))
         .get_async("/api/v1/providers", api(providers::list))
+        .post_async("/api/v1/discovery", api(discovery::post))
         .get_async("/api/v1/invitable-roles", api(invitable_roles::list))
         .get_async("/api/v1/connections", api(connections::list))
         .post_async("/api/v1/connections", api(connections::create))

@@ -10,6 +10,7 @@ use domain::endpoint::EndpointPolicy;
 use domain::error::ErrorCode;
 use domain::notification::NotificationKind;
 use domain::permission::SystemRole;
+use domain::provider_revocation::DropReason;
 use serde::Deserialize;
 use serde_json::json;
 use worker::{D1Database, D1PreparedStatement, Env, Request, Response};
@@ -22,7 +23,7 @@ use crate::routes::Ctx;
 use crate::store::audit;
 use crate::store::connections::{self as rows, ConnectionRecord, ConnectionRow, ListFilter};
 use crate::store::{self, access, json_list, notifications, roles, tokens, transactions};
-use crate::{crypto, request, settings};
+use crate::{crypto, provider_revocation, request, settings};
 
 pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
@@ -143,6 +144,13 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let fields: Vec<&String> = patch.as_object().map(|o| o.keys().collect()).unwrap_or_default();
     // A redirect drops every token: who could use it and which tokens it had are read first.
     let departure = if redirected { Some(Departure::before(&db, &row.id).await?) } else { None };
+    // Tokens issued for the old destination are revoked there, with the old client's credentials.
+    let revocations = if redirected {
+        let dropped = tokens::of_connection(&db, &row.id).await?;
+        provider_revocation::prepare(&ctx.env, &row, &dropped, DropReason::DestinationChanged, now)?
+    } else {
+        Vec::new()
+    };
     // Nothing is written unless the row is still what this edit was computed from.
     let mut batch = vec![rows::expect_version(&db, &row.id, row.version)?, rows::save(&db, &record, &me.user_id)?];
     let detail = match (&effect, &departure) {
@@ -151,6 +159,7 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
             // destination goes, in the same batch, and so do consents started against it.
             batch.push(notifications::to_users_of(&db, NotificationKind::ConnectionNeedsReauth, &row.id, &row.name)?);
             batch.push(tokens::delete_of_connection(&db, &row.id)?);
+            batch.extend(provider_revocation::statements(&db, &revocations)?);
             batch.push(transactions::delete_of_connection(&db, &row.id)?);
             json!({"fields": fields, "credentials_changed": true, "destination_changed": moved,
                    "tokens_dropped": departure.stored_tokens()})
@@ -167,6 +176,7 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     // The vaults forget the dropped tokens and the gates the old grant type, before we answer.
     if let Some(departure) = departure {
         departure.after(&ctx.env, &db, now).await?;
+        provider_revocation::soon(&ctx);
     }
     let row = rows::by_id(&db, &row.id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
     Ok(Response::from_json(&row.view(ctx.data.now)?)?)
@@ -178,8 +188,12 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let row = find(&db, &ctx).await?;
     let now = ctx.data.now;
     let departure = Departure::before(&db, &row.id).await?;
-    // Secrets go with the row (and its invites by cascade) in one batch; audit rows stay.
-    db.batch(vec![
+    let dropped = tokens::of_connection(&db, &row.id).await?;
+    let revocations = provider_revocation::prepare(&ctx.env, &row, &dropped, DropReason::ConnectionDeleted, now)?;
+    // Secrets go with the row (and its invites by cascade) in one batch; audit rows stay; the
+    // tokens' revocations at the provider are queued in the same batch.
+    let mut batch = provider_revocation::statements(&db, &revocations)?;
+    batch.extend([
         notifications::to_users_of(&db, NotificationKind::ConnectionDeleted, &row.id, &row.name)?,
         rows::delete(&db, &row.id)?,
         audit::by(
@@ -190,9 +204,10 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
             json!({"name": row.name}),
             ctx.data.now,
         )?,
-    ])
-    .await?;
+    ]);
+    db.batch(batch).await?;
     departure.after(&ctx.env, &db, now).await?;
+    provider_revocation::soon(&ctx);
     Ok(Response::empty()?.with_status(204))
 }
 
@@ -230,6 +245,7 @@ pub async fn set_roles(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     roles_touched.extend(role_ids);
     let users = access::members_of_roles(&db, &roles_touched).await?;
     revocation::people(&ctx.env, &db, &users, ctx.data.now).await?;
+    provider_revocation::soon(&ctx);
     let row = rows::by_id(&db, &row.id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
     Ok(Response::from_json(&row.view(ctx.data.now)?)?)
 }
@@ -243,7 +259,11 @@ async fn find(db: &D1Database, ctx: &Ctx) -> ApiResult<ConnectionRow> {
 /// tables kept out of the SPA); here, where `url` is linked anyway, a stored URL must also be one
 /// the WHATWG parser reads to the very same text, or it is refused as invalid.
 fn whatwg_agrees(valid: &ValidConnection) -> ApiResult<()> {
-    for (field, value) in [("authorization_url", &valid.authorization_url), ("token_url", &valid.token_url)] {
+    for (field, value) in [
+        ("authorization_url", &valid.authorization_url),
+        ("token_url", &valid.token_url),
+        ("revocation_url", &valid.revocation_url),
+    ] {
         if !value.is_empty() && url::Url::parse(value).map(|u| u.as_str() != value.as_str()).unwrap_or(true) {
             return Err(ApiError::from_field(domain::validate::FieldError::new(
                 field,
@@ -278,6 +298,9 @@ fn input_of(row: &ConnectionRow) -> ConnectionInput {
         placeholders: row.placeholders(),
         client_auth_method: Some(row.client_auth_method.as_str().into()),
         save_credentials: row.save_credentials != 0,
+        issuer: row.issuer.clone(),
+        revocation_url: row.revocation_url.clone(),
+        iss_required: row.iss_required != 0,
     }
 }
 
