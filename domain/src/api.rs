@@ -235,6 +235,9 @@ pub struct ProviderView {
     pub authorization_url: String,
     /// The token endpoint, with `<placeholders>` to fill; empty for `custom`.
     pub token_url: String,
+    /// The revocation endpoint's format (RFC 7009); empty where the provider has none.
+    #[serde(default)]
+    pub revocation_url: String,
     /// Scopes the wizard proposes, `<placeholders>` allowed.
     pub default_scopes: Vec<String>,
     /// Whether a connection may use `authorization_code_pkce`.
@@ -267,6 +270,7 @@ impl From<&crate::provider::Provider> for ProviderView {
             name: p.name.into(),
             authorization_url: p.authorization_url.into(),
             token_url: p.token_url.into(),
+            revocation_url: p.revocation_url.into(),
             default_scopes: p.default_scopes.iter().map(|s| s.to_string()).collect(),
             supports_pkce: p.supports_pkce,
             extra_authorize_params: p

@@ -112,6 +112,8 @@ fn Facts(connection: ConnectionView, manager: bool, said: Said, reload: Callback
             <dt>"Client secret"</dt><dd>{if c.client_secret_set { "Stored, encrypted" } else { "None (public client)" }}</dd>
             {(!c.authorization_url.is_empty()).then(|| view! { <dt>"Authorization URL"</dt><dd><code>{c.authorization_url.clone()}</code></dd> })}
             <dt>"Token URL"</dt><dd><code>{c.token_url.clone()}</code></dd>
+            {(!c.revocation_url.is_empty()).then(|| view! { <dt>"Revocation URL"</dt><dd><code>{c.revocation_url.clone()}</code></dd> })}
+            {(!c.issuer.is_empty()).then(|| view! { <dt>"Issuer"</dt><dd><code data-testid="issuer">{c.issuer.clone()}</code>{c.iss_required.then_some(" (answers must name it)")}</dd> })}
             <dt>"Scopes"</dt><dd>{c.scopes.iter().map(|s| view! { <span class="badge">{s.clone()}</span> }).collect_view()}</dd>
             <dt>"Client authentication"</dt><dd><code>{c.client_auth_method.as_str()}</code></dd>
             <dt>"Shared token"</dt><dd><SharedToken connection=c.clone() manager=manager said=said reload=reload /></dd>

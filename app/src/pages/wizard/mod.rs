@@ -3,6 +3,7 @@
 //! until the step is valid; the last step saves and lands on the connection's page.
 
 mod authentication;
+mod discovery;
 mod invite;
 mod save;
 mod settings;
