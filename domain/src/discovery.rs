@@ -24,7 +24,7 @@ crate::text_enum! {
     pub enum DiscoveryFailure {
         /// The issuer or an endpoint the document names breaks the outbound URL rule.
         RefusedAddress = "refused_address",
-        /// Neither document could be fetched: network error, timeout, or too large.
+        /// Neither document could be fetched: a network error or a timeout.
         NotReachable = "not_reachable",
         /// Both well-known locations answered, but neither with HTTP 200.
         NoMetadata = "no_metadata",
@@ -34,6 +34,8 @@ crate::text_enum! {
         IssuerMismatch = "issuer_mismatch",
         /// The document names no token endpoint.
         Incomplete = "incomplete",
+        /// The document is larger than `DOCUMENT_MAX_BYTES`.
+        TooLarge = "too_large",
     }
 }
 
@@ -47,6 +49,7 @@ impl DiscoveryFailure {
             DiscoveryFailure::NotJson => "The issuer's metadata is not a JSON document.",
             DiscoveryFailure::IssuerMismatch => "The metadata names another issuer than this URL.",
             DiscoveryFailure::Incomplete => "The metadata names no token endpoint.",
+            DiscoveryFailure::TooLarge => "The issuer's metadata is larger than any real one: it was not read.",
         }
     }
 }
@@ -410,7 +413,15 @@ mod tests {
         let names: Vec<&str> = DiscoveryFailure::ALL.iter().map(|f| f.as_str()).collect();
         assert_eq!(
             names,
-            ["refused_address", "not_reachable", "no_metadata", "not_json", "issuer_mismatch", "incomplete"]
+            [
+                "refused_address",
+                "not_reachable",
+                "no_metadata",
+                "not_json",
+                "issuer_mismatch",
+                "incomplete",
+                "too_large"
+            ]
         );
     }
 }

@@ -42,6 +42,7 @@ async fn fetch(location: &str, limits: http::Outbound) -> Result<Metadata, Disco
         .map_err(|_| DiscoveryFailure::RefusedAddress)?;
     let response = http::send(request, limits).await.map_err(|e| match e {
         HttpError::Refused(_) => DiscoveryFailure::RefusedAddress,
+        HttpError::TooLarge => DiscoveryFailure::TooLarge,
         other => {
             worker::console_warn!("discovery at {location}: {other}");
             DiscoveryFailure::NotReachable
@@ -51,8 +52,7 @@ async fn fetch(location: &str, limits: http::Outbound) -> Result<Metadata, Disco
         return Err(DiscoveryFailure::NoMetadata);
     }
     if response.body().len() > discovery::DOCUMENT_MAX_BYTES {
-        worker::console_warn!("discovery at {location}: document over {} bytes", discovery::DOCUMENT_MAX_BYTES);
-        return Err(DiscoveryFailure::NotJson);
+        return Err(DiscoveryFailure::TooLarge);
     }
     serde_json::from_slice::<Metadata>(response.body()).map_err(|_| DiscoveryFailure::NotJson)
 }

@@ -176,7 +176,9 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     // The vaults forget the dropped tokens and the gates the old grant type, before we answer.
     if let Some(departure) = departure {
         departure.after(&ctx.env, &db, now).await?;
-        provider_revocation::soon(&ctx);
+        if !revocations.is_empty() {
+            provider_revocation::soon(&ctx);
+        }
     }
     let row = rows::by_id(&db, &row.id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
     Ok(Response::from_json(&row.view(ctx.data.now)?)?)
@@ -207,7 +209,9 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
     ]);
     db.batch(batch).await?;
     departure.after(&ctx.env, &db, now).await?;
-    provider_revocation::soon(&ctx);
+    if !revocations.is_empty() {
+        provider_revocation::soon(&ctx);
+    }
     Ok(Response::empty()?.with_status(204))
 }
 

@@ -204,6 +204,8 @@ pub async fn forget_mine(req: Request, ctx: Ctx) -> ApiResult<Response> {
     ]);
     db.batch(batch).await?;
     vault::reset(&ctx.env, &db, &token_id).await?;
-    provider_revocation::soon(&ctx);
+    if !revocations.is_empty() {
+        provider_revocation::soon(&ctx);
+    }
     Ok(Response::empty()?.with_status(204))
 }
