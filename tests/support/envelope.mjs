@@ -49,4 +49,6 @@ export const SEALED = [
   { table: 'tokens', key: 'id', column: 'access_token' },
   { table: 'tokens', key: 'id', column: 'refresh_token' },
   { table: 'oauth_transactions', key: 'state_hash', column: 'pkce_verifier' },
+  { table: 'provider_revocations', key: 'id', column: 'client_secret' },
+  { table: 'provider_revocations', key: 'id', column: 'token' },
 ];
