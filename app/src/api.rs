@@ -41,6 +41,14 @@ impl ApiError {
         }
     }
 
+    /// The stable reason the server gave with the field, if any.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            ApiError::Api(body) => body.reason.as_deref(),
+            ApiError::Transport(_) => None,
+        }
+    }
+
     pub fn message(&self) -> String {
         match self {
             ApiError::Api(body) => body.message.clone(),
@@ -233,6 +241,11 @@ pub async fn create_connection(input: &ConnectionInput) -> Result<ConnectionView
 /// A full replacement of the editable fields; an absent secret keeps the stored one.
 pub async fn update_connection(id: &str, input: &ConnectionInput) -> Result<ConnectionView, ApiError> {
     patch(&format!("/api/v1/connections/{id}"), input).await
+}
+
+/// What an issuer's metadata fills (nothing is stored).
+pub async fn discover(issuer: &str) -> Result<domain::discovery::Discovered, ApiError> {
+    post("/api/v1/discovery", &domain::discovery::DiscoveryRequest { issuer: issuer.to_string() }).await
 }
 
 pub async fn delete_connection(id: &str) -> Result<(), ApiError> {

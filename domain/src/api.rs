@@ -254,6 +254,9 @@ pub struct ProviderView {
     pub authorization_url: String,
     /// The token endpoint, with `<placeholders>` to fill; empty for `custom`.
     pub token_url: String,
+    /// The revocation endpoint's format (RFC 7009); empty where the provider has none.
+    #[serde(default)]
+    pub revocation_url: String,
     /// Scopes the wizard proposes, `<placeholders>` allowed.
     pub default_scopes: Vec<String>,
     /// Whether a connection may use `authorization_code_pkce`.
@@ -291,6 +294,7 @@ impl From<&crate::provider::Provider> for ProviderView {
             description: p.description.into(),
             authorization_url: p.authorization_url.into(),
             token_url: p.token_url.into(),
+            revocation_url: p.revocation_url.into(),
             default_scopes: p.default_scopes.iter().map(|s| s.to_string()).collect(),
             supports_pkce: p.supports_pkce,
             extra_authorize_params: p
@@ -358,6 +362,15 @@ pub struct ConnectionView {
     /// stands for the token's. `None`: no proxy until a manager sets one.
     #[serde(default)]
     pub api_base_url: Option<String>,
+    /// The provider's issuer identifier; empty when none is stored.
+    #[serde(default)]
+    pub issuer: String,
+    /// The revocation endpoint (RFC 7009) dropped tokens are sent to; empty when none.
+    #[serde(default)]
+    pub revocation_url: String,
+    /// The provider always sends `iss` in the authorization response: answers without it are refused.
+    #[serde(default)]
+    pub iss_required: bool,
     /// Whether it has worked with its current settings.
     pub status: crate::connection::ConnectionStatus,
     /// Credentials changed since the stored tokens were issued.

@@ -102,6 +102,8 @@ crate::text_enum! {
         DeleteApiKey = "deleteApiKey",
         /// `GET /api/v1/providers`.
         ListProviders = "listProviders",
+        /// `POST /api/v1/discovery`.
+        Discover = "discover",
         /// `GET /api/v1/invitable-roles`.
         ListInvitableRoles = "listInvitableRoles",
         /// `GET /api/v1/connections`.
@@ -218,6 +220,12 @@ impl Operation {
             Operation::CreateApiKey => (Post, "/api/v1/api-keys", Session, "Create a bot key acting with my rights"),
             Operation::DeleteApiKey => (Delete, "/api/v1/api-keys/{id}", Session, "Revoke one of my bot keys"),
             Operation::ListProviders => (Get, "/api/v1/providers", SessionOrKey(Manage), "The provider catalogue"),
+            Operation::Discover => (
+                Post,
+                "/api/v1/discovery",
+                SessionOrKey(Manage),
+                "Read an issuer's OpenID or RFC 8414 metadata; stores nothing (connections.manage)",
+            ),
             Operation::ListInvitableRoles => (
                 Get,
                 "/api/v1/invitable-roles",

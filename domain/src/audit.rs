@@ -67,6 +67,9 @@ crate::text_enum! {
         TokenProxy = "token.proxy",
         /// A person deleted their own token of a connection.
         TokenForget = "token.forget",
+        /// A dropped token was sent to the provider's revocation endpoint (RFC 7009); `detail`
+        /// has the provider's HTTP status, the attempt and whether it will be tried again.
+        TokenRevoke = "token.revoke",
         /// A person changed which notification kinds they receive.
         SubscriptionsUpdate = "subscriptions.update",
         /// An admin re-encrypted sealed values under the active key (`POST /api/v1/admin/encryption/rotate`).
@@ -144,7 +147,8 @@ mod tests {
         assert_eq!(AuditAction::SessionSignIn.as_str(), "session.sign_in");
         assert_eq!(AuditAction::TokenForceRefresh.as_str(), "token.force_refresh");
         assert_eq!(AuditAction::UserBootstrapAdmin.as_str(), "user.bootstrap_admin");
-        assert_eq!(AuditAction::ALL.len(), 30);
+        assert_eq!(AuditAction::ALL.len(), 31);
+        assert_eq!(AuditAction::TokenRevoke.as_str(), "token.revoke");
         assert_eq!(AuditAction::EncryptionRotate.as_str(), "encryption.rotate");
         for action in AuditAction::ALL {
             let (subject, verb) = action.as_str().split_once('.').unwrap();

@@ -10,7 +10,9 @@
 //! 3. the provider did not answer with `error=` (declined, or a provider error);
 //! 4. the connection still exists;
 //! 5. an `iss` parameter, when sent, names the connection's provider (RFC 9207: a mix-up
-//!    attacker's code is never exchanged at our token endpoint);
+//!    attacker's code is never exchanged at our token endpoint): its stored issuer exactly when
+//!    it has one, else an issuer the token URL lives under; and when the provider announced that
+//!    it always sends `iss` (`iss_required`), an answer without it is refused;
 //! 6. there is a `code`;
 //! 7. the connection still points where it pointed when the consent started (its destination
 //!    epoch): the code of one provider is never exchanged at an endpoint it was re-pointed to.
@@ -60,8 +62,12 @@ pub enum Standing {
 /// The connection as it is now.
 #[derive(Debug, Clone, Copy)]
 pub struct Now<'a> {
-    /// Its token URL (the issuer check compares against it).
+    /// Its token URL (the issuer check compares against it when no issuer is stored).
     pub token_url: &'a str,
+    /// Its stored issuer identifier; empty when none.
+    pub issuer: &'a str,
+    /// The provider always sends `iss` (RFC 9207, from its metadata).
+    pub iss_required: bool,
     /// Its destination epoch.
     pub destination_version: i64,
 }
@@ -139,14 +145,22 @@ pub fn decide<'a>(
     let Some(connection) = connection else {
         return Err(Refusal::new(ErrorCode::NotFound, "the connection was deleted", false));
     };
-    if let Some(iss) = answer.iss
-        && !crate::url::issuer_matches(iss, connection.token_url)
-    {
-        return Err(Refusal::new(
-            ErrorCode::StateInvalid,
-            "the answer names another issuer than this connection's provider",
-            true,
-        ));
+    match answer.iss {
+        Some(iss) if !issuer_ok(iss, &connection) => {
+            return Err(Refusal::new(
+                ErrorCode::StateInvalid,
+                "the answer names another issuer than this connection's provider",
+                true,
+            ));
+        }
+        None if connection.iss_required => {
+            return Err(Refusal::new(
+                ErrorCode::StateInvalid,
+                "the answer does not name its issuer, though this provider always does (RFC 9207)",
+                true,
+            ));
+        }
+        _ => {}
     }
     let Some(code) = answer.code else {
         return Err(Refusal::new(ErrorCode::StateInvalid, "the provider's answer has no code", true));
@@ -161,6 +175,16 @@ pub fn decide<'a>(
     Ok(Exchange { code, keep: started.purpose.token_kind() })
 }
 
+/// RFC 9207 §2.4: `iss` is compared with the stored issuer (a trailing slash aside); without one,
+/// the token URL must live under it.
+fn issuer_ok(iss: &str, connection: &Now<'_>) -> bool {
+    if connection.issuer.is_empty() {
+        crate::url::issuer_matches(iss, connection.token_url)
+    } else {
+        crate::discovery::same_issuer(iss, connection.issuer)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,7 +197,7 @@ mod tests {
     }
 
     fn here() -> Option<Now<'static>> {
-        Some(Now { token_url: TOKEN_URL, destination_version: 3 })
+        Some(Now { token_url: TOKEN_URL, issuer: "", iss_required: false, destination_version: 3 })
     }
 
     fn good() -> Answer<'static> {
@@ -248,10 +272,34 @@ mod tests {
         let no_code = Answer { code: None, ..good() };
         let r = refusal(decide(&started(ConsentPurpose::Shared), &no_code, Standing::Allowed, here(), NOW));
         assert!(r.message.contains("no code"));
-        let moved = Some(Now { token_url: TOKEN_URL, destination_version: 4 });
+        let moved = Some(Now { token_url: TOKEN_URL, issuer: "", iss_required: false, destination_version: 4 });
         let r = refusal(decide(&started(ConsentPurpose::Shared), &good(), Standing::Allowed, moved, NOW));
         assert!(r.message.contains("changed while you were signing in"));
         assert!(r.recorded);
+    }
+
+    #[test]
+    fn a_stored_issuer_is_matched_exactly_and_a_required_iss_must_come() {
+        let stored = Some(Now {
+            token_url: "https://api.example.com/oauth/token",
+            issuer: "https://login.example.com/tenant",
+            iss_required: true,
+            destination_version: 3,
+        });
+        let right = Answer { iss: Some("https://login.example.com/tenant"), ..good() };
+        assert!(decide(&started(ConsentPurpose::Shared), &right, Standing::Allowed, stored, NOW).is_ok());
+        // The origin of the token URL is not enough once an issuer is stored.
+        let origin_only = Answer { iss: Some("https://login.example.com"), ..good() };
+        let r = refusal(decide(&started(ConsentPurpose::Shared), &origin_only, Standing::Allowed, stored, NOW));
+        assert!(r.message.contains("another issuer"), "{}", r.message);
+        let silent = Answer { iss: None, ..good() };
+        let r = refusal(decide(&started(ConsentPurpose::Shared), &silent, Standing::Allowed, stored, NOW));
+        assert_eq!(r.code, ErrorCode::StateInvalid);
+        assert!(r.message.contains("RFC 9207"), "{}", r.message);
+        assert!(r.recorded);
+        // Without the announcement, a provider that sends no `iss` is fine.
+        let optional = stored.map(|n| Now { iss_required: false, ..n });
+        assert!(decide(&started(ConsentPurpose::Shared), &silent, Standing::Allowed, optional, NOW).is_ok());
     }
 
     #[test]

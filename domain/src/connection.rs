@@ -142,6 +142,18 @@ pub struct ConnectionInput {
     /// `{instance_url}` at the start for the token response's own; blank = no proxy.
     #[serde(default)]
     pub api_base_url: String,
+    /// The provider's issuer identifier (discovery fills it); optional. When set, an `iss` in
+    /// the authorization response must name exactly it (RFC 9207).
+    #[serde(default)]
+    pub issuer: String,
+    /// The provider's token revocation endpoint (RFC 7009), placeholders allowed; optional.
+    /// Dropped tokens are sent there. Under the same URL rule as the others.
+    #[serde(default)]
+    pub revocation_url: String,
+    /// The provider sends `iss` with every authorization response (RFC 9207; discovery fills
+    /// it): an answer without `iss` is then refused.
+    #[serde(default)]
+    pub iss_required: bool,
 }
 
 /// A connection that passed every rule: parsed, filled, normalised.
@@ -173,6 +185,12 @@ pub struct ValidConnection {
     pub save_credentials: bool,
     /// Placeholders filled, normalised; `None` when blank.
     pub api_base_url: Option<String>,
+    /// Trimmed, as written (`discovery::issuer`); empty when none.
+    pub issuer: String,
+    /// Placeholders filled, normalised; empty when none.
+    pub revocation_url: String,
+    /// As given.
+    pub iss_required: bool,
 }
 
 /// Longest client id, in characters.
@@ -207,6 +225,14 @@ pub fn validate(
         String::new()
     };
     let token_url = endpoint("token_url", &provider::fill(&input.token_url, &pairs), policy)?;
+    let revocation_url = match provider::fill(&input.revocation_url, &pairs).trim() {
+        "" => String::new(),
+        url => endpoint("revocation_url", url, policy)?,
+    };
+    let issuer = match input.issuer.trim() {
+        "" => String::new(),
+        given => crate::discovery::issuer(given, policy)?,
+    };
     let scopes = scopes(&input.scopes, &pairs)?;
     let api_base_url = api_base::validate(&provider::fill(&input.api_base_url, &pairs), policy)?;
     let client_auth_method = match input.client_auth_method.as_deref().filter(|m| !m.is_empty()) {
@@ -229,6 +255,9 @@ pub fn validate(
         client_auth_method,
         save_credentials: input.save_credentials,
         api_base_url,
+        issuer,
+        revocation_url,
+        iss_required: input.iss_required,
     })
 }
 
@@ -350,6 +379,9 @@ mod tests {
             client_auth_method: None,
             save_credentials: true,
             api_base_url: ProviderKind::Salesforce.provider().api_base_url.into(),
+            issuer: String::new(),
+            revocation_url: String::new(),
+            iss_required: false,
         }
     }
 
@@ -473,6 +505,25 @@ mod tests {
         assert_eq!((error.field.as_str(), error.code.as_str()), ("authorization_url", "not_public_url"));
         input.token_url = "http://10.0.0.5/token".into();
         assert_eq!(validate(&input, false, AllowPrivate).unwrap_err().code, "insecure_url");
+    }
+
+    #[test]
+    fn revocation_url_and_issuer_are_optional_and_follow_the_url_rule() {
+        let mut input = salesforce();
+        input.revocation_url = ProviderKind::Salesforce.provider().revocation_url.into();
+        input.issuer = "https://acme.my.salesforce.com ".into();
+        let valid = validate(&input, false, PublicOnly).unwrap();
+        assert_eq!(valid.revocation_url, "https://acme.my.salesforce.com/services/oauth2/revoke");
+        assert_eq!(valid.issuer, "https://acme.my.salesforce.com");
+        input.revocation_url = "https://10.0.0.1/revoke".into();
+        let error = validate(&input, false, PublicOnly).unwrap_err();
+        assert_eq!((error.field.as_str(), error.code.as_str()), ("revocation_url", "not_public_url"));
+        input.revocation_url = String::new();
+        input.issuer = "http://acme.example.com".into();
+        assert_eq!(validate(&input, false, PublicOnly).unwrap_err().field, "issuer");
+        input.issuer = String::new();
+        let valid = validate(&input, false, PublicOnly).unwrap();
+        assert_eq!((valid.revocation_url.as_str(), valid.issuer.as_str()), ("", ""));
     }
 
     #[test]

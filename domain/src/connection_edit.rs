@@ -23,8 +23,9 @@ pub enum EditEffect {
     },
 }
 
-/// The fields that decide where or to whom credentials are sent (the API base URL too: the
-/// proxy sends access tokens there). A later endpoint (revocation) belongs here too.
+/// The fields that decide where or to whom credentials are sent: the API base URL (the proxy
+/// sends access tokens there) and the revocation endpoint (it receives the client's credentials
+/// and its tokens).
 pub fn destination_fields(before: &ValidConnection, after: &ValidConnection) -> Vec<&'static str> {
     let mut fields = Vec::new();
     if before.token_url != after.token_url {
@@ -32,6 +33,9 @@ pub fn destination_fields(before: &ValidConnection, after: &ValidConnection) -> 
     }
     if before.authorization_url != after.authorization_url {
         fields.push("authorization_url");
+    }
+    if before.revocation_url != after.revocation_url {
+        fields.push("revocation_url");
     }
     if before.client_id != after.client_id {
         fields.push("client_id");
@@ -82,6 +86,7 @@ fn label(field: &str) -> &str {
     match field {
         "token_url" => "the token URL",
         "authorization_url" => "the authorization URL",
+        "revocation_url" => "the revocation URL",
         "client_id" => "the client ID",
         "client_auth_method" => "the client authentication method",
         "grant_type" => "the grant type",
@@ -111,6 +116,9 @@ mod tests {
             client_auth_method: ClientAuthMethod::ClientSecretBasic,
             save_credentials: true,
             api_base_url: Some("https://api.example/v1".into()),
+            issuer: String::new(),
+            revocation_url: "https://idp.example/revoke".into(),
+            iss_required: false,
         }
     }
 
@@ -119,6 +127,9 @@ mod tests {
         let mut after = stored();
         after.name = "Renamed".into();
         after.description = "new words".into();
+        // The issuer and the RFC 9207 flag decide what is accepted, not where anything is sent.
+        after.issuer = "https://idp.example".into();
+        after.iss_required = true;
         assert_eq!(effect_of_edit(&stored(), &after, true), Ok(EditEffect::Unchanged));
     }
 
@@ -136,7 +147,8 @@ mod tests {
     #[test]
     fn every_destination_change_needs_the_secret() {
         type Change = (&'static str, fn(&mut ValidConnection));
-        let changes: [Change; 7] = [
+        let changes: [Change; 8] = [
+            ("revocation_url", |c| c.revocation_url = "https://evil.example/revoke".into()),
             ("token_url", |c| c.token_url = "https://evil.example/token".into()),
             ("authorization_url", |c| c.authorization_url = "https://evil.example/authorize".into()),
             ("client_id", |c| c.client_id = "other".into()),

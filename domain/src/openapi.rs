@@ -165,6 +165,13 @@ fn wire(op: Operation, s: &mut Schemas) -> Wire {
         }
         Operation::DeleteApiKey => plain(None, empty),
         Operation::ListProviders => plain(None, ok(s.list::<ProviderView>())),
+        Operation::Discover => Wire {
+            errors: &[ProviderError, ProviderUnavailable],
+            ..plain(
+                Some((s.of::<crate::discovery::DiscoveryRequest>(), true)),
+                ok(s.of::<crate::discovery::Discovered>()),
+            )
+        },
         Operation::ListInvitableRoles => Wire {
             query: vec![("q", string(), "Only roles whose name contains this text (any case).")],
             ..plain(None, ok(s.list::<InvitableRole>()))

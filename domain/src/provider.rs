@@ -75,6 +75,9 @@ pub struct Provider {
     pub authorization_url: &'static str,
     /// The token endpoint's format, with placeholders; empty for Custom.
     pub token_url: &'static str,
+    /// The revocation endpoint's format (RFC 7009), with placeholders; empty where the provider
+    /// has none (or none we could confirm from its documentation).
+    pub revocation_url: &'static str,
     /// Scopes the wizard proposes, placeholders allowed.
     pub default_scopes: &'static [&'static str],
     /// Whether a connection to it may use `authorization_code_pkce` (the wizard and validation ask).
@@ -90,6 +93,8 @@ pub struct Provider {
 
 const GOOGLE_AUTH: &str = "https://accounts.google.com/o/oauth2/v2/auth";
 const GOOGLE_TOKEN: &str = "https://oauth2.googleapis.com/token";
+/// developers.google.com/identity/protocols/oauth2/web-server, "Revoking a token".
+const GOOGLE_REVOKE: &str = "https://oauth2.googleapis.com/revoke";
 const GOOGLE_OFFLINE: &[(&str, &str)] = &[("access_type", "offline"), ("prompt", "consent")];
 const MICROSOFT_AUTH: &str = "https://login.microsoftonline.com/<tenant-id>/oauth2/v2.0/authorize";
 const MICROSOFT_TOKEN: &str = "https://login.microsoftonline.com/<tenant-id>/oauth2/v2.0/token";
@@ -107,6 +112,7 @@ const fn google(
         description,
         authorization_url: GOOGLE_AUTH,
         token_url: GOOGLE_TOKEN,
+        revocation_url: GOOGLE_REVOKE,
         default_scopes: scopes,
         supports_pkce: false,
         extra_authorize_params: GOOGLE_OFFLINE,
@@ -128,6 +134,7 @@ const fn standard(
         description,
         authorization_url: auth,
         token_url: token,
+        revocation_url: "",
         default_scopes: &[],
         supports_pkce: true,
         extra_authorize_params: &[],
@@ -163,6 +170,9 @@ pub const CATALOGUE: [Provider; 10] = [
         default_scopes: &["api", "refresh_token", "offline_access"],
         default_auth_method: ClientAuthMethod::ClientSecretPost,
         api_base_url: "{instance_url}/services",
+        // developer.salesforce.com, "Revoking OAuth Tokens": POST to /services/oauth2/revoke on My Domain.
+        // (ServiceNow's oauth_revoke_token.do takes the token in the query, not RFC 7009: left out.)
+        revocation_url: "https://<yourinstance>.my.salesforce.com/services/oauth2/revoke",
         ..standard(
             ProviderKind::Salesforce,
             "Salesforce",
@@ -248,9 +258,10 @@ impl Provider {
     /// The placeholders this provider's URL formats and default scopes use, in catalogue order.
     pub fn placeholders(&self) -> Vec<Placeholder> {
         let text = format!(
-            "{} {} {} {}",
+            "{} {} {} {} {}",
             self.authorization_url,
             self.token_url,
+            self.revocation_url,
             self.default_scopes.join(" "),
             self.api_base_url
         );
@@ -306,6 +317,10 @@ mod tests {
         assert_eq!(filled, "https://acme.my.salesforce.com/services/oauth2/token");
         assert_eq!(p.default_scopes, &["api", "refresh_token", "offline_access"]);
         assert!(p.supports_pkce);
+        assert_eq!(
+            fill(p.revocation_url, &values(&[("yourinstance", "acme")])),
+            "https://acme.my.salesforce.com/services/oauth2/revoke"
+        );
     }
 
     #[test]
@@ -329,7 +344,7 @@ mod tests {
             ("region-domain", "mypurecloud.com"),
         ]);
         for p in CATALOGUE.iter().filter(|p| p.kind != ProviderKind::Custom) {
-            for format in [p.authorization_url, p.token_url] {
+            for format in [p.authorization_url, p.token_url, p.revocation_url].into_iter().filter(|f| !f.is_empty()) {
                 let url = fill(format, &all);
                 assert_eq!(unfilled(&url), None, "{}", p.name);
                 assert!(url.starts_with("https://"), "{}", p.name);
@@ -372,6 +387,7 @@ mod tests {
             let p = kind.provider();
             assert!(!p.supports_pkce, "{}", p.name);
             assert_eq!(p.extra_authorize_params, &[("access_type", "offline"), ("prompt", "consent")]);
+            assert_eq!(p.revocation_url, "https://oauth2.googleapis.com/revoke");
         }
         assert_eq!(
             ProviderKind::GoogleSheets.provider().default_scopes,

@@ -8,12 +8,14 @@ use crate::store::{self, tokens};
 use crate::{clock, vault};
 
 /// Everything the schedule does: owed object resets first (revocation is at-least-once), then
-/// renewals. Returns (tokens renewed, resets acknowledged).
-pub async fn run(env: &Env) -> ApiResult<(usize, usize)> {
+/// renewals, then due revocations at providers. Returns (tokens renewed, resets acknowledged,
+/// tokens revoked at their provider).
+pub async fn run(env: &Env) -> ApiResult<(usize, usize, usize)> {
     let resets = crate::revocation::retry_pending(env, &store::database(env)?).await?;
     // Webhook couriers whose kick was lost: their overdue messages go now.
     crate::courier::kick_overdue(env, &store::database(env)?).await?;
-    Ok((refresh_expiring(env).await?, resets))
+    let renewed = refresh_expiring(env).await?;
+    Ok((renewed, resets, crate::provider_revocation::send_due(env).await?))
 }
 
 /// Renew tokens expiring within this many seconds.

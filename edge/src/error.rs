@@ -46,6 +46,12 @@ impl ApiError {
         self
     }
 
+    /// The field rule's or the failure's own stable code (`reason` on the wire).
+    pub fn with_reason(mut self, reason: &str) -> Self {
+        self.body.error.reason = Some(reason.to_string());
+        self
+    }
+
     pub fn from_field(error: domain::validate::FieldError) -> Self {
         let mut error_body = Self::new(ErrorCode::ValidationFailed, error.message).with_field(&error.field);
         error_body.body.error.reason = Some(error.code);

@@ -14,6 +14,7 @@ mod gate;
 mod mac;
 mod oauth;
 mod outbox;
+mod provider_revocation;
 mod proxy;
 mod request;
 mod request_log;
@@ -33,14 +34,16 @@ mod vault;
 use worker::{Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent, event};
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    router::handle(req, env).await
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
+    router::handle(req, env, ctx).await
 }
 
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     match cron::run(&env).await {
-        Ok((renewed, resets)) => worker::console_log!("cron: renewed {renewed} tokens, {resets} owed resets done"),
+        Ok((renewed, resets, revoked)) => worker::console_log!(
+            "cron: renewed {renewed} tokens, {resets} owed resets done, {revoked} tokens revoked at providers"
+        ),
         Err(e) => worker::console_error!("cron failed: {:?}", e.code()),
     }
 }

@@ -13,13 +13,13 @@ use domain::error::ErrorCode;
 use crate::error::{ApiError, ApiResult};
 use crate::routes::{Call, Ctx};
 use crate::routes::{
-    api_keys, audit, bootstrap, config, connections, diagnostics, encryption, health, invitable_roles, notifications,
-    oauth, openapi, providers, proxy, roles, session, tokens, users, webhooks,
+    api_keys, audit, bootstrap, config, connections, diagnostics, discovery, encryption, health, invitable_roles,
+    notifications, oauth, openapi, providers, proxy, roles, session, tokens, users, webhooks,
 };
 use crate::{request_log, screen};
 
-pub async fn handle(req: Request, env: Env) -> worker::Result<Response> {
-    let mut router = Router::with_data(Call { now: crate::clock::now() });
+pub async fn handle(req: Request, env: Env, background: worker::Context) -> worker::Result<Response> {
+    let mut router = Router::with_data(Call { now: crate::clock::now(), background });
     for operation in Operation::ALL {
         let route = operation.route();
         let (pattern, handler) = (route.router_pattern(), handler(operation));
@@ -71,6 +71,7 @@ fn handler(operation: Operation) -> Handler {
         Operation::CreateApiKey => boxed_route(callers, body, api_keys::create),
         Operation::DeleteApiKey => boxed_route(callers, body, api_keys::delete),
         Operation::ListProviders => boxed_route(callers, body, providers::list),
+        Operation::Discover => boxed_route(callers, body, discovery::post),
         Operation::ListInvitableRoles => boxed_route(callers, body, invitable_roles::list),
         Operation::ListConnections => boxed_route(callers, body, connections::list),
         Operation::CreateConnection => boxed_route(callers, body, connections::create),

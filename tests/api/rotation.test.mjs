@@ -11,6 +11,7 @@ import { customInput, machineInput } from '../support/connections.mjs';
 import { SEALED, keyIdOf, open } from '../support/envelope.mjs';
 import { Client } from '../support/http.mjs';
 import { BOOTSTRAP_TOKEN, bootstrapAdmin, createKey, createRole, createUser } from '../support/people.mjs';
+import { freePort } from '../support/ports.mjs';
 import { startStack } from '../support/stack.mjs';
 import { sql, stateBytes, testEncryptionKeys, testMacKey } from '../support/worker.mjs';
 import { startReceiver, verifyStandardWebhook } from '../support/webhook_receiver.mjs';
@@ -65,6 +66,13 @@ describe('key rotation', () => {
     assert.equal((await authorize(admin, code.id, 'shared')).ok, true);
     assert.equal((await authorize(member, code.id, 'user')).ok, true);
     assert.equal((await authorize(admin, pkce.id, 'shared')).ok, true);
+    // A revocation still owed to a provider that does not answer: the token and the client
+    // secret wait sealed in provider_revocations until it is sent.
+    const owed = await connection(customInput(stack.idp, {
+      name: 'Revocation owed', revocation_url: `http://127.0.0.1:${await freePort()}/revoke`,
+    }));
+    assert.equal((await authorize(admin, owed.id, 'shared')).ok, true);
+    assert.equal((await admin.delete(`/api/v1/connections/${owed.id}`)).status, 204);
     // A consent in flight: its PKCE verifier is sealed in oauth_transactions until it finishes.
     const started = await admin.post(`/api/v1/connections/${pkce.id}/authorize`, { purpose: 'user' });
     assert.equal(started.status, 200, started.text);

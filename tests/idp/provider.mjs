@@ -52,7 +52,7 @@ export function clientRegistrations(redirectUris) {
  * @param {number} [options.port] 0 picks a free port
  * @param {string[]} options.redirectUris the product's callback URL(s)
  * @param {number} [options.accessTokenTtl] seconds; short values exercise refresh
- * @returns {Promise<{issuer: string, port: number, provider: Provider, counts: Record<string, number>,
+ * @returns {Promise<{issuer: string, port: number, provider: Provider, counts: Record<string, number>, refreshTokens: string[],
  *   settings: {accessTokenTtl: number}, close: () => Promise<void>}>}
  */
 export async function startIdp({ port = 0, redirectUris, accessTokenTtl = 3600 } = {}) {
@@ -115,9 +115,15 @@ export async function startIdp({ port = 0, redirectUris, accessTokenTtl = 3600 }
   const bump = (key) => { counts[key] = (counts[key] ?? 0) + 1; };
   provider.on('grant.success', (ctx) => bump(ctx.oidc.params.grant_type));
   provider.on('grant.error', (ctx) => bump(`${ctx.oidc.params?.grant_type ?? 'unknown'}:error`));
+  // Every refresh token issued, in order (opaque: the value is its jti), so tests can ask the
+  // introspection endpoint about a token the product holds sealed; and every revocation call.
+  const refreshTokens = [];
+  provider.on('refresh_token.saved', (token) => refreshTokens.push(token.jti));
+  provider.on('revocation.error', () => bump('revocation:error'));
 
   const oidc = provider.callback();
   server.on('request', (req, res) => {
+    if (req.url === '/token/revocation') bump('revocation');
     if (req.url.startsWith('/interaction/')) {
       approve(provider, req, res).catch((error) => {
         res.statusCode = 500;
@@ -134,6 +140,7 @@ export async function startIdp({ port = 0, redirectUris, accessTokenTtl = 3600 }
     port: actualPort,
     provider,
     counts,
+    refreshTokens,
     settings,
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }),
   };

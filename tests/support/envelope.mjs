@@ -51,4 +51,6 @@ export const SEALED = [
   { table: 'oauth_transactions', key: 'state_hash', column: 'pkce_verifier' },
   { table: 'webhooks', key: 'id', column: 'secret' },
   { table: 'webhooks', key: 'id', column: 'previous_secret' },
+  { table: 'provider_revocations', key: 'id', column: 'client_secret' },
+  { table: 'provider_revocations', key: 'id', column: 'token' },
 ];

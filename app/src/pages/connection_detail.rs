@@ -149,6 +149,8 @@ fn Facts(connection: ConnectionView, manager: bool, said: Said, reload: Callback
             } else {
                 c.scopes.iter().map(|s| view! { <span class="badge">{s.clone()}</span> }).collect_view().into_any()
             }}</dd>
+            {(!c.revocation_url.is_empty()).then(|| view! { <dt>"Revocation URL"</dt><dd><code>{c.revocation_url.clone()}</code></dd> })}
+            {(!c.issuer.is_empty()).then(|| view! { <dt>"Issuer"</dt><dd><code data-testid="issuer">{c.issuer.clone()}</code>{c.iss_required.then_some(" (answers must name it)")}</dd> })}
             <dt>"Client authentication"</dt><dd><code>{c.client_auth_method.as_str()}</code></dd>
             <dt>"Shared token"</dt><dd><SharedToken connection=c.clone() manager=manager said=said reload=reload /></dd>
             <dt>"Callback URL"</dt><dd><code>{callback}</code></dd>

@@ -1,44 +1,58 @@
-//! OpenID Connect / RFC 8414 discovery documents: the few fields the product reads.
+//! Discovery (OpenID Connect Discovery, then RFC 8414): fetch an issuer's metadata through the
+//! outbound client (`http.rs`: the URL rule before every fetch, no redirects, a deadline) with a
+//! size cap of its own, and let `domain::discovery` judge what it says.
 
+use domain::discovery::{self, Discovered, DiscoveryFailure, Metadata};
 use oauth2::http::{Method, Request, header};
-use serde::Deserialize;
 
-use super::http;
-use crate::error::{ApiError, ApiResult};
-use domain::error::ErrorCode;
+use super::http::{self, HttpError};
 
-#[derive(Debug, Deserialize)]
-pub struct DiscoveryDocument {
-    pub issuer: String,
-    pub authorization_endpoint: Option<String>,
-    pub token_endpoint: Option<String>,
+/// Fetch and judge `issuer`'s metadata (the issuer already passed `domain::discovery::issuer`).
+/// The OpenID document is asked first; the RFC 8414 one when the first gave nothing usable. A
+/// document that answers is judged as it is: a mismatching issuer is not retried elsewhere.
+pub async fn discover(issuer: &str, limits: http::Outbound) -> Result<Discovered, DiscoveryFailure> {
+    // The most telling failure of the two locations: one that answered beats one that did not.
+    let mut failure = DiscoveryFailure::NotReachable;
+    let rank = |f: DiscoveryFailure| match f {
+        DiscoveryFailure::NotReachable => 0,
+        DiscoveryFailure::NoMetadata => 1,
+        _ => 2,
+    };
+    for location in discovery::locations(issuer) {
+        let found = match fetch(&location, limits).await {
+            Ok(metadata) => return discovery::decide(issuer, metadata, &location, limits.policy),
+            Err(f) => f,
+        };
+        if found == DiscoveryFailure::RefusedAddress {
+            return Err(found);
+        }
+        if rank(found) > rank(failure) {
+            failure = found;
+        }
+    }
+    Err(failure)
 }
 
-/// Fetch `{issuer}/.well-known/openid-configuration` and check it names the same issuer.
-pub async fn fetch(issuer: &str, limits: http::Outbound) -> ApiResult<DiscoveryDocument> {
-    domain::endpoint::normalise(issuer, limits.policy)
-        .map_err(|_| ApiError::validation("issuer", "the issuer is not an https URL the product may call"))?;
-    let location = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
+async fn fetch(location: &str, limits: http::Outbound) -> Result<Metadata, DiscoveryFailure> {
     let request = Request::builder()
         .method(Method::GET)
-        .uri(&location)
+        .uri(location)
         .header(header::ACCEPT, "application/json")
         .body(Vec::new())
-        .map_err(ApiError::internal)?;
-    let response = http::send(request, limits).await.map_err(|e| {
-        worker::console_error!("discovery of {issuer}: {e}");
-        ApiError::new(ErrorCode::ProviderUnavailable, super::client::UNAVAILABLE)
+        .map_err(|_| DiscoveryFailure::RefusedAddress)?;
+    let response = http::send(request, limits).await.map_err(|e| match e {
+        HttpError::Refused(_) => DiscoveryFailure::RefusedAddress,
+        HttpError::TooLarge => DiscoveryFailure::TooLarge,
+        other => {
+            worker::console_warn!("discovery at {location}: {other}");
+            DiscoveryFailure::NotReachable
+        }
     })?;
     if response.status() != 200 {
-        return Err(ApiError::new(
-            ErrorCode::ProviderError,
-            format!("discovery answered HTTP {}", response.status().as_u16()),
-        ));
+        return Err(DiscoveryFailure::NoMetadata);
     }
-    let document: DiscoveryDocument = serde_json::from_slice(response.body())
-        .map_err(|_| ApiError::new(ErrorCode::ProviderError, "discovery document is not valid JSON"))?;
-    if document.issuer.trim_end_matches('/') != issuer.trim_end_matches('/') {
-        return Err(ApiError::new(ErrorCode::ProviderError, "discovery document names another issuer"));
+    if response.body().len() > discovery::DOCUMENT_MAX_BYTES {
+        return Err(DiscoveryFailure::TooLarge);
     }
-    Ok(document)
+    serde_json::from_slice::<Metadata>(response.body()).map_err(|_| DiscoveryFailure::NotJson)
 }

@@ -5,3 +5,4 @@ pub mod client;
 pub mod connection;
 pub mod discovery;
 pub mod http;
+pub mod revoke;

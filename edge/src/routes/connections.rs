@@ -11,6 +11,7 @@ use domain::error::ErrorCode;
 use domain::list_order::{ConnectionSort, ListCursor, SortDirection};
 use domain::notification::NotificationKind;
 use domain::permission::SystemRole;
+use domain::provider_revocation::DropReason;
 use domain::webhook::WebhookEvent;
 use serde_json::json;
 use worker::{D1Database, D1PreparedStatement, Env, Request, Response};
@@ -22,7 +23,7 @@ use crate::routes::Ctx;
 use crate::store::audit;
 use crate::store::connections::{self as rows, ConnectionRecord, ConnectionRow, ListFilter};
 use crate::store::{self, access, json_list, notifications, roles, tokens, transactions};
-use crate::{auth, courier, crypto, request, settings};
+use crate::{auth, courier, crypto, provider_revocation, request, settings};
 
 pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
@@ -178,6 +179,13 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let fields: Vec<&String> = patch.as_object().map(|o| o.keys().collect()).unwrap_or_default();
     // A redirect drops every token: who could use it and which tokens it had are read first.
     let departure = if redirected || refill { Some(Departure::before(&db, &row.id).await?) } else { None };
+    // Tokens issued for the old destination are revoked there, with the old client's credentials.
+    let revocations = if redirected {
+        let dropped = tokens::of_connection(&db, &row.id).await?;
+        provider_revocation::prepare(&ctx.env, &row, &dropped, DropReason::DestinationChanged, now)?
+    } else {
+        Vec::new()
+    };
     // Nothing is written unless the row is still what this edit was computed from.
     let mut batch = vec![rows::expect_version(&db, &row.id, row.version)?, rows::save(&db, &record, &me.user_id)?];
     let mut events = vec![];
@@ -187,6 +195,7 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
             // destination goes, in the same batch, and so do consents started against it.
             batch.push(notifications::to_users_of(&db, NotificationKind::ConnectionNeedsReauth, &row.id, &row.name)?);
             batch.push(tokens::delete_of_connection(&db, &row.id)?);
+            batch.extend(provider_revocation::statements(&db, &revocations)?);
             batch.push(transactions::delete_of_connection(&db, &row.id)?);
             events.push((WebhookEvent::ConnectionNeedsReauth, json!({"reason": "destination_changed"})));
             json!({"fields": fields, "credentials_changed": true, "destination_changed": moved,
@@ -217,6 +226,9 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     // The vaults forget the dropped tokens and the gates the old grant type, before we answer.
     if let Some(departure) = departure {
         departure.after(&ctx.env, &db, now).await?;
+        if !revocations.is_empty() {
+            provider_revocation::soon(&ctx);
+        }
     }
     let row = rows::by_id(&db, &row.id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
     Ok(Response::from_json(&row.view(ctx.data.now)?)?)
@@ -228,8 +240,12 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let row = find(&db, &ctx).await?;
     let now = ctx.data.now;
     let departure = Departure::before(&db, &row.id).await?;
-    // Secrets go with the row (and its invites by cascade) in one batch; audit rows stay.
-    let mut batch = vec![
+    let dropped = tokens::of_connection(&db, &row.id).await?;
+    let revocations = provider_revocation::prepare(&ctx.env, &row, &dropped, DropReason::ConnectionDeleted, now)?;
+    // Secrets go with the row (and its invites by cascade) in one batch; audit rows stay; the
+    // tokens' revocations at the provider are queued in the same batch.
+    let mut batch = provider_revocation::statements(&db, &revocations)?;
+    batch.extend([
         notifications::to_users_of(&db, NotificationKind::ConnectionDeleted, &row.id, &row.name)?,
         rows::delete(&db, &row.id)?,
         audit::by(
@@ -240,7 +256,7 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
             json!({"name": row.name}),
             ctx.data.now,
         )?,
-    ];
+    ]);
     let event = courier::occurrence(
         WebhookEvent::ConnectionDeleted,
         Some((&row.id, &row.name)),
@@ -252,6 +268,9 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let written = db.batch(batch).await?;
     enqueued.kick(&ctx.env, &written).await;
     departure.after(&ctx.env, &db, now).await?;
+    if !revocations.is_empty() {
+        provider_revocation::soon(&ctx);
+    }
     Ok(Response::empty()?.with_status(204))
 }
 
@@ -302,6 +321,7 @@ pub async fn set_roles(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     roles_touched.extend(role_ids);
     let users = access::members_of_roles(&db, &roles_touched).await?;
     revocation::people(&ctx.env, &db, &users, ctx.data.now).await?;
+    provider_revocation::soon(&ctx);
     let row = rows::by_id(&db, &row.id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
     Ok(Response::from_json(&row.view(ctx.data.now)?)?)
 }
@@ -317,9 +337,12 @@ async fn find(db: &D1Database, ctx: &Ctx) -> ApiResult<ConnectionRow> {
 fn whatwg_agrees(valid: &ValidConnection) -> ApiResult<()> {
     let api_base = valid.api_base_url.clone().filter(|b| !b.starts_with(domain::api_base::INSTANCE_URL));
     let api_base = api_base.unwrap_or_default();
-    for (field, value) in
-        [("authorization_url", &valid.authorization_url), ("token_url", &valid.token_url), ("api_base_url", &api_base)]
-    {
+    for (field, value) in [
+        ("authorization_url", &valid.authorization_url),
+        ("token_url", &valid.token_url),
+        ("revocation_url", &valid.revocation_url),
+        ("api_base_url", &api_base),
+    ] {
         if !value.is_empty() && url::Url::parse(value).map(|u| u.as_str() != value.as_str()).unwrap_or(true) {
             return Err(ApiError::from_field(domain::validate::FieldError::new(
                 field,
@@ -355,6 +378,9 @@ fn input_of(row: &ConnectionRow) -> ConnectionInput {
         client_auth_method: Some(row.client_auth_method.as_str().into()),
         save_credentials: row.save_credentials != 0,
         api_base_url: row.api_base_url.clone().unwrap_or_default(),
+        issuer: row.issuer.clone(),
+        revocation_url: row.revocation_url.clone(),
+        iss_required: row.iss_required != 0,
     }
 }
 

@@ -6,7 +6,7 @@ use worker::{Request, Response};
 
 use crate::error::{ApiError, ApiResult};
 use crate::routes::Ctx;
-use crate::{oauth, settings};
+use crate::settings;
 
 /// `GET /api/v1/_test/discovery?issuer=…`: fetch the issuer's discovery document through the
 /// same outbound HTTP client the OAuth engine uses.
@@ -20,13 +20,11 @@ pub async fn discovery(req: Request, ctx: Ctx) -> ApiResult<Response> {
         .find(|(k, _)| k == "issuer")
         .map(|(_, v)| v.into_owned())
         .ok_or_else(|| ApiError::validation("issuer", "issuer is required"))?;
-    let limits =
-        oauth::http::Outbound { timeout: oauth::http::DEFAULT_TIMEOUT, policy: settings::endpoint_policy(&ctx.env) };
-    let document = oauth::discovery::fetch(&issuer, limits).await?;
+    let found = super::discovery::discover(&ctx.env, &issuer).await?;
     Ok(Response::from_json(&DiscoveryProbeResponse {
-        issuer: document.issuer,
-        authorization_endpoint: document.authorization_endpoint,
-        token_endpoint: document.token_endpoint,
+        issuer: found.issuer,
+        authorization_endpoint: Some(found.authorization_url).filter(|u| !u.is_empty()),
+        token_endpoint: Some(found.token_url),
     })?)
 }
 

@@ -188,7 +188,12 @@ async fn finish(req: &Request, ctx: &Ctx) -> ApiResult<Outcome> {
         expires_at: tx.expires_at,
         destination_version: tx.destination_version,
     };
-    let connection = row.as_ref().map(|r| Now { token_url: &r.token_url, destination_version: r.destination_version });
+    let connection = row.as_ref().map(|r| Now {
+        token_url: &r.token_url,
+        issuer: &r.issuer,
+        iss_required: r.iss_required != 0,
+        destination_version: r.destination_version,
+    });
     let exchange = match callback::decide(&started, &answer, standing, connection, now) {
         Ok(exchange) => exchange,
         Err(refusal) if refusal.recorded => return fail(&db, &tx, refusal.code, refusal.message, now).await,

@@ -118,6 +118,7 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let mut affected: Vec<String> = json_list(&role.member_ids);
     affected.extend(change.member_ids.iter().flatten().cloned());
     revocation::people(&ctx.env, &db, &affected, now).await?;
+    crate::provider_revocation::soon(&ctx);
     Ok(Response::from_json(
         &roles::by_id(&db, &role.id).await?.ok_or_else(|| ApiError::not_found("no such role"))?.view(),
     )?)
@@ -136,6 +137,7 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
     ])
     .await?;
     revocation::people(&ctx.env, &db, &json_list::<String>(&role.member_ids), ctx.data.now).await?;
+    crate::provider_revocation::soon(&ctx);
     Ok(Response::empty()?.with_status(204))
 }
 

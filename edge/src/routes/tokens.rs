@@ -5,6 +5,7 @@ use domain::api::{ListResponse, MyConnectionView, TestResponse, TokenRequest};
 use domain::audit::AuditAction;
 use domain::connection::{GrantType, StatusEvent};
 use domain::error::ErrorCode;
+use domain::provider_revocation::DropReason;
 use domain::token::{self, TokenKind};
 use serde_json::json;
 use worker::{Env, Request, Response};
@@ -19,7 +20,7 @@ use crate::routes::Ctx;
 use crate::store::audit::{self, Event};
 use crate::store::{self, access, connections, tokens};
 use crate::vault::{self, VaultRequest};
-use crate::{auth, crypto, request};
+use crate::{auth, crypto, provider_revocation, request};
 
 /// `POST /api/v1/connections/{id}/token`: a fresh access token for members of invited roles,
 /// people or their bot keys. With a bot key the hot path reads no D1: the key's gate knows who
@@ -197,14 +198,28 @@ pub async fn forget_mine(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let me = auth::require(&req, &db, ctx.data.now).await?;
     let id = ctx.param("id").map(String::as_str).unwrap_or_default();
     let token_id = token::token_id(id, TokenKind::User, Some(&me.user_id));
-    if tokens::by_id(&db, &token_id).await?.is_none() {
+    let Some(token) = tokens::by_id(&db, &token_id).await? else {
         return Err(ApiError::new(ErrorCode::NoToken, "you have no token for this connection"));
-    }
-    db.batch(vec![
+    };
+    let revocations = match connections::by_id(&db, id).await? {
+        Some(connection) => provider_revocation::prepare(
+            &ctx.env,
+            &connection,
+            std::slice::from_ref(&token),
+            DropReason::TokenForgotten,
+            ctx.data.now,
+        )?,
+        None => Vec::new(),
+    };
+    let mut batch = provider_revocation::statements(&db, &revocations)?;
+    batch.extend([
         tokens::delete(&db, &token_id)?,
         audit::by(&db, &me, AuditAction::TokenForget, ("connection", id), json!({}), ctx.data.now)?,
-    ])
-    .await?;
+    ]);
+    db.batch(batch).await?;
     vault::reset(&ctx.env, &db, &token_id).await?;
+    if !revocations.is_empty() {
+        provider_revocation::soon(&ctx);
+    }
     Ok(Response::empty()?.with_status(204))
 }

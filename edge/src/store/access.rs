@@ -74,23 +74,20 @@ async fn user_ids(statement: worker::D1PreparedStatement) -> ApiResult<Vec<Strin
 
 /// Delete user tokens whose owners may no longer use their connection (role or member removed,
 /// person deactivated) and return their ids, so their vaults can be told.
-pub async fn sweep_user_tokens(db: &D1Database) -> ApiResult<Vec<String>> {
-    #[derive(serde::Deserialize)]
-    struct Id {
-        id: String,
-    }
-    let rows = db
-        .prepare(
-            "DELETE FROM tokens WHERE kind = 'user' AND NOT EXISTS (
-                SELECT 1 FROM connection_roles cr JOIN role_members m ON m.role_id = cr.role_id
-                JOIN users u ON u.id = m.user_id AND u.active = 1
-                WHERE cr.connection_id = tokens.connection_id AND m.user_id = tokens.user_id)
-             RETURNING id",
-        )
-        .all()
-        .await?
-        .results::<Id>()?;
-    Ok(rows.into_iter().map(|r| r.id).collect())
+pub async fn sweep_user_tokens(db: &D1Database) -> ApiResult<Vec<super::tokens::TokenRow>> {
+    // The whole rows come back: their provider is told to revoke them (`provider_revocation`).
+    db.prepare(
+        "DELETE FROM tokens WHERE kind = 'user' AND NOT EXISTS (
+            SELECT 1 FROM connection_roles cr JOIN role_members m ON m.role_id = cr.role_id
+            JOIN users u ON u.id = m.user_id AND u.active = 1
+            WHERE cr.connection_id = tokens.connection_id AND m.user_id = tokens.user_id)
+         RETURNING id, connection_id, kind, user_id, access_token, refresh_token, token_type, scope, instance_url,
+            expires_at, status, last_refresh_at, last_error, updated_at, token_url, destination_version",
+    )
+    .all()
+    .await?
+    .results::<super::tokens::TokenRow>()
+    .map_err(super::unreadable("tokens"))
 }
 
 /// Active people who may manage connections (the Admin role, or a role granting

@@ -32,6 +32,9 @@ pub struct ConnectionRow {
     pub placeholders: String,
     pub client_auth_method: ClientAuthMethod,
     pub save_credentials: i64,
+    pub issuer: String,
+    pub revocation_url: String,
+    pub iss_required: i64,
     pub status: ConnectionStatus,
     pub tokens_stale: i64,
     /// Bumped by every write of the row: edits compare it (optimistic concurrency).
@@ -115,6 +118,9 @@ impl ConnectionRow {
             client_auth_method: self.client_auth_method,
             save_credentials: self.save_credentials != 0,
             api_base_url: self.api_base_url.clone(),
+            issuer: self.issuer.clone(),
+            revocation_url: self.revocation_url.clone(),
+            iss_required: self.iss_required != 0,
             status: self.status,
             tokens_stale: self.tokens_stale != 0,
             readiness,
@@ -131,8 +137,8 @@ const TABLE: &str = "connections";
 
 const SELECT: &str = "SELECT c.id, c.provider, c.name, c.name_key, c.description, c.grant_type, c.client_id,
     c.client_secret, c.authorization_url, c.token_url, c.scopes, c.placeholders, c.client_auth_method,
-    c.save_credentials, c.status, c.tokens_stale, c.version, c.destination_version, c.api_base_url, c.created_at,
-    c.updated_at,
+    c.save_credentials, c.status, c.tokens_stale, c.version, c.destination_version, c.api_base_url, c.issuer,
+    c.revocation_url, c.iss_required, c.created_at, c.updated_at,
     (SELECT json_group_array(r.role_id) FROM connection_roles r WHERE r.connection_id = c.id) AS invited_role_ids,
     (SELECT json_group_array(json_object('id', ro.id, 'name', ro.name)) FROM connection_roles r
         JOIN roles ro ON ro.id = r.role_id WHERE r.connection_id = c.id) AS invited_roles,
@@ -244,8 +250,10 @@ pub fn save(db: &D1Database, record: &ConnectionRecord<'_>, created_by: &str) ->
         db,
         "INSERT INTO connections (id, provider, name, name_key, description, grant_type, client_id, client_secret,
             authorization_url, token_url, scopes, placeholders, client_auth_method, save_credentials, status,
-            tokens_stale, created_by, created_at, updated_at, destination_version, api_base_url)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20)
+            tokens_stale, created_by, created_at, updated_at, destination_version, api_base_url, issuer,
+            revocation_url, iss_required)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19, ?20, ?21,
+            ?22, ?23)
          ON CONFLICT (id) DO UPDATE SET provider = excluded.provider, name = excluded.name,
             name_key = excluded.name_key, description = excluded.description, grant_type = excluded.grant_type,
             client_id = excluded.client_id, client_secret = COALESCE(excluded.client_secret, connections.client_secret),
@@ -254,6 +262,7 @@ pub fn save(db: &D1Database, record: &ConnectionRecord<'_>, created_by: &str) ->
             save_credentials = excluded.save_credentials, status = excluded.status,
             tokens_stale = excluded.tokens_stale, updated_at = excluded.updated_at,
             destination_version = excluded.destination_version, api_base_url = excluded.api_base_url,
+            issuer = excluded.issuer, revocation_url = excluded.revocation_url, iss_required = excluded.iss_required,
             version = connections.version + 1",
         record.id,
         v.provider,
@@ -275,6 +284,9 @@ pub fn save(db: &D1Database, record: &ConnectionRecord<'_>, created_by: &str) ->
         record.now,
         record.destination_version,
         v.api_base_url,
+        v.issuer,
+        v.revocation_url,
+        i64::from(v.iss_required),
     )?)
 }
 

@@ -9,6 +9,7 @@ pub mod connections;
 pub mod device_failures;
 pub mod notifications;
 pub mod pending_resets;
+pub mod provider_revocations;
 pub mod roles;
 pub mod sealed;
 pub mod sessions;

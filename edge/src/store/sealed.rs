@@ -23,13 +23,15 @@ impl SealedColumn {
 }
 
 /// Every sealed value the product stores.
-pub const SEALED: [SealedColumn; 6] = [
+pub const SEALED: [SealedColumn; 8] = [
     SealedColumn { table: "connections", key: "id", column: "client_secret" },
     SealedColumn { table: "tokens", key: "id", column: "access_token" },
     SealedColumn { table: "tokens", key: "id", column: "refresh_token" },
     SealedColumn { table: "oauth_transactions", key: "state_hash", column: "pkce_verifier" },
     SealedColumn { table: "webhooks", key: "id", column: "secret" },
     SealedColumn { table: "webhooks", key: "id", column: "previous_secret" },
+    SealedColumn { table: "provider_revocations", key: "id", column: "client_secret" },
+    SealedColumn { table: "provider_revocations", key: "id", column: "token" },
 ];
 
 /// A stored value and the row it is bound to.

@@ -196,7 +196,15 @@ pub fn delete_of_connection(db: &D1Database, connection_id: &str) -> ApiResult<D
     Ok(query!(db, "DELETE FROM tokens WHERE connection_id = ?1", connection_id)?)
 }
 
-/// Ids of tokens with a refresh token that expire within `window` seconds (for the cron).
+/// A connection's saved tokens (shared and per person), read before they are dropped.
+pub async fn of_connection(db: &D1Database, connection_id: &str) -> ApiResult<Vec<TokenRow>> {
+    query!(db, &format!("{SELECT} WHERE connection_id = ?1"), connection_id)?
+        .all()
+        .await?
+        .results::<TokenRow>()
+        .map_err(unreadable(TABLE))
+}
+
 /// The ids of a connection's saved tokens (shared and per person).
 pub async fn ids_of_connection(db: &D1Database, connection_id: &str) -> ApiResult<Vec<String>> {
     #[derive(Deserialize)]
@@ -208,6 +216,7 @@ pub async fn ids_of_connection(db: &D1Database, connection_id: &str) -> ApiResul
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
+/// Ids of tokens with a refresh token that expire within `window` seconds (for the cron).
 pub async fn expiring(db: &D1Database, now: i64, window: i64) -> ApiResult<Vec<TokenRow>> {
     query!(
         db,

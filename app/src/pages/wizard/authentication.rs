@@ -1,12 +1,14 @@
-//! Step 2, Authentication details: grant type (PKCE only where the provider supports it),
-//! client id and secret, the provider's placeholders, authorization and token URLs, scopes, and
-//! the API base URL the token-free proxy calls, and the client authentication method under
-//! "Advanced".
+//! Step 2, Authentication details: the issuer and Discover (`discovery.rs`), grant type (PKCE
+//! only where the provider supports it), client id and secret, the provider's placeholders,
+//! authorization, token and revocation URLs, scopes, the API base URL the token-free proxy
+//! calls, and under "Advanced" the client authentication method and whether answers must name
+//! their issuer (RFC 9207).
 
 use domain::api::ProviderView;
 use domain::connection::{ClientAuthMethod, GrantType};
 use leptos::prelude::*;
 
+use super::discovery::DiscoverIssuer;
 use super::state::WizardState;
 use crate::components::field::TextField;
 
@@ -28,6 +30,7 @@ pub fn AuthenticationStep(providers: Signal<Vec<ProviderView>>) -> impl IntoView
         }
     };
     view! {
+        <DiscoverIssuer />
         <GrantChoice pkce=Signal::derive(move || provider.get().is_some_and(|p| p.supports_pkce)) />
         <TextField id="client-id" label="Client ID" value=state.client_id error=state.error_for("client_id") on_input=touch("client_id") autocomplete="off" />
         <TextField
@@ -61,6 +64,15 @@ pub fn AuthenticationStep(providers: Signal<Vec<ProviderView>>) -> impl IntoView
             placeholder="https://idp.example.com/oauth2/token"
         />
         <ResolvedUrl id="token-url-resolved" format=state.token_url />
+        <TextField
+            id="revocation-url"
+            label="Revocation URL"
+            value=state.revocation_url
+            error=state.error_for("revocation_url")
+            on_input=touch("revocation_url")
+            placeholder="https://idp.example.com/oauth2/revoke"
+            hint="Optional (RFC 7009). Tokens the product drops are revoked there too."
+        />
         <TextField
             id="scopes"
             label="Scopes"
@@ -177,6 +189,11 @@ fn Advanced() -> impl IntoView {
                 </select>
                 <p class="hint">"The same method is used for the code exchange and every refresh."</p>
             </div>
+            <label class="choice checkbox">
+                <input type="checkbox" id="iss-required" prop:checked=move || state.iss_required.get() on:change=move |ev| state.iss_required.set(event_target_checked(&ev)) />
+                <span class="choice-label">"Require the issuer in authorization responses (RFC 9207)"</span>
+                <span class="choice-detail">"An answer without iss is refused. Discovery sets this when the provider announces it."</span>
+            </label>
         </details>
     }
 }

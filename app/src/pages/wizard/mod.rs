@@ -5,6 +5,7 @@
 //! input asks first (`leave_guard.rs`). The last step saves and lands on the connection's page.
 
 mod authentication;
+mod discovery;
 mod invite;
 mod leave_guard;
 mod provider_picker;

@@ -29,6 +29,14 @@ pub struct WizardState {
     pub client_auth_method: RwSignal<String>,
     pub save_credentials: RwSignal<bool>,
     pub api_base_url: RwSignal<String>,
+    /// The provider's issuer identifier (discovery fills it).
+    pub issuer: RwSignal<String>,
+    /// The RFC 7009 revocation endpoint; optional.
+    pub revocation_url: RwSignal<String>,
+    /// RFC 9207: answers without `iss` are refused.
+    pub iss_required: RwSignal<bool>,
+    /// What the last discovery found; with what it would change (editing) until applied.
+    pub discovered: RwSignal<Option<domain::discovery::Discovered>>,
     pub invited: RwSignal<Vec<String>>,
     /// Set once the connection exists (edit mode, or after step 3 saved it).
     pub saved_id: RwSignal<Option<String>>,
@@ -68,6 +76,10 @@ impl WizardState {
             client_auth_method: RwSignal::new(String::new()),
             save_credentials: RwSignal::new(false),
             api_base_url: RwSignal::new(String::new()),
+            issuer: RwSignal::new(String::new()),
+            revocation_url: RwSignal::new(String::new()),
+            iss_required: RwSignal::new(false),
+            discovered: RwSignal::new(None),
             invited: RwSignal::new(Vec::new()),
             saved_id: RwSignal::new(None),
             secret_on_file: RwSignal::new(false),
@@ -95,6 +107,9 @@ impl WizardState {
         self.client_auth_method.set(c.client_auth_method.as_str().into());
         self.save_credentials.set(c.save_credentials);
         self.api_base_url.set(c.api_base_url.clone().unwrap_or_default());
+        self.issuer.set(c.issuer.clone());
+        self.revocation_url.set(c.revocation_url.clone());
+        self.iss_required.set(c.iss_required);
         self.invited.set(c.invited_role_ids.clone());
         self.saved_id.set(Some(c.id.clone()));
         self.secret_on_file.set(c.client_secret_set);
@@ -107,6 +122,7 @@ impl WizardState {
         self.provider.set(provider.kind.as_str().into());
         self.authorization_url.set(provider.authorization_url.clone());
         self.token_url.set(provider.token_url.clone());
+        self.revocation_url.set(provider.revocation_url.clone());
         self.scopes.set(provider.default_scopes.join(" "));
         self.api_base_url.set(provider.api_base_url.clone());
         self.client_auth_method.set(provider.default_auth_method.as_str().into());
@@ -141,6 +157,26 @@ impl WizardState {
             client_auth_method: Some(self.client_auth_method.get()).filter(|m| !m.is_empty()),
             save_credentials: self.save_credentials.get(),
             api_base_url: self.api_base_url.get(),
+            issuer: self.issuer.get(),
+            revocation_url: self.revocation_url.get(),
+            iss_required: self.iss_required.get(),
+        }
+    }
+
+    /// Take what discovery found into the fields (`domain::discovery::apply`): a new connection
+    /// takes the suggested grant and method, an edited one keeps those still supported.
+    pub fn apply_discovery(self, found: &domain::discovery::Discovered) {
+        let mut input = self.input_untracked();
+        domain::discovery::apply(&mut input, found, self.stored.get_untracked().is_some());
+        self.issuer.set(input.issuer);
+        self.authorization_url.set(input.authorization_url);
+        self.token_url.set(input.token_url);
+        self.revocation_url.set(input.revocation_url);
+        self.iss_required.set(input.iss_required);
+        self.grant_type.set(input.grant_type);
+        self.client_auth_method.set(input.client_auth_method.unwrap_or_default());
+        for field in ["authorization_url", "token_url", "revocation_url", "issuer"] {
+            self.touch(field);
         }
     }
 
