@@ -82,7 +82,7 @@ pub async fn sweep_user_tokens(db: &D1Database) -> ApiResult<Vec<super::tokens::
             JOIN users u ON u.id = m.user_id AND u.active = 1
             WHERE cr.connection_id = tokens.connection_id AND m.user_id = tokens.user_id)
          RETURNING id, connection_id, kind, user_id, access_token, refresh_token, token_type, scope, instance_url,
-            expires_at, status, last_refresh_at, last_error, updated_at, token_url, destination_version",
+            expires_at, status, last_refresh_at, last_error, updated_at, token_url, destination_version, revision",
     )
     .all()
     .await?
