@@ -205,9 +205,11 @@ fn wire(op: Operation, s: &mut Schemas) -> Wire {
             errors: &[Conflict, ProviderError, ProviderUnavailable],
             ..plain(Some((s.of::<AuthorizeRequest>(), true)), ok(s.of::<AuthorizeResponse>()))
         },
-        Operation::TestConnection => {
-            Wire { errors: &[Conflict, ProviderError, ProviderUnavailable], ..plain(None, ok(s.of::<TestResponse>())) }
-        }
+        Operation::TestConnection => Wire {
+            // A consent grant is tested through `…/authorize` instead (422 on `grant_type`).
+            errors: &[Conflict, ProviderError, ProviderUnavailable, ValidationFailed],
+            ..plain(None, ok(s.of::<TestResponse>()))
+        },
         Operation::IssueToken => Wire {
             errors: &[NoToken, ReauthRequired, Conflict, ProviderError, ProviderUnavailable],
             ..plain(Some((s.of::<TokenRequest>(), true)), ok(s.of::<TokenResponse>()))

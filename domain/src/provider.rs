@@ -335,14 +335,20 @@ mod tests {
         assert_eq!(fill(p.default_scopes[0], &v), "https://contoso.sharepoint.com/AllSites.Manage");
     }
 
-    #[test]
-    fn every_provider_url_is_complete_once_filled() {
-        let all = values(&[
+    /// A value for every placeholder the catalogue uses (one list, so a new placeholder is
+    /// added once for every test that fills the whole catalogue).
+    fn every_placeholder_filled() -> Vec<(String, String)> {
+        values(&[
             ("yourinstance", "acme"),
             ("tenant-id", "t1"),
             ("domain-name", "example.com"),
             ("region-domain", "mypurecloud.com"),
-        ]);
+        ])
+    }
+
+    #[test]
+    fn every_provider_url_is_complete_once_filled() {
+        let all = every_placeholder_filled();
         for p in CATALOGUE.iter().filter(|p| p.kind != ProviderKind::Custom) {
             for format in [p.authorization_url, p.token_url, p.revocation_url].into_iter().filter(|f| !f.is_empty()) {
                 let url = fill(format, &all);
@@ -356,12 +362,7 @@ mod tests {
     #[test]
     fn every_catalogue_api_base_passes_the_rule_once_filled() {
         use crate::endpoint::EndpointPolicy::PublicOnly;
-        let all = values(&[
-            ("yourinstance", "acme"),
-            ("tenant-id", "t1"),
-            ("domain-name", "example.com"),
-            ("region-domain", "mypurecloud.com"),
-        ]);
+        let all = every_placeholder_filled();
         for p in CATALOGUE.iter().filter(|p| p.kind != ProviderKind::Custom) {
             let base = crate::api_base::validate(&fill(p.api_base_url, &all), PublicOnly).unwrap();
             let base = base.unwrap_or_else(|| panic!("{} has an API base URL", p.name));

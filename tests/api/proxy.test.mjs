@@ -289,8 +289,11 @@ describe('token-free proxy', () => {
     const growth = peak - baseline;
     const mb = (b) => (b / 2 ** 20).toFixed(1);
     console.log(`# 50 MB through the proxy: workerd RSS ${mb(baseline)} MB before; with the caller stalled the provider had sent ${mb(sentWhileStalled)} MB and workerd grew ${mb(stalledGrowth)} MB; peak while reading +${mb(growth)} MB`);
+    // What decides: how much the provider could send while the caller read nothing. A proxy that
+    // buffered would pull all 50 MB in those 2 s. workerd's RSS is printed, not asserted: on a
+    // quiet machine it moved by 52 MB during a stall in which under 16 MB was sent (heap growth
+    // of its own), so it cannot tell buffering from noise.
     assert.ok(sentWhileStalled < 16 * 1024 * 1024, `the provider sent ${mb(sentWhileStalled)} MB to a stalled caller: buffered`);
-    assert.ok(stalledGrowth < 25 * 1024 * 1024, `workerd grew by ${mb(stalledGrowth)} MB for a stalled caller`);
   });
 
   test('a member calls with their own user token; a non-member is refused and nothing is sent', async () => {

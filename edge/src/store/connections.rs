@@ -203,7 +203,7 @@ pub fn sort_value(row: &ConnectionRow, sort: ConnectionSort) -> SortValue {
 /// One page in the chosen order, after the cursor's row (ties broken by name key); provider and
 /// status filters use their indexes.
 pub fn list(db: &D1Database, filter: &ListFilter<'_>) -> ApiResult<D1PreparedStatement> {
-    let pattern = format!("%{}%", filter.q.trim().to_lowercase());
+    let needle = filter.q.trim().to_lowercase();
     let key = sort_key(filter.sort);
     let (after, order) = match filter.direction {
         SortDirection::Asc => (">", "ASC"),
@@ -213,7 +213,7 @@ pub fn list(db: &D1Database, filter: &ListFilter<'_>) -> ApiResult<D1PreparedSta
         "{SELECT} WHERE (?1 IS NULL OR {key} {after} ?1 OR ({key} = ?1 AND c.name_key > ?2))
            AND (?3 IS NULL OR c.provider = ?3)
            AND (?4 IS NULL OR c.status = ?4)
-           AND (?5 = '%%' OR c.name_key LIKE ?5 OR lower(c.description) LIKE ?5)
+           AND (?5 = '' OR instr(c.name_key, ?5) > 0 OR instr(lower(c.description), ?5) > 0)
          ORDER BY {key} {order}, c.name_key ASC LIMIT ?6"
     );
     let value = filter.cursor.map(|c| match &c.value {
@@ -221,7 +221,7 @@ pub fn list(db: &D1Database, filter: &ListFilter<'_>) -> ApiResult<D1PreparedSta
         SortValue::Number(n) => serde_json::Value::from(*n),
     });
     let name_key = filter.cursor.map(|c| c.name_key.as_str());
-    Ok(query!(db, &sql, value, name_key, filter.provider, filter.status, pattern, filter.limit)?)
+    Ok(query!(db, &sql, value, name_key, filter.provider, filter.status, needle, filter.limit)?)
 }
 
 /// Every stored field of a connection, secret already sealed.
@@ -378,18 +378,18 @@ pub async fn usable_by(
     cursor: &str,
     limit: u32,
 ) -> ApiResult<Vec<ConnectionRow>> {
-    let pattern = format!("%{}%", q.trim().to_lowercase());
+    let needle = q.trim().to_lowercase();
     query!(
         db,
         &format!(
             "{SELECT} WHERE c.id IN (SELECT cr.connection_id FROM connection_roles cr
                JOIN role_members m ON m.role_id = cr.role_id WHERE m.user_id = ?1)
-             AND c.name_key > ?2 AND (?3 = '%%' OR c.name_key LIKE ?3)
+             AND c.name_key > ?2 AND (?3 = '' OR instr(c.name_key, ?3) > 0)
              ORDER BY c.name_key LIMIT ?4"
         ),
         user_id,
         cursor,
-        pattern,
+        needle,
         limit
     )?
     .all()

@@ -47,10 +47,11 @@ pub async fn by_id(db: &D1Database, id: &str) -> ApiResult<Option<RoleRow>> {
 
 /// System roles first, then custom roles by name; after `cursor` (a name key), matching `q`.
 pub async fn list(db: &D1Database, q: &str, cursor: &str, limit: u32) -> ApiResult<Vec<RoleRow>> {
-    let pattern = format!("%{}%", q.to_lowercase());
-    let sql =
-        format!("{SELECT} WHERE r.name_key > ?1 AND (?2 = '%%' OR r.name_key LIKE ?2) ORDER BY r.name_key LIMIT ?3");
-    Ok(query!(db, &sql, cursor, pattern, limit)?.all().await?.results::<RoleRow>()?)
+    let needle = q.to_lowercase();
+    let sql = format!(
+        "{SELECT} WHERE r.name_key > ?1 AND (?2 = '' OR instr(r.name_key, ?2) > 0) ORDER BY r.name_key LIMIT ?3"
+    );
+    Ok(query!(db, &sql, cursor, needle, limit)?.all().await?.results::<RoleRow>()?)
 }
 
 /// A table whose ids requests refer to.

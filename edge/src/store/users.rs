@@ -81,13 +81,13 @@ pub async fn count(db: &D1Database) -> ApiResult<i64> {
 
 /// Users ordered by email, after `cursor` (an email), matching `q` in email or name.
 pub async fn list(db: &D1Database, q: &str, cursor: &str, limit: u32) -> ApiResult<Vec<UserRow>> {
-    let pattern = format!("%{}%", q.to_lowercase());
+    let needle = q.to_lowercase();
     let sql = format!(
-        "{} WHERE u.email > ?1 AND (?2 = '%%' OR u.email LIKE ?2 OR lower(u.display_name) LIKE ?2)
+        "{} WHERE u.email > ?1 AND (?2 = '' OR instr(u.email, ?2) > 0 OR instr(lower(u.display_name), ?2) > 0)
          ORDER BY u.email LIMIT ?3",
         select()
     );
-    Ok(query!(db, &sql, cursor, pattern, limit)?.all().await?.results::<UserRow>()?)
+    Ok(query!(db, &sql, cursor, needle, limit)?.all().await?.results::<UserRow>()?)
 }
 
 pub struct NewUserRow<'a> {
