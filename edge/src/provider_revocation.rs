@@ -91,8 +91,8 @@ pub fn statements(db: &D1Database, rows: &[PendingRevocation]) -> ApiResult<Vec<
 }
 
 /// Queue the revocations of user tokens already deleted (people who lost access): the delete
-/// returned the rows, so this runs after it rather than in its batch.
-pub async fn queue_swept(env: &Env, db: &D1Database, swept: &[TokenRow]) -> ApiResult<()> {
+/// returned the rows, so this runs after it rather than in its batch. True if any were queued.
+pub async fn queue_swept(env: &Env, db: &D1Database, swept: &[TokenRow]) -> ApiResult<bool> {
     let now = clock::now();
     let mut connection_ids: Vec<&str> = swept.iter().map(|t| t.connection_id.as_str()).collect();
     connection_ids.sort_unstable();
@@ -103,13 +103,15 @@ pub async fn queue_swept(env: &Env, db: &D1Database, swept: &[TokenRow]) -> ApiR
         let tokens: Vec<TokenRow> = swept.iter().filter(|t| t.connection_id == id).cloned().collect();
         batch.extend(statements(db, &prepare(env, &connection, &tokens, DropReason::AccessLost, now)?)?);
     }
-    if !batch.is_empty() {
-        db.batch(batch).await?;
+    if batch.is_empty() {
+        return Ok(false);
     }
-    Ok(())
+    db.batch(batch).await?;
+    Ok(true)
 }
 
-/// After the answer: send what is due in this request's background (`wait_until`).
+/// After the answer: send what is due in this request's background (`wait_until`). Only called
+/// when the request queued something: the claim is a D1 write, not made for nothing.
 pub fn soon(ctx: &Ctx) {
     let env = ctx.env.clone();
     ctx.data.background.wait_until(async move {

@@ -103,10 +103,11 @@ pub mod faults {
 
 /// These people's access may have changed: end their consents in flight, reset their keys'
 /// gates (keys revoked by the same change included: `since` is when the change began), and
-/// delete user tokens nobody may use any more, emptying their vaults.
-pub async fn people(env: &Env, db: &D1Database, user_ids: &[String], since: i64) -> ApiResult<()> {
+/// delete user tokens nobody may use any more, emptying their vaults. True when revocations at
+/// the provider were queued for those tokens (the handler then sends them after its answer).
+pub async fn people(env: &Env, db: &D1Database, user_ids: &[String], since: i64) -> ApiResult<bool> {
     if user_ids.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     // Consents they started under the old rights do not finish (the callback checks the rights
     // again too; this also ends the transactions of a deactivated person at once).

@@ -689,8 +689,8 @@ pub async fn reset(env: &Env, db: &worker::D1Database, token_id: &str) -> crate:
 /// After a change that may cut someone's access (invites, memberships, deactivation): delete the
 /// user tokens of people who lost it, and empty those vaults. Access itself is checked on every
 /// token call, so this is about not keeping tokens nobody may use. Their revocations at the
-/// provider are queued (the handler's `provider_revocation::soon` sends them).
-pub async fn forget_revoked(env: &Env, db: &worker::D1Database) -> crate::error::ApiResult<()> {
+/// provider are queued (the handler's `provider_revocation::soon` sends them): true if any were.
+pub async fn forget_revoked(env: &Env, db: &worker::D1Database) -> crate::error::ApiResult<bool> {
     let swept = store::access::sweep_user_tokens(db).await?;
     for row in &swept {
         reset(env, db, &row.id).await?;

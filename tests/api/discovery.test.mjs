@@ -263,6 +263,12 @@ describe('discovery and revocation at the provider', () => {
       // The backoff's minute has passed (played by moving the row's time), and the IdP is back.
       proxy.state.mode = 'pass';
       await sql(stack.worker, `UPDATE provider_revocations SET next_attempt_at = 0 WHERE connection_id = '${c.id}'`);
+      // A request that drops no token sends nothing in its background, not even what is due
+      // (claiming due rows is a D1 write): inviting roles to a connection nobody loses.
+      const other = await connection({ name: 'Drops nothing' });
+      assert.equal((await admin.put(`/api/v1/connections/${other.id}/roles`, { role_ids: [role.id] })).status, 200);
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal((await introspect(refresh)).active, true, 'still owed: only the cron sends it');
       await runCron(stack.baseUrl);
       assert.equal((await introspect(refresh)).active, false, 'revoked by the cron');
       const rows = await revokeRows(c.id);

@@ -217,6 +217,12 @@ describe('key rotation', () => {
   });
 
   test('no row of any table holds a value under the old key; no plaintext on disk', async () => {
+    // What is at rest is read with the worker stopped: `wrangler d1 execute` opens the same SQLite
+    // file from another process, and the worker may still be writing after the last answer (the
+    // vaults' audit outboxes ship a second later, the webhook courier records its delivery). Two
+    // processes on one file answer SQLITE_BUSY to whichever comes second; on Cloudflare nothing
+    // but the worker reaches D1.
+    await stack.worker.stop();
     const tables = await sql(stack.worker, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND substr(name, 1, 4) != '_cf_'");
     assert.ok(tables.length > 10);
     for (const { name } of tables) {

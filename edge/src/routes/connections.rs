@@ -320,8 +320,9 @@ pub async fn set_roles(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let mut roles_touched: Vec<String> = json_list(&row.invited_role_ids);
     roles_touched.extend(role_ids);
     let users = access::members_of_roles(&db, &roles_touched).await?;
-    revocation::people(&ctx.env, &db, &users, ctx.data.now).await?;
-    provider_revocation::soon(&ctx);
+    if revocation::people(&ctx.env, &db, &users, ctx.data.now).await? {
+        provider_revocation::soon(&ctx);
+    }
     let row = rows::by_id(&db, &row.id).await?.ok_or_else(|| ApiError::not_found("no such connection"))?;
     Ok(Response::from_json(&row.view(ctx.data.now)?)?)
 }

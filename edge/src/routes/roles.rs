@@ -117,8 +117,9 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     .await?;
     let mut affected: Vec<String> = json_list(&role.member_ids);
     affected.extend(change.member_ids.iter().flatten().cloned());
-    revocation::people(&ctx.env, &db, &affected, now).await?;
-    crate::provider_revocation::soon(&ctx);
+    if revocation::people(&ctx.env, &db, &affected, now).await? {
+        crate::provider_revocation::soon(&ctx);
+    }
     Ok(Response::from_json(
         &roles::by_id(&db, &role.id).await?.ok_or_else(|| ApiError::not_found("no such role"))?.view(),
     )?)
@@ -136,8 +137,9 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
         audit::by(&db, &me, AuditAction::RoleDelete, ("role", &role.id), json!({"name": role.name}), ctx.data.now)?,
     ])
     .await?;
-    revocation::people(&ctx.env, &db, &json_list::<String>(&role.member_ids), ctx.data.now).await?;
-    crate::provider_revocation::soon(&ctx);
+    if revocation::people(&ctx.env, &db, &json_list::<String>(&role.member_ids), ctx.data.now).await? {
+        crate::provider_revocation::soon(&ctx);
+    }
     Ok(Response::empty()?.with_status(204))
 }
 

@@ -124,8 +124,9 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         ctx.data.now,
     )?);
     stewardship::commit(&db, batch, guard, ApiError::from).await?;
-    revocation::people(&ctx.env, &db, std::slice::from_ref(&user.id), now).await?;
-    crate::provider_revocation::soon(&ctx);
+    if revocation::people(&ctx.env, &db, std::slice::from_ref(&user.id), now).await? {
+        crate::provider_revocation::soon(&ctx);
+    }
     let user = users::by_id(&db, &user.id).await?.ok_or_else(|| ApiError::not_found("no such user"))?;
     Ok(Response::from_json(&user.view())?)
 }
@@ -143,8 +144,9 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let mut batch = set_active(&db, &user.id, false, now)?;
     batch.push(audit::by(&db, &me, AuditAction::UserDeactivate, ("user", &user.id), json!({}), ctx.data.now)?);
     stewardship::commit(&db, batch, guard, ApiError::from).await?;
-    revocation::people(&ctx.env, &db, std::slice::from_ref(&user.id), now).await?;
-    crate::provider_revocation::soon(&ctx);
+    if revocation::people(&ctx.env, &db, std::slice::from_ref(&user.id), now).await? {
+        crate::provider_revocation::soon(&ctx);
+    }
     Ok(Response::empty()?.with_status(204))
 }
 
