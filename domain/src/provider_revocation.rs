@@ -1,5 +1,6 @@
 //! Revocation at the provider (RFC 7009): when the product drops a token (a connection deleted,
-//! a person forgetting their token, a destination change, a person losing access), it tells the
+//! a person forgetting their token, a destination change, a person losing access, a
+//! client-credentials connection's new secret or scopes), it tells the
 //! provider's revocation endpoint too. This module decides which token is sent, how an answer is
 //! read and when to try again; the worker sends (`edge/src/provider_revocation.rs`).
 //!
@@ -17,6 +18,8 @@ crate::text_enum! {
         DestinationChanged = "destination_changed",
         /// The token's person may no longer use the connection.
         AccessLost = "access_lost",
+        /// A client-credentials connection's secret or scopes changed: its token is fetched anew.
+        CredentialsChanged = "credentials_changed",
     }
 }
 
@@ -111,7 +114,7 @@ mod tests {
     fn stored_names_are_stable() {
         assert_eq!(
             DropReason::ALL.map(DropReason::as_str),
-            ["connection_deleted", "token_forgotten", "destination_changed", "access_lost"]
+            ["connection_deleted", "token_forgotten", "destination_changed", "access_lost", "credentials_changed"]
         );
         assert_eq!(TokenHint::ALL.map(TokenHint::as_str), ["refresh_token", "access_token"]);
     }

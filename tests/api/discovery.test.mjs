@@ -1,8 +1,8 @@
 // Discovery auto-fill and revocation at the provider (RFC 7009), against the real oidc-provider:
 // what discovery fills and every way it refuses; RFC 9207 `iss` required once announced; dropped
-// tokens (delete, forget, destination change, lost access) revoked at the IdP, whose
-// introspection then calls them inactive; a failing or hanging revocation endpoint neither
-// delays nor fails the action, is audited, and is retried by the cron.
+// tokens (delete, forget, destination change, lost access, a client-credentials connection's new
+// secret) revoked at the IdP, whose introspection then calls them inactive; a failing or hanging
+// revocation endpoint neither delays nor fails the action, is audited, and is retried by the cron.
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -227,6 +227,27 @@ describe('discovery and revocation at the provider', () => {
       const moved = await admin.patch(`/api/v1/connections/${c.id}`, { client_id: 'post-client', client_secret: 'post-client-secret', client_auth_method: 'client_secret_post' });
       assert.equal(moved.status, 200, moved.text);
       await eventually(async () => !(await introspect(refresh)).active, 'the old refresh token is inactive');
+    });
+
+    test('a new secret for a client-credentials connection revokes the token it drops', async () => {
+      const c = await connection({
+        name: 'Machine with a new secret', grant_type: 'client_credentials', client_id: 'machine-client',
+        client_secret: 'machine-client-secret', scopes: ['api'],
+      });
+      const issued = await admin.post(`/api/v1/connections/${c.id}/token`, { token_type: 'shared' });
+      assert.equal(issued.status, 200, issued.text);
+      const access = issued.body.access_token;
+      assert.ok(await stack.idp.provider.ClientCredentials.find(access), 'the IdP knows the token');
+      const rotated = await admin.patch(`/api/v1/connections/${c.id}`, { client_secret: 'machine-client-secret' });
+      assert.equal(rotated.status, 200, rotated.text);
+      const [row] = await eventually(async () => {
+        const rows = await revokeRows(c.id);
+        return rows.length ? rows : undefined;
+      }, 'a token.revoke audit row');
+      assert.equal(row.outcome, 'success', JSON.stringify(row));
+      assert.equal(row.detail.reason, 'credentials_changed');
+      assert.equal(row.detail.token_type_hint, 'access_token', 'client credentials have no refresh token');
+      assert.equal(await stack.idp.provider.ClientCredentials.find(access), undefined, 'revoked at the IdP');
     });
 
     test('a person who loses access has their token revoked', async () => {

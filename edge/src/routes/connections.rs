@@ -179,12 +179,19 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let fields: Vec<&String> = patch.as_object().map(|o| o.keys().collect()).unwrap_or_default();
     // A redirect drops every token: who could use it and which tokens it had are read first.
     let departure = if redirected || refill { Some(Departure::before(&db, &row.id).await?) } else { None };
-    // Tokens issued for the old destination are revoked there, with the old client's credentials.
-    let revocations = if redirected {
-        let dropped = tokens::of_connection(&db, &row.id).await?;
-        provider_revocation::prepare(&ctx.env, &row, &dropped, DropReason::DestinationChanged, now)?
-    } else {
-        Vec::new()
+    // Dropped tokens are revoked where they were issued, with the old client's credentials:
+    // every token after a redirect, a client-credentials token after a new secret or scopes.
+    let dropped_because = match (redirected, refill) {
+        (true, _) => Some(DropReason::DestinationChanged),
+        (false, true) => Some(DropReason::CredentialsChanged),
+        (false, false) => None,
+    };
+    let revocations = match dropped_because {
+        Some(reason) => {
+            let dropped = tokens::of_connection(&db, &row.id).await?;
+            provider_revocation::prepare(&ctx.env, &row, &dropped, reason, now)?
+        }
+        None => Vec::new(),
     };
     // Nothing is written unless the row is still what this edit was computed from.
     let mut batch = vec![rows::expect_version(&db, &row.id, row.version)?, rows::save(&db, &record, &me.user_id)?];
@@ -203,6 +210,7 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         }
         (EditEffect::TokensStale, Some(departure)) => {
             batch.push(tokens::delete_of_connection(&db, &row.id)?);
+            batch.extend(provider_revocation::statements(&db, &revocations)?);
             json!({"fields": fields, "credentials_changed": true, "tokens_dropped": departure.stored_tokens()})
         }
         (other, _) => json!({"fields": fields, "credentials_changed": *other != EditEffect::Unchanged}),
