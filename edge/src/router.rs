@@ -172,14 +172,15 @@ where
                         Ok(()) => handler(req, ctx).await,
                         Err(error) => Err(error),
                     };
-                    let response = match response {
-                        Ok(response) => response,
+                    match response {
+                        // The proxy's `Ok` is the provider's answer: its 401 is no failed key.
+                        Ok(response) if body == Body::Streamed => response,
+                        Ok(response) => screen::after(&screened, &env, response).await?,
                         Err(error) => {
                             failure = Some(error.code().as_str());
-                            error.into_response()?
+                            screen::after(&screened, &env, error.into_response()?).await?
                         }
-                    };
-                    screen::after(&screened, &env, response).await?
+                    }
                 }
             };
             let headers = response.headers_mut();

@@ -25,6 +25,10 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 // signin); default all.
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const want = (section) => !ONLY || ONLY.has(section);
+const SECTIONS = ['token', 'proxy', 'storm', 'growth', 'list', 'weights', 'coldstart', 'signin'];
+for (const section of ONLY ?? []) if (!SECTIONS.includes(section)) throw new Error(`no bench section ${section}: ${SECTIONS.join(', ')}`);
+// The proxy section's rounds per concurrency (alternating order, averaged).
+const PROXY_ROUNDS = Number(process.env.BENCH_PROXY_ROUNDS ?? 2);
 
 /** wrk for `seconds` at `connections`; returns requests/s and p50/p99 in ms. */
 async function wrk(url, connections, { script, seconds = SECONDS } = {}) {
@@ -39,6 +43,12 @@ async function wrk(url, connections, { script, seconds = SECONDS } = {}) {
   };
   const non2xx = Number(stdout.match(/Non-2xx or 3xx responses:\s+(\d+)/)?.[1] ?? 0);
   return { rps, p50: ms(50), p99: ms(99), non2xx };
+}
+
+/** The mean of several wrk runs (requests/s, p50, p99, non-2xx summed). */
+function mean(runs) {
+  const avg = (k) => runs.reduce((sum, r) => sum + r[k], 0) / runs.length;
+  return { rps: avg('rps'), p50: avg('p50'), p99: avg('p99'), non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0) };
 }
 
 function luaPost(file, body, headers) {
@@ -88,28 +98,52 @@ async function main() {
 
     if (want('proxy')) {
       // 2a. The token-free proxy: a GET through the product against the same stub API called
-      // directly (with the token the proxy would add), at c=8 and c=32.
+      // directly (with the token the proxy would add), at c=8 and c=32. The token API and /health
+      // run in the same rounds (alternating order), because proxied/direct alone says little
+      // here: direct is a bare node server, and every worker route, /health included, is bound
+      // by wrangler dev's own per-request cost. Each proxied call also pays a tax Cloudflare does
+      // not: wrangler dev relays every subrequest to its DevTools proxy as four Network events,
+      // four loopback POSTs into its node process (README, Performance).
       const stub = await startStubApi();
       try {
         const px = await admin.post('/api/v1/connections', machineInput(stack.idp, { name: 'Bench proxy', api_base_url: `${stub.origin}/v1` }));
         await admin.put(`/api/v1/connections/${px.body.id}/roles`, { role_ids: [role.id] });
-        const tokenAnswer = await fetch(`${stack.baseUrl}/api/v1/connections/${px.body.id}/token`, {
+        const pxToken = `${stack.baseUrl}/api/v1/connections/${px.body.id}/token`;
+        const tokenAnswer = await fetch(pxToken, {
           method: 'POST', headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' }, body: '{"token_type":"shared"}',
         });
         const { access_token: token } = await tokenAnswer.json();
-        const proxied = `${stack.baseUrl}/api/v1/connections/${px.body.id}/proxy/items/1?fields=name`;
-        const direct = `${stub.origin}/v1/items/1?fields=name`;
         const proxyScript = luaGet(path.join(scratch, 'proxy.lua'), { Authorization: `Bearer ${key.secret}` });
         const directScript = luaGet(path.join(scratch, 'direct.lua'), { Authorization: `Bearer ${token}` });
-        await wrk(proxied, 8, { script: proxyScript, seconds: 1 });
-        await wrk(direct, 8, { script: directScript, seconds: 1 });
+        const runs = {
+          direct: [`${stub.origin}/v1/items/1?fields=name`, { script: directScript }],
+          proxied: [`${stack.baseUrl}/api/v1/connections/${px.body.id}/proxy/items/1?fields=name`, { script: proxyScript }],
+          token: [pxToken, { script: tokenScript }],
+          health: [`${stack.baseUrl}/api/v1/health`, {}],
+        };
+        const probe = await fetch(runs.proxied[0], { headers: { authorization: `Bearer ${key.secret}` } });
+        if (probe.status !== 200) throw new Error(`proxy not ready: ${probe.status} ${await probe.text()}`);
+        await probe.text();
+        for (const [url, options] of Object.values(runs)) await wrk(url, 8, { ...options, seconds: 1 });
         results.proxy = {};
         for (const c of [8, 32]) {
-          stub.reset();
-          const viaDirect = await wrk(direct, c, { script: directScript });
-          stub.reset();
-          const viaProxy = await wrk(proxied, c, { script: proxyScript });
-          results.proxy[c] = { direct: viaDirect, proxied: viaProxy, throughput_ratio: viaProxy.rps / viaDirect.rps };
+          const rounds = Object.fromEntries(Object.keys(runs).map((k) => [k, []]));
+          for (let round = 0; round < PROXY_ROUNDS; round++) {
+            const order = round % 2 ? Object.keys(runs).reverse() : Object.keys(runs);
+            for (const name of order) {
+              stub.reset();
+              rounds[name].push(await wrk(runs[name][0], c, runs[name][1]));
+            }
+          }
+          const m = Object.fromEntries(Object.entries(rounds).map(([k, v]) => [k, mean(v)]));
+          results.proxy[c] = {
+            ...m,
+            rounds: PROXY_ROUNDS,
+            throughput_ratio: m.proxied.rps / m.direct.rps,
+            proxied_vs_token: m.proxied.rps / m.token.rps,
+            proxied_vs_health: m.proxied.rps / m.health.rps,
+            health_vs_direct: m.health.rps / m.direct.rps,
+          };
         }
       } finally {
         await stub.close();
@@ -225,12 +259,16 @@ function print(r) {
     line([c, x.health.rps.toFixed(0), `${x.health.p50.toFixed(1)} / ${x.health.p99.toFixed(1)}`, x.token.rps.toFixed(0), `${x.token.p50.toFixed(1)} / ${x.token.p99.toFixed(1)}`, x.throughput_ratio.toFixed(2), x.token.non2xx]);
   }
   if (r.proxy) {
-    console.log(`\nProxied GET vs the same stub API called directly (wrk, ${r.seconds_per_run} s per run)`);
-    line(['conc.', 'direct req/s', 'direct p50/p99 ms', 'proxied req/s', 'proxied p50/p99 ms', 'proxied/direct', 'non-2xx']);
-    line(['---', '---', '---', '---', '---', '---', '---']);
+    const ms = (x) => `${x.p50.toFixed(1)} / ${x.p99.toFixed(1)}`;
+    const first = Object.values(r.proxy)[0];
+    console.log(`\nProxied GET vs the same stub API called directly, with the token API and /health in the same rounds (wrk, ${r.seconds_per_run} s per run, ${first.rounds} alternating rounds averaged)`);
+    line(['conc.', 'direct req/s', 'direct p50/p99 ms', 'proxied req/s', 'proxied p50/p99 ms', 'token req/s', 'token p50/p99 ms', 'health req/s', 'health p50/p99 ms', 'proxied/direct', 'proxied/token', 'proxied/health', 'health/direct', 'non-2xx']);
+    line(Array(14).fill('---'));
     for (const [c, x] of Object.entries(r.proxy)) {
-      line([c, x.direct.rps.toFixed(0), `${x.direct.p50.toFixed(1)} / ${x.direct.p99.toFixed(1)}`, x.proxied.rps.toFixed(0), `${x.proxied.p50.toFixed(1)} / ${x.proxied.p99.toFixed(1)}`, x.throughput_ratio.toFixed(2), x.proxied.non2xx]);
+      line([c, x.direct.rps.toFixed(0), ms(x.direct), x.proxied.rps.toFixed(0), ms(x.proxied), x.token.rps.toFixed(0), ms(x.token), x.health.rps.toFixed(0), ms(x.health),
+        x.throughput_ratio.toFixed(3), x.proxied_vs_token.toFixed(2), x.proxied_vs_health.toFixed(2), x.health_vs_direct.toFixed(3), x.proxied.non2xx + x.token.non2xx]);
     }
+    console.log('proxied/direct cannot exceed health/direct here: /health is the floor of any worker route under wrangler dev.');
   }
   const s = r.refresh_storm;
   if (s) console.log(`\nRefresh storm: ${s.succeeded}/${s.calls} succeeded, ${s.upstream_refreshes} upstream refresh(es), ${s.wall_ms} ms`);
