@@ -30,6 +30,11 @@ impl<'a> Object<'a> {
     pub fn vault(token_id: &'a str) -> Object<'a> {
         Object { binding: "TOKEN_VAULT", name: token_id }
     }
+
+    /// The connection list's memory (`list_memory.rs`).
+    pub fn list(name: &'a str) -> Object<'a> {
+        Object { binding: "LIST_MEMORY", name }
+    }
 }
 
 /// Attempts before a reset is queued for the cron.
@@ -69,6 +74,7 @@ pub async fn retry_pending(env: &Env, db: &D1Database) -> ApiResult<usize> {
         let binding = match pending.binding.as_str() {
             "KEY_GATE" => "KEY_GATE",
             "TOKEN_VAULT" => "TOKEN_VAULT",
+            "LIST_MEMORY" => "LIST_MEMORY",
             other => {
                 worker::console_error!("pending reset for unknown binding {other}: dropped");
                 pending_resets::done(db, &pending.binding, &pending.name).await?;

@@ -559,6 +559,7 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
             if !store::changed(&written) {
                 return stored_instead(&env, &ask).await;
             }
+            shared_token_changed(&env, &db, ask.kind).await;
             // What the answer leaves out stays as it was, as in D1 (COALESCE): providers that
             // do not rotate omit the refresh token, Salesforce sends instance_url only at consent.
             let before = current.unwrap_or_else(Cached::empty);
@@ -643,12 +644,24 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
             if let Some(enqueued) = enqueued {
                 enqueued.kick(&env, &written).await;
             }
+            shared_token_changed(&env, &db, ask.kind).await;
             Err(match failure {
                 ProviderFailure::ReauthRequired(m) => VaultFailure::Reauth(m),
                 ProviderFailure::Rejected(m) => VaultFailure::Rejected(m),
                 ProviderFailure::Unavailable(m) => VaultFailure::Unavailable(m),
             })
         }
+    }
+}
+
+/// A shared token's state (and with it perhaps its connection's status) was written: the
+/// connection list shows both, so its memory forgets its pages (a person's own token is not in
+/// the list). The write committed, so a reset that fails is queued, never the caller's failure.
+async fn shared_token_changed(env: &Env, db: &worker::D1Database, kind: TokenKind) {
+    if kind == TokenKind::Shared
+        && let Err(e) = crate::list_memory::reset(env, db).await
+    {
+        worker::console_error!("list memory not reset after a refresh: {:?}", e.code());
     }
 }
 
