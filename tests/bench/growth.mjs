@@ -39,7 +39,7 @@ export async function seedConnections(worker, scratch, from, count) {
 }
 
 /** A wrk script that sends the token call with `keys` in turn. */
-function rotatingKeysScript(file, keys) {
+export function rotatingKeysScript(file, keys) {
   fs.writeFileSync(file, [
     `local keys = {${keys.map((k) => JSON.stringify(k)).join(',')}}`,
     'local i = 0',
