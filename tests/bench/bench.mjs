@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { growthSvg } from './chart.mjs';
-import { LEVELS, forgetListMemory, measureGrowth, seedConnections } from './growth.mjs';
+import { LEVELS, forgetListMemory, measureGrowth, rotatingKeysScript, seedConnections } from './growth.mjs';
 import { authorize } from '../support/consent.mjs';
 import { customInput, machineInput } from '../support/connections.mjs';
 import { nextAddress } from '../support/http.mjs';
@@ -21,11 +21,13 @@ import { startWorker, wranglerEnv } from '../support/worker.mjs';
 
 const run = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-// BENCH_ONLY=token,list runs some sections (token, proxy, storm, growth, list, weights, coldstart,
-// signin); default all.
+// Rounds of each comparison (the token API vs /health, one key vs many): alternated, medians kept.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+// BENCH_ONLY=token,list runs some sections (token, hot, proxy, storm, growth, list, weights,
+// coldstart, signin); default all.
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const want = (section) => !ONLY || ONLY.has(section);
-const SECTIONS = ['token', 'proxy', 'storm', 'growth', 'list', 'weights', 'coldstart', 'signin'];
+const SECTIONS = ['token', 'hot', 'proxy', 'storm', 'growth', 'list', 'weights', 'coldstart', 'signin'];
 for (const section of ONLY ?? []) if (!SECTIONS.includes(section)) throw new Error(`no bench section ${section}: ${SECTIONS.join(', ')}`);
 // The proxy section's rounds per concurrency (alternating order, averaged).
 const PROXY_ROUNDS = Number(process.env.BENCH_PROXY_ROUNDS ?? 2);
@@ -49,6 +51,18 @@ async function wrk(url, connections, { script, seconds = SECONDS } = {}) {
 function mean(runs) {
   const avg = (k) => runs.reduce((sum, r) => sum + r[k], 0) / runs.length;
   return { rps: avg('rps'), p50: avg('p50'), p99: avg('p99'), non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0) };
+}
+
+/** Run each of `runs` (name → thunk giving a wrk result) in turn, `ROUNDS` times over; the
+ * median round of each by throughput. Alternating keeps a noisy neighbour from landing on one
+ * side only. */
+async function alternating(runs) {
+  const seen = Object.fromEntries(Object.keys(runs).map((k) => [k, []]));
+  for (let i = 0; i < ROUNDS; i += 1) {
+    for (const [name, runOnce] of Object.entries(runs)) seen[name].push(await runOnce());
+  }
+  const median = (list) => [...list].sort((a, b) => a.rps - b.rps)[Math.floor(list.length / 2)];
+  return Object.fromEntries(Object.entries(seen).map(([k, list]) => [k, median(list)]));
 }
 
 function luaPost(file, body, headers) {
@@ -90,10 +104,33 @@ async function main() {
       await wrk(`${stack.baseUrl}/api/v1/health`, 8, { seconds: 1 });
       await wrk(`${stack.baseUrl}/api/v1/connections/${cc.body.id}/token`, 8, { script: tokenScript, seconds: 1 });
       for (const c of [1, 8, 32]) {
-        const health = await wrk(`${stack.baseUrl}/api/v1/health`, c);
-        const token = await wrk(`${stack.baseUrl}/api/v1/connections/${cc.body.id}/token`, c, { script: tokenScript });
-        results.token_api[c] = { health, token, throughput_ratio: token.rps / health.rps };
+        const { health, token } = await alternating({
+          health: () => wrk(`${stack.baseUrl}/api/v1/health`, c),
+          token: () => wrk(`${stack.baseUrl}/api/v1/connections/${cc.body.id}/token`, c, { script: tokenScript }),
+        });
+        results.token_api[c] = { health, token, throughput_ratio: token.rps / health.rps, p99_ratio: token.p99 / health.p99 };
       }
+    }
+
+    if (want('hot')) {
+      // 1b. A hot shared token: 64 different bot keys (of 8 people in the invited role) taking
+      // turns on the same token at c=64, against one key at c=64, alternating; the design says
+      // many keys cost what one does (the vault remembers each key once).
+      const keys = [];
+      for (let p = 0; p < 8; p += 1) {
+        const person = await createUser(admin, { name: `hot${p}`, roleIds: [role.id] });
+        for (let k = 0; k < 8; k += 1) keys.push((await createKey(person.client, `hot ${p}.${k}`)).key.secret);
+      }
+      const tokenUrl = `${stack.baseUrl}/api/v1/connections/${cc.body.id}/token`;
+      const manyKeys = rotatingKeysScript(path.join(scratch, 'hot.lua'), keys);
+      await wrk(tokenUrl, 64, { script: manyKeys, seconds: 2 });
+      await wrk(tokenUrl, 64, { script: tokenScript, seconds: 1 });
+      const { health, one, many } = await alternating({
+        health: () => wrk(`${stack.baseUrl}/api/v1/health`, 64),
+        one: () => wrk(tokenUrl, 64, { script: tokenScript }),
+        many: () => wrk(tokenUrl, 64, { script: manyKeys }),
+      });
+      results.hot_token = { keys: keys.length, connections: 64, health, one_key: one, many_keys: many, many_vs_one: many.rps / one.rps };
     }
 
     if (want('proxy')) {
@@ -253,11 +290,22 @@ function print(r) {
   const line = (cells) => console.log(`| ${cells.join(' | ')} |`);
   if (r.token_api) {
     console.log(`\nToken API vs /health (wrk, ${r.seconds_per_run} s per run)`);
-    line(['conc.', 'health req/s', 'health p50/p99 ms', 'token req/s', 'token p50/p99 ms', 'token/health', 'non-2xx']);
-    line(['---', '---', '---', '---', '---', '---', '---']);
+    line(['conc.', 'health req/s', 'health p50/p99 ms', 'token req/s', 'token p50/p99 ms', 'token/health', 'p99 token/health', 'non-2xx']);
+    line(['---', '---', '---', '---', '---', '---', '---', '---']);
   }
   for (const [c, x] of Object.entries(r.token_api ?? {})) {
-    line([c, x.health.rps.toFixed(0), `${x.health.p50.toFixed(1)} / ${x.health.p99.toFixed(1)}`, x.token.rps.toFixed(0), `${x.token.p50.toFixed(1)} / ${x.token.p99.toFixed(1)}`, x.throughput_ratio.toFixed(2), x.token.non2xx]);
+    line([c, x.health.rps.toFixed(0), `${x.health.p50.toFixed(1)} / ${x.health.p99.toFixed(1)}`, x.token.rps.toFixed(0), `${x.token.p50.toFixed(1)} / ${x.token.p99.toFixed(1)}`, x.throughput_ratio.toFixed(2), x.p99_ratio.toFixed(2), x.token.non2xx]);
+  }
+  const h = r.hot_token;
+  if (h) {
+    console.log(`\nA hot shared token at c=${h.connections} (medians of ${ROUNDS} alternating rounds)`);
+    line(['callers', 'req/s', 'p50/p99 ms', 'vs health', 'non-2xx']);
+    line(['---', '---', '---', '---', '---']);
+    const row = (label, x) => line([label, x.rps.toFixed(0), `${x.p50.toFixed(1)} / ${x.p99.toFixed(1)}`, (x.rps / h.health.rps).toFixed(2), x.non2xx]);
+    row('/health', h.health);
+    row('keys=1', h.one_key);
+    row(`keys=${h.keys}`, h.many_keys);
+    console.log(`keys=${h.keys} / keys=1: ${h.many_vs_one.toFixed(2)}`);
   }
   if (r.proxy) {
     const ms = (x) => `${x.p50.toFixed(1)} / ${x.p99.toFixed(1)}`;

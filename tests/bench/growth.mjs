@@ -49,7 +49,7 @@ export async function forgetListMemory(admin, role) {
 }
 
 /** A wrk script that sends the token call with `keys` in turn. */
-function rotatingKeysScript(file, keys) {
+export function rotatingKeysScript(file, keys) {
   fs.writeFileSync(file, [
     `local keys = {${keys.map((k) => JSON.stringify(k)).join(',')}}`,
     'local i = 0',

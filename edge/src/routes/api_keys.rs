@@ -14,7 +14,7 @@ use crate::mac::{MacKey, Purpose};
 use crate::routes::Ctx;
 use crate::store::audit::{self, Event};
 use crate::store::{self, api_keys};
-use crate::{crypto, gate, request};
+use crate::{crypto, request, revocation};
 
 fn require_person(principal: &Principal) -> ApiResult<()> {
     if principal.is_bot() {
@@ -116,6 +116,6 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
         )?,
     ])
     .await?;
-    gate::forget_users(&ctx.env, &db, std::slice::from_ref(&me.user_id), now).await?;
+    revocation::keys_of_users(&ctx.env, &db, std::slice::from_ref(&me.user_id), now).await?;
     Ok(Response::empty()?.with_status(204))
 }
