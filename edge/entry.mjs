@@ -1,4 +1,4 @@
-// The worker's entry module: what worker-build generated (edge/build/index.js), with the three
+// The worker's entry module: what worker-build generated (edge/build/index.js), with the four
 // Durable Object classes wrapped in classes that extend DurableObject. workerd exposes JS RPC
 // only on such classes, and worker-build 0.8.7 exports plain (proxied) classes, so without this
 // every call into an object would be a fetch: locally a fetch round trip to an object costs more
@@ -7,6 +7,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import worker, {
   KeyGate as RustKeyGate,
+  ListMemory as RustListMemory,
   TokenVault as RustTokenVault,
   WebhookCourier as RustWebhookCourier,
 } from './build/index.js';
@@ -37,3 +38,4 @@ function wrap(Rust) {
 export const TokenVault = wrap(RustTokenVault);
 export const KeyGate = wrap(RustKeyGate);
 export const WebhookCourier = wrap(RustWebhookCourier);
+export const ListMemory = wrap(RustListMemory);

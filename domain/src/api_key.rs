@@ -10,6 +10,11 @@ pub const KEY_PREFIX: &str = "eoc_";
 /// while keeping the key short enough to paste.
 pub const TAG_BYTES: usize = 16;
 
+/// Live (unrevoked) keys one person may hold. Each key is a gate object and a row every
+/// revocation sweep reads, so a person cannot mint them without end; 100 leaves room for a
+/// fleet of bots per person (the bench's growth section uses 100 each).
+pub const MAX_LIVE_KEYS_PER_PERSON: i64 = 100;
+
 /// The part of a new key that the tag covers (the caller supplies the random bytes).
 pub fn unsigned_key(prefix_bytes: [u8; 4], secret_bytes: [u8; 32]) -> String {
     format!("{KEY_PREFIX}{}_{}", hex(&prefix_bytes), hex(&secret_bytes))

@@ -22,6 +22,7 @@ pub mod endpoint;
 pub mod error;
 pub mod health;
 pub mod key_scope;
+pub mod list_memory;
 pub mod list_order;
 pub mod notification;
 #[cfg(feature = "openapi")]

@@ -160,9 +160,10 @@ fn wire(op: Operation, s: &mut Schemas) -> Wire {
         },
         Operation::DeleteRole => Wire { errors: &[Conflict], ..plain(None, empty) },
         Operation::ListApiKeys => plain(None, ok(s.list::<ApiKeyView>())),
-        Operation::CreateApiKey => {
-            plain(Some((s.of::<CreateApiKeyRequest>(), true)), created(s.of::<CreateApiKeyResponse>()))
-        }
+        Operation::CreateApiKey => Wire {
+            errors: &[Conflict],
+            ..plain(Some((s.of::<CreateApiKeyRequest>(), true)), created(s.of::<CreateApiKeyResponse>()))
+        },
         Operation::DeleteApiKey => plain(None, empty),
         Operation::ListProviders => plain(None, ok(s.list::<ProviderView>())),
         Operation::Discover => Wire {

@@ -65,19 +65,25 @@ pub const ROLL_OVERLAP_SECONDS: i64 = 24 * 60 * 60;
 pub const MAX_ATTEMPTS: u32 = 12;
 
 /// The first retry waits this long; each later one twice the one before (`WEBHOOK_RETRY_BASE_MS`
-/// changes it, for tests). With 12 attempts the schedule spans 2047 × base: 34 hours.
+/// changes it, for tests). With 12 attempts the schedule spans 2047 × base: 34 hours, up to a
+/// quarter more with the jitter.
 pub const DEFAULT_RETRY_BASE_MS: i64 = 60_000;
 
 /// How many attempts a deliveries list shows per message (the newest).
 pub const ATTEMPTS_SHOWN: usize = 20;
 
 /// When the next attempt is due, in milliseconds after the `failed_attempts`-th attempt failed;
-/// `None` once the schedule is spent (the message is `failed`).
-pub fn retry_delay_ms(failed_attempts: u32, base_ms: i64) -> Option<i64> {
+/// `None` once the schedule is spent (the message is `failed`). `jitter` is a random number the
+/// caller draws: it lengthens the wait by up to a quarter, so the messages a receiver's outage
+/// failed together do not all come back in the same second when it recovers.
+pub fn retry_delay_ms(failed_attempts: u32, base_ms: i64, jitter: u32) -> Option<i64> {
     if failed_attempts == 0 || failed_attempts >= MAX_ATTEMPTS {
         return None;
     }
-    Some(base_ms.max(0).saturating_mul(1_i64 << (failed_attempts - 1).min(30)))
+    let nominal = base_ms.max(0).saturating_mul(1_i64 << (failed_attempts - 1).min(30));
+    let spread = nominal / 4;
+    let extra = if spread == 0 { 0 } else { i64::from(jitter) % (spread + 1) };
+    Some(nominal.saturating_add(extra))
 }
 
 /// Whether an endpoint is disabled when a message spends its whole schedule: only when nothing
@@ -343,14 +349,30 @@ mod tests {
 
     #[test]
     fn the_schedule_doubles_and_spans_more_than_a_day() {
-        assert_eq!(retry_delay_ms(0, 1000), None);
-        assert_eq!(retry_delay_ms(1, 1000), Some(1000));
-        assert_eq!(retry_delay_ms(2, 1000), Some(2000));
-        assert_eq!(retry_delay_ms(3, 1000), Some(4000));
-        assert_eq!(retry_delay_ms(MAX_ATTEMPTS, 1000), None);
-        let total: i64 = (1..MAX_ATTEMPTS).filter_map(|n| retry_delay_ms(n, DEFAULT_RETRY_BASE_MS)).sum();
+        assert_eq!(retry_delay_ms(0, 1000, 0), None);
+        assert_eq!(retry_delay_ms(1, 1000, 0), Some(1000));
+        assert_eq!(retry_delay_ms(2, 1000, 0), Some(2000));
+        assert_eq!(retry_delay_ms(3, 1000, 0), Some(4000));
+        assert_eq!(retry_delay_ms(MAX_ATTEMPTS, 1000, 0), None);
+        let total: i64 = (1..MAX_ATTEMPTS).filter_map(|n| retry_delay_ms(n, DEFAULT_RETRY_BASE_MS, 0)).sum();
         assert!(total >= 24 * 3600 * 1000, "{total} ms");
-        assert_eq!((1..=MAX_ATTEMPTS).filter_map(|n| retry_delay_ms(n, 5)).count(), MAX_ATTEMPTS as usize - 1);
+        assert_eq!((1..=MAX_ATTEMPTS).filter_map(|n| retry_delay_ms(n, 5, 0)).count(), MAX_ATTEMPTS as usize - 1);
+    }
+
+    #[test]
+    fn jitter_spreads_a_retry_over_at_most_a_quarter_more() {
+        for attempt in 1..MAX_ATTEMPTS {
+            let nominal = retry_delay_ms(attempt, 60_000, 0).unwrap_or_default();
+            let delays: Vec<i64> = [1, 7_919, 65_537, u32::MAX / 3, u32::MAX]
+                .iter()
+                .filter_map(|&j| retry_delay_ms(attempt, 60_000, j))
+                .collect();
+            assert!(delays.iter().all(|&d| d >= nominal && d <= nominal + nominal / 4), "{attempt}: {delays:?}");
+            let distinct: std::collections::BTreeSet<_> = delays.iter().collect();
+            assert!(distinct.len() >= 4, "jitter spreads: {delays:?}");
+        }
+        assert_eq!(retry_delay_ms(1, 0, u32::MAX), Some(0), "no base, no wait");
+        assert_eq!(retry_delay_ms(1, 3, u32::MAX), Some(3), "too short to spread");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! routes whatever handler it reaches. (The key's tag was checked before the route ran:
 //! `screen.rs`.)
 
-use worker::{D1Database, D1PreparedStatement, Request};
+use worker::{D1Database, Request};
 
 use crate::crypto;
 use crate::error::{ApiError, ApiResult};
@@ -130,32 +130,6 @@ pub fn bearer_key(req: &Request) -> ApiResult<Option<String>> {
     let key = header.strip_prefix("Bearer ").map(str::trim).ok_or_else(unauthenticated)?;
     domain::api_key::parse(key).ok_or_else(unauthenticated)?;
     Ok(Some(key.to_string()))
-}
-
-/// The caller and the rows of `read`, in one D1 round trip: the credential lookup and the read
-/// go out as one batch (round trips dominate read endpoints). The rows are dropped unless the
-/// credential is good; the handler checks permissions before it shows any of them.
-pub async fn require_with_rows<T: serde::de::DeserializeOwned>(
-    req: &Request,
-    db: &D1Database,
-    read: D1PreparedStatement,
-    now: i64,
-) -> ApiResult<(Principal, Vec<T>)> {
-    if let Some(key) = bearer_key(req)? {
-        let hash = crypto::sha256_hex(key.as_bytes());
-        let [found, rows] = pair(db.batch(vec![api_keys::find_by_hash_statement(db, &hash)?, read]).await?)?;
-        let row = found.results::<api_keys::KeyOwnerRow>()?.into_iter().next().ok_or_else(unauthenticated)?;
-        return Ok((key_principal(req, db, row, now).await?, rows.results::<T>()?));
-    }
-    let id = session_id(req)?.ok_or_else(unauthenticated)?;
-    let id_hash = crypto::sha256_hex(id.as_bytes());
-    let [found, rows] = pair(db.batch(vec![sessions::find_statement(db, &id_hash)?, read]).await?)?;
-    let row = found.results::<sessions::SessionRow>()?.into_iter().next().ok_or_else(unauthenticated)?;
-    Ok((session_principal(req, db, id_hash, row, now).await?, rows.results::<T>()?))
-}
-
-fn pair(results: Vec<worker::D1Result>) -> ApiResult<[worker::D1Result; 2]> {
-    results.try_into().map_err(|r: Vec<_>| ApiError::internal(format!("a batch of 2 returned {}", r.len())))
 }
 
 async fn by_api_key(req: &Request, db: &D1Database, key: &str, now: i64) -> ApiResult<Principal> {

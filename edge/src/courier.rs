@@ -195,7 +195,11 @@ impl WebhookCourier {
         let failed_attempts = u32::try_from(message.attempts).unwrap_or(u32::MAX).saturating_add(1);
         let after = match status {
             Some(s) if webhook::delivered(s) => After::Delivered,
-            _ => match webhook::retry_delay_ms(failed_attempts, settings::webhook_retry_base_ms(&self.env)) {
+            _ => match webhook::retry_delay_ms(
+                failed_attempts,
+                settings::webhook_retry_base_ms(&self.env),
+                u32::from_le_bytes(crypto::random_bytes::<4>()?),
+            ) {
                 Some(delay) => After::RetryAt(now_ms() + delay),
                 None => After::GaveUp,
             },

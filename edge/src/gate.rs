@@ -2,7 +2,7 @@
 //! token API needs to authorize that key without reading D1: whose key it is and which
 //! connections its owner may use (with their grant types). It loads that from D1 once; every
 //! write path that changes keys, people, roles, members or invites tells the gates of the keys
-//! it affects (`forget_users`, `forget_key`) before it answers, so a revocation holds from the
+//! it affects (`revocation::keys_of_users`) before it answers, so a revocation holds from the
 //! very next call. A load that raced with such a reset is not kept (generation counter).
 
 use std::cell::{Cell, RefCell};
@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 use worker::{D1Database, DurableObject, Env, Request, Response, State, durable_object};
 
 use crate::error::{ApiError, ApiResult};
-use crate::revocation;
 use crate::rpc::{self, Reply, error_reply, json_reply};
 use crate::store::{self, access, api_keys};
 use crate::{auth, clock, rpc_export, settings};
@@ -151,7 +150,6 @@ pub async fn check(env: &Env, ask: &GateRequest) -> ApiResult<GateAnswer> {
     Err(ApiError::from_reply(reply.status, &reply.body))
 }
 
-/// Make the gate of one key read D1 again on its next call (at least once: see `revocation`).
 /// A round trip to a gate that no key can name (gates are named by a key's SHA-256 in hex), for
 /// `GET /api/v1/health?deep=1`.
 pub async fn ping(env: &Env) -> Result<(), String> {
@@ -160,23 +158,4 @@ pub async fn ping(env: &Env) -> Result<(), String> {
         Ok(reply) => Err(format!("gate answered {}", reply.status)),
         Err(e) => Err(e.to_string()),
     }
-}
-
-pub async fn forget_key(env: &Env, db: &D1Database, key_hash: &str) -> ApiResult<()> {
-    revocation::reset_object(env, db, revocation::Object::gate(key_hash)).await
-}
-
-/// After a change that may alter what these people may use (their roles, their keys, their
-/// active flag, the invites of a connection they could reach): reset the gates of their keys,
-/// including keys revoked by the same change (`revoked_since`).
-pub async fn forget_users(env: &Env, db: &D1Database, user_ids: &[String], revoked_since: i64) -> ApiResult<()> {
-    if user_ids.is_empty() {
-        return Ok(());
-    }
-    let hashes = api_keys::hashes_of_users(db, user_ids, revoked_since).await?;
-    let resets = hashes.iter().map(|h| forget_key(env, db, h));
-    for result in futures_util::future::join_all(resets).await {
-        result?;
-    }
-    Ok(())
 }

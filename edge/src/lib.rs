@@ -11,6 +11,7 @@ mod device;
 mod envelope;
 mod error;
 mod gate;
+mod list_memory;
 mod mac;
 mod oauth;
 mod outbox;

@@ -11,8 +11,8 @@ use domain::token::{self, TokenKind};
 use worker::{D1Database, Env};
 
 use crate::error::ApiResult;
-use crate::store::{access, pending_resets, tokens, transactions};
-use crate::{clock, gate, rpc, vault};
+use crate::store::{access, api_keys, key_vaults, pending_resets, tokens, transactions};
+use crate::{clock, rpc, vault};
 
 /// A Durable Object to reset: its namespace binding and its name.
 pub struct Object<'a> {
@@ -29,6 +29,11 @@ impl<'a> Object<'a> {
     /// A token's vault, named by the token id.
     pub fn vault(token_id: &'a str) -> Object<'a> {
         Object { binding: "TOKEN_VAULT", name: token_id }
+    }
+
+    /// The connection list's memory (`list_memory.rs`).
+    pub fn list(name: &'a str) -> Object<'a> {
+        Object { binding: "LIST_MEMORY", name }
     }
 }
 
@@ -69,6 +74,7 @@ pub async fn retry_pending(env: &Env, db: &D1Database) -> ApiResult<usize> {
         let binding = match pending.binding.as_str() {
             "KEY_GATE" => "KEY_GATE",
             "TOKEN_VAULT" => "TOKEN_VAULT",
+            "LIST_MEMORY" => "LIST_MEMORY",
             other => {
                 worker::console_error!("pending reset for unknown binding {other}: dropped");
                 pending_resets::done(db, &pending.binding, &pending.name).await?;
@@ -112,7 +118,7 @@ pub async fn people(env: &Env, db: &D1Database, user_ids: &[String], since: i64)
     // Consents they started under the old rights do not finish (the callback checks the rights
     // again too; this also ends the transactions of a deactivated person at once).
     transactions::delete_of_users(db, user_ids)?.run().await?;
-    gate::forget_users(env, db, user_ids, since).await?;
+    keys_of_users(env, db, user_ids, since).await?;
     vault::forget_revoked(env, db).await
 }
 
@@ -144,6 +150,25 @@ impl Departure {
         for id in &self.token_ids {
             vault::reset(env, db, id).await?;
         }
-        gate::forget_users(env, db, &self.users, since).await
+        keys_of_users(env, db, &self.users, since).await
     }
+}
+
+/// After a change that may alter what these people may use (their roles, their keys, their
+/// active flag, the invites of a connection they could reach): reset everything that remembers
+/// their keys, keys revoked by the same change included (`revoked_since`): each key's gate, and
+/// every vault that checked one of the keys itself (`key_vaults`, the one-hop token API).
+pub async fn keys_of_users(env: &Env, db: &D1Database, user_ids: &[String], revoked_since: i64) -> ApiResult<()> {
+    if user_ids.is_empty() {
+        return Ok(());
+    }
+    let hashes = api_keys::hashes_of_users(db, user_ids, revoked_since).await?;
+    let vaults = key_vaults::vaults_of(db, &hashes).await?;
+    let objects = hashes.iter().map(|h| Object::gate(h)).chain(vaults.iter().map(|v| Object::vault(v)));
+    let resets = objects.map(|object| reset_object(env, db, object));
+    for result in futures_util::future::join_all(resets).await {
+        result?;
+    }
+    // A revoked key is never remembered again, so its notes are done with.
+    key_vaults::forget_revoked(db, &hashes).await
 }

@@ -9,6 +9,7 @@ use worker::{Env, Request, Response, Router};
 
 use domain::api_routes::{Method, Operation};
 use domain::error::ErrorCode;
+use domain::list_memory::{self, ListEffect};
 
 use crate::error::{ApiError, ApiResult};
 use crate::routes::{Call, Ctx};
@@ -22,7 +23,7 @@ pub async fn handle(req: Request, env: Env, background: worker::Context) -> work
     let mut router = Router::with_data(Call { now: crate::clock::now(), background });
     for operation in Operation::ALL {
         let route = operation.route();
-        let (pattern, handler) = (route.router_pattern(), handler(operation));
+        let (pattern, handler) = (route.router_pattern(), with_list_effect(operation, handler(operation)));
         let handler = move |req, ctx| handler(req, ctx);
         router = match route.method {
             Method::Get => router.get_async(&pattern, handler),
@@ -110,6 +111,41 @@ fn handler(operation: Operation) -> Handler {
     }
 }
 
+/// After an operation that may change what the connection list's memory holds
+/// (`domain::list_memory::effect_of`) and may have written (not refused): reset it before the
+/// answer leaves, so the very next list call reads the change.
+fn with_list_effect(operation: Operation, handler: Handler) -> Handler {
+    let effect = list_memory::effect_of(operation);
+    if effect == ListEffect::Nothing {
+        return handler;
+    }
+    Rc::new(move |req: Request, ctx: Ctx| {
+        let handler = handler.clone();
+        Box::pin(async move {
+            let env = ctx.env.clone();
+            let session = crate::auth::session_id(&req).ok().flatten();
+            let response = handler(req, ctx).await?;
+            if list_memory::answer_may_have_written(response.status_code())
+                && let Err(e) = forget(effect, &env, session).await
+            {
+                worker::console_error!("list memory not reset: {:?}", e.code());
+            }
+            Ok(response)
+        })
+    })
+}
+
+async fn forget(effect: ListEffect, env: &Env, session: Option<String>) -> ApiResult<()> {
+    let db = crate::store::database(env)?;
+    match (effect, session) {
+        (ListEffect::Nothing, _) | (ListEffect::OwnSession, None) => Ok(()),
+        (ListEffect::OwnSession, Some(id)) => {
+            crate::list_memory::forget_session(env, &db, &crate::crypto::sha256_hex(id.as_bytes())).await
+        }
+        (ListEffect::Everything, _) => crate::list_memory::reset(env, &db).await,
+    }
+}
+
 fn boxed_route<F, Fut>(callers: Callers, body: Body, handler: F) -> Handler
 where
     F: Fn(Request, Ctx) -> Fut + Copy + 'static,
@@ -173,14 +209,15 @@ where
                         Ok(()) => handler(req, ctx).await,
                         Err(error) => Err(error),
                     };
-                    let response = match response {
-                        Ok(response) => response,
+                    match response {
+                        // The proxy's `Ok` is the provider's answer: its 401 is no failed key.
+                        Ok(response) if body == Body::Streamed => response,
+                        Ok(response) => screen::after(&screened, &env, response).await?,
                         Err(error) => {
                             failure = Some(error.code().as_str());
-                            error.into_response()?
+                            screen::after(&screened, &env, error.into_response()?).await?
                         }
-                    };
-                    screen::after(&screened, &env, response).await?
+                    }
                 }
             };
             let headers = response.headers_mut();

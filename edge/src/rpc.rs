@@ -2,7 +2,8 @@
 //! method, `call(op, body) -> [status, body]` (exported from Rust with `rpc_export!`, wrapped
 //! by `edge/entry.mjs` in a class that extends `DurableObject`, which workerd requires for RPC).
 //! Measured locally with a plain JS worker: a fetch to an object runs at 0.44× the throughput of
-//! a trivial route, an RPC call at 0.95×; the token API makes one or two such calls.
+//! a trivial route, an RPC call at 0.95×; a bot's call for a shared token makes one such call
+//! (the vault checks the key itself), for a user token two (the key's gate, then the vault).
 
 use worker::js_sys::{self, Array};
 use worker::wasm_bindgen::JsCast;
@@ -21,20 +22,34 @@ extern "C" {
     fn rpc_call(this: &ObjectRpc, op: &str, body: &str) -> Result<js_sys::Promise, JsValue>;
 }
 
-/// What an object answered: an HTTP status and a JSON body.
+/// What an object answered: an HTTP status and a JSON body, and, from a vault that checked a bot
+/// key itself (the one-hop token API), who the key is.
 pub struct Reply {
     pub status: u16,
     pub body: String,
+    pub caller: Option<KeyCaller>,
+}
+
+/// A bot key as a vault found it: its id and its owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyCaller {
+    pub key_id: String,
+    pub user_id: String,
 }
 
 impl Reply {
     pub fn new(status: u16, body: String) -> Reply {
-        Reply { status, body }
+        Reply { status, body, caller: None }
     }
 
-    /// The reply as a JS value `[status, body]`, for the exporting side.
+    /// The reply as a JS value `[status, body]` or `[status, body, key_id, user_id]`, for the
+    /// exporting side.
     pub fn into_js(self) -> JsValue {
-        Array::of2(&JsValue::from(self.status), &JsValue::from(self.body)).into()
+        let (status, body) = (JsValue::from(self.status), JsValue::from(self.body));
+        match self.caller {
+            None => Array::of2(&status, &body).into(),
+            Some(c) => Array::of4(&status, &body, &JsValue::from(c.key_id), &JsValue::from(c.user_id)).into(),
+        }
     }
 }
 
@@ -59,7 +74,11 @@ pub async fn call(env: &Env, binding: &str, name: &str, op: &str, body: &str) ->
         value.dyn_into().map_err(|_| worker::Error::RustError("RPC answer is not [status, body]".into()))?;
     let status = pair.get(0).as_f64().ok_or_else(|| worker::Error::RustError("RPC status missing".into()))? as u16;
     let body = pair.get(1).as_string().unwrap_or_default();
-    Ok(Reply { status, body })
+    let caller = match (pair.get(2).as_string(), pair.get(3).as_string()) {
+        (Some(key_id), Some(user_id)) => Some(KeyCaller { key_id, user_id }),
+        _ => None,
+    };
+    Ok(Reply { status, body, caller })
 }
 
 /// `fetch` for tools: `POST /<op>` with the body, answered as `call` would.

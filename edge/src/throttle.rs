@@ -6,18 +6,21 @@
 //!   one address is bounded, and so is the CPU a stranger can make us spend on argon2.
 //! - `Bearer` counts only failed bearer attempts (bad tag, malformed, revoked): a good key is
 //!   never slowed, a scanner is.
+//! - `DeepHealth` counts `/api/v1/health?deep=1`, which costs a D1 read and an object round trip
+//!   and needs no credential: monitors stay far below it, a flood is cut off.
 
 use worker::{Env, Request};
 
 use crate::error::{ApiError, ApiResult};
 
-/// The period of both limits in wrangler.toml: how long a refused client should wait.
+/// The period of every limit in wrangler.toml: how long a refused client should wait.
 pub const RETRY_AFTER_SECONDS: u32 = 60;
 
 #[derive(Debug, Clone, Copy)]
 pub enum Throttle {
     SignIn,
     Bearer,
+    DeepHealth,
 }
 
 impl Throttle {
@@ -25,6 +28,7 @@ impl Throttle {
         match self {
             Throttle::SignIn => "SIGN_IN_LIMIT",
             Throttle::Bearer => "BEARER_LIMIT",
+            Throttle::DeepHealth => "DEEP_HEALTH_LIMIT",
         }
     }
 }

@@ -3,9 +3,15 @@
 //! expired or inside the caller's `min_valid_seconds`, performs exactly one refresh however many
 //! callers wait: they all await the same shared future. A rotated refresh token is written to D1
 //! before anyone receives the new access token; a failed refresh keeps the last good token.
+//!
+//! A shared token's vault also checks bot keys itself (`key_token`), so a bot's call for a shared
+//! token is one object hop: it remembers, per key hash, whose key it is and whether the owner may
+//! use this connection, read from D1 on a miss after noting itself in `key_vaults`; every write
+//! that changes access resets the vaults noted there (`revocation::keys_of_users`).
 
 use domain::audit::AuditAction;
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use domain::connection::{GrantType, StatusEvent, next_status};
@@ -24,10 +30,10 @@ use crate::error::ApiError;
 use crate::oauth::client::{self, ProviderFailure};
 use crate::oauth::connection::{TokenSlot, open_token, provider_config, seal, sealed_row};
 use crate::outbox::{Occurrence, Outbox};
-use crate::rpc::{self, Reply, error_reply, json_reply};
-use crate::store::audit::Actor;
-use crate::store::{self, connections, notifications, tokens};
-use crate::{clock, courier, rpc_export, settings};
+use crate::rpc::{self, KeyCaller, Reply, error_reply, json_reply};
+use crate::store::audit::{Actor, ActorKind};
+use crate::store::{self, access, api_keys, connections, key_vaults, notifications, tokens};
+use crate::{auth, clock, courier, rpc_export, settings};
 use domain::api::TokenResponse;
 
 /// What the worker asks of a vault.
@@ -40,6 +46,33 @@ pub struct VaultRequest {
     pub force_refresh: bool,
     /// Who receives the token: the issue is audited (through the outbox). `None` for the cron.
     pub actor: Option<Actor>,
+}
+
+/// A bot's call for a shared token, asked straight of its vault (`key_token`): the vault checks
+/// the key (by the SHA-256 of the whole key; its MAC tag was checked before, `screen.rs`) and
+/// audits the issue as that key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KeyedAsk {
+    pub key_hash: String,
+    /// What is asked; its `actor` is ignored (the key is the actor).
+    pub ask: VaultRequest,
+}
+
+/// The status of a `key_token` reply whose key is good but whose owner may not use the
+/// connection (the reply names the key; the worker audits the refusal). No other vault answer
+/// is a 403.
+pub const KEY_REFUSED: u16 = 403;
+
+/// A bot key as this vault knows it.
+#[derive(Debug, Clone)]
+struct KeyAccess {
+    caller: KeyCaller,
+    /// The owner is a member of a role invited to this token's connection.
+    may_use: bool,
+    /// When this was read from D1: trusted for `settings::access_memory` at most.
+    held_since: i64,
+    /// When this vault last wrote the key's `last_used_at`.
+    touched_at: Option<i64>,
 }
 
 /// What the proxy asks of a vault (`proxy`): the token of `ask`, or, once the provider answered
@@ -196,6 +229,8 @@ pub struct TokenVault {
     /// Shared with the renewal future, which stores the fresh token before anyone wakes.
     cached: Rc<RefCell<Option<Cached>>>,
     renewal: Rc<RefCell<Option<InFlight>>>,
+    /// Bot keys checked here (`key_token`), by key hash; emptied by every reset.
+    keys: RefCell<HashMap<String, KeyAccess>>,
 }
 
 impl DurableObject for TokenVault {
@@ -210,6 +245,7 @@ impl DurableObject for TokenVault {
             last_failure: RefCell::new(None),
             cached: Rc::new(RefCell::new(None)),
             renewal: Rc::new(RefCell::new(None)),
+            keys: RefCell::new(HashMap::new()),
         }
     }
 
@@ -234,19 +270,25 @@ impl DurableObject for TokenVault {
 rpc_export!(TokenVault);
 
 impl TokenVault {
-    /// `reset`: a new consent, a forgotten token, an edit or a delete; reload from D1 next time.
-    /// `token`: a `VaultRequest` in, a `TokenResponse` or an error body out; audited.
+    /// `reset`: a new consent, a forgotten token, an edit or a delete, or a change of who may use
+    /// it; reload from D1 next time. `token`: a `VaultRequest` in, a `TokenResponse` or an error
+    /// body out; audited. `key_token`: the same for a `KeyedAsk`, the key checked here.
     async fn handle(&self, op: &str, body: &str) -> Reply {
         match op {
             "reset" => {
                 self.generation.set(self.generation.get() + 1);
                 self.cached.replace(None);
                 self.last_failure.replace(None);
+                self.keys.borrow_mut().clear();
                 Reply::new(204, String::new())
             }
             "token" => match serde_json::from_str::<VaultRequest>(body) {
                 Ok(ask) => self.issue(&ask).await,
                 Err(e) => error_reply(&ApiError::internal(format!("vault request: {e}"))),
+            },
+            "key_token" => match serde_json::from_str::<KeyedAsk>(body) {
+                Ok(keyed) => self.issue_to_key(keyed).await,
+                Err(e) => error_reply(&ApiError::internal(format!("vault key request: {e}"))),
             },
             "proxy" => match serde_json::from_str::<ProxyAsk>(body) {
                 Ok(ask) => self.proxy(&ask).await,
@@ -297,6 +339,82 @@ impl TokenVault {
             }
         }
         reply
+    }
+
+    /// `key_token`: check the key from memory (D1 on a miss), then issue as `token` does, audited
+    /// as the key. The reply names the key unless the key itself was refused (401).
+    async fn issue_to_key(&self, keyed: KeyedAsk) -> Reply {
+        if keyed.ask.kind != TokenKind::Shared {
+            return error_reply(&ApiError::internal("a vault checks keys for shared tokens only"));
+        }
+        let access = match self.key_access(&keyed.key_hash, &keyed.ask.connection_id).await {
+            Ok(access) => access,
+            Err(e) => return error_reply(&e),
+        };
+        let mut reply = if access.may_use {
+            let actor = Actor { kind: ActorKind::ApiKey, id: Some(access.caller.key_id.clone()) };
+            self.issue(&VaultRequest { actor: Some(actor), ..keyed.ask }).await
+        } else {
+            Reply::new(KEY_REFUSED, String::new())
+        };
+        reply.caller = Some(access.caller);
+        reply
+    }
+
+    /// Who the key is and whether its owner may use this connection: from memory while it is
+    /// trusted, else from D1. A revoked key or a deactivated owner is `unauthenticated` and not
+    /// remembered (the next call reads D1 again), as the key's gate does.
+    async fn key_access(&self, key_hash: &str, connection_id: &str) -> Result<KeyAccess, ApiError> {
+        let now = clock::now();
+        let known = self.keys.borrow().get(key_hash).filter(|k| now - k.held_since < self.memory_bound).cloned();
+        let mut access = match known {
+            Some(access) => access,
+            None => self.load_key(key_hash, connection_id).await?,
+        };
+        if access.touched_at.is_none_or(|t| now - t >= auth::KEY_TOUCH_EVERY_SECONDS) {
+            access.touched_at = Some(now);
+            if let Some(k) = self.keys.borrow_mut().get_mut(key_hash) {
+                k.touched_at = Some(now);
+            }
+            api_keys::touch(&store::database(&self.env)?, &access.caller.key_id, now).await?;
+        }
+        Ok(access)
+    }
+
+    /// Read a key's access from D1, after noting this vault in `key_vaults` in the same batch (so
+    /// a change committed before the note is read here, and one committed after it finds this
+    /// vault). A reset that arrives meanwhile may have replaced what we read: then we read again.
+    async fn load_key(&self, key_hash: &str, connection_id: &str) -> Result<KeyAccess, ApiError> {
+        let db = store::database(&self.env)?;
+        let vault = token::token_id(connection_id, TokenKind::Shared, None);
+        for _ in 0..3 {
+            let generation = self.generation.get();
+            let results = db
+                .batch(vec![
+                    key_vaults::remember(&db, key_hash, &vault)?,
+                    api_keys::find_by_hash_statement(&db, key_hash)?,
+                    access::key_owner_invited(&db, connection_id, key_hash)?,
+                ])
+                .await?;
+            let [_, key, invited]: [worker::D1Result; 3] = results
+                .try_into()
+                .map_err(|r: Vec<_>| ApiError::internal(format!("a batch of 3 returned {}", r.len())))?;
+            let row = key.results::<api_keys::KeyOwnerRow>()?.into_iter().next().ok_or_else(auth::unauthenticated)?;
+            if row.revoked_at.is_some() || row.active == 0 {
+                return Err(auth::unauthenticated());
+            }
+            let access = KeyAccess {
+                caller: KeyCaller { key_id: row.id, user_id: row.user_id },
+                may_use: !invited.results::<serde_json::Value>()?.is_empty(),
+                held_since: clock::now(),
+                touched_at: None,
+            };
+            if self.generation.get() == generation {
+                self.keys.borrow_mut().insert(key_hash.to_string(), access.clone());
+                return Ok(access);
+            }
+        }
+        Err(ApiError::internal("the key's access kept changing while it was read"))
     }
 
     /// The proxy's token (`ProxyAsk`). After a 401: join the refresh in flight if there is one,
@@ -559,6 +677,7 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
             if !store::changed(&written) {
                 return stored_instead(&env, &ask).await;
             }
+            shared_token_changed(&env, &db, ask.kind).await;
             // What the answer leaves out stays as it was, as in D1 (COALESCE): providers that
             // do not rotate omit the refresh token, Salesforce sends instance_url only at consent.
             let before = current.unwrap_or_else(Cached::empty);
@@ -643,12 +762,24 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
             if let Some(enqueued) = enqueued {
                 enqueued.kick(&env, &written).await;
             }
+            shared_token_changed(&env, &db, ask.kind).await;
             Err(match failure {
                 ProviderFailure::ReauthRequired(m) => VaultFailure::Reauth(m),
                 ProviderFailure::Rejected(m) => VaultFailure::Rejected(m),
                 ProviderFailure::Unavailable(m) => VaultFailure::Unavailable(m),
             })
         }
+    }
+}
+
+/// A shared token's state (and with it perhaps its connection's status) was written: the
+/// connection list shows both, so its memory forgets its pages (a person's own token is not in
+/// the list). The write committed, so a reset that fails is queued, never the caller's failure.
+async fn shared_token_changed(env: &Env, db: &worker::D1Database, kind: TokenKind) {
+    if kind == TokenKind::Shared
+        && let Err(e) = crate::list_memory::reset(env, db).await
+    {
+        worker::console_error!("list memory not reset after a refresh: {:?}", e.code());
     }
 }
 
@@ -673,6 +804,12 @@ pub async fn ask_for_proxy(env: &Env, request: &ProxyAsk) -> worker::Result<Repl
 pub async fn count_proxied(env: &Env, call: &ProxyCall, user_id: Option<&str>) -> worker::Result<Reply> {
     let id = token::token_id(&call.connection_id, call.kind, user_id);
     rpc::call(env, "TOKEN_VAULT", &id, "count", &serde_json::to_string(call)?).await
+}
+
+/// The one-hop token API: ask a shared token's vault, which checks the bot key itself.
+pub async fn ask_as_key(env: &Env, keyed: &KeyedAsk) -> worker::Result<Reply> {
+    let id = token::token_id(&keyed.ask.connection_id, TokenKind::Shared, None);
+    rpc::call(env, "TOKEN_VAULT", &id, "key_token", &serde_json::to_string(keyed)?).await
 }
 
 /// Ask a vault for its token (the token API) or tell it to forget its cache.

@@ -211,6 +211,24 @@ describe('people, roles and keys', () => {
     assert.equal((await garbage.get('/api/v1/session')).status, 401);
   });
 
+  test('a person holds at most 100 live keys: concurrent creations never pass the cap, a refused one leaves no row, revoking makes room', async () => {
+    const { client, user } = await createUser(admin, { name: 'fleet-owner' });
+    for (let i = 0; i < 97; i += 1) await createKey(client, `bot ${i}`);
+    const racing = await Promise.all(Array.from({ length: 6 }, (_, i) => client.post('/api/v1/api-keys', { name: `racer ${i}` })));
+    assert.deepEqual(racing.map((r) => r.status).sort(), [201, 201, 201, 409, 409, 409], 'exactly the room left is taken');
+    const refused = racing.find((r) => r.status === 409);
+    assert.equal(refused.body.error.code, 'conflict');
+    assert.match(refused.body.error.message, /100 active keys/);
+    assert.equal((await client.get('/api/v1/api-keys')).body.items.length, 100);
+    const rows = await sql(worker, `SELECT COUNT(*) AS n FROM api_keys WHERE user_id = '${user.id}'`);
+    assert.equal(rows[0].n, 100, 'a refused creation stores no key');
+    const audited = await sql(worker, `SELECT COUNT(*) AS n FROM audit_events WHERE action = 'api_key.create' AND actor_id = '${user.id}'`);
+    assert.equal(audited[0].n, 100, 'nor an audit row');
+    const oldest = (await client.get('/api/v1/api-keys')).body.items.at(-1);
+    assert.equal((await client.delete(`/api/v1/api-keys/${oldest.id}`)).status, 204);
+    assert.equal((await client.post('/api/v1/api-keys', { name: 'after revoking one' })).status, 201);
+  });
+
   test('writes need a same-origin Origin and a JSON body', async () => {
     const foreign = new Client(worker.baseUrl, { origin: 'https://evil.example' });
     foreign.cookies = admin.cookies;

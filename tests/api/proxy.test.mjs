@@ -219,6 +219,21 @@ describe('token-free proxy', () => {
     assert.equal(braked.headers.get('x-proxy-token-refreshed'), null);
   });
 
+  test('a provider that keeps answering 401 gets its 401s back, not counted as failed key attempts', async () => {
+    // Failed bearer attempts are throttled per address (10 a minute): a provider's own 401s must
+    // not count, or the 11th would become our 429 and the bot's address would be held back.
+    const connection = await machineConnection('Proxy provider 401s');
+    const address = { 'cf-connecting-ip': '203.0.113.214' };
+    for (let i = 0; i < 12; i++) {
+      const response = await bot.get(proxyPath(connection.id, 'status/401'), { headers: address });
+      assert.equal(response.status, 401, `call ${i + 1}: ${response.text}`);
+      assert.equal(response.headers.get('x-proxy-error'), null, 'the 401 is the provider\'s');
+      assert.deepEqual(response.body, { provider_says: 401 });
+    }
+    const fine = await bot.get(proxyPath(connection.id, 'me'), { headers: address });
+    assert.equal(fine.status, 200, fine.text);
+  });
+
   test('200 concurrent 401s make one refresh, and every call succeeds on its retry', async () => {
     const connection = await machineConnection('Proxy storm');
     const token = await currentToken(connection.id);

@@ -13,6 +13,7 @@ import { startStack } from '../support/stack.mjs';
 import { sql, startWorker } from '../support/worker.mjs';
 
 const LIMIT = 10; // wrangler.toml: SIGN_IN_LIMIT and BEARER_LIMIT, per address per 60 s
+const DEEP_HEALTH_LIMIT = 20; // wrangler.toml: DEEP_HEALTH_LIMIT
 const KIB = 1024;
 
 /** Every file of the worker's Durable Object storage, with its size (KeyGate and TokenVault). */
@@ -150,6 +151,17 @@ describe('strangers', () => {
     assert.equal(again.status, 429, 'the right password does not get through a throttled address either');
     const other = await signIn(new Client(stack.baseUrl, { address: '198.51.100.8' }), 'someone@example.test', 'a guessed password 1');
     assert.equal(other.status, 401, 'another address is not throttled');
+  });
+
+  test('deep health checks are throttled per address; the shallow one and other addresses are not', async () => {
+    const monitor = new Client(stack.baseUrl, { address: '198.51.100.21' });
+    const { statuses, refused } = await untilThrottled(() => monitor.get('/api/v1/health?deep=1'), 2 * DEEP_HEALTH_LIMIT + 2);
+    assert.ok(refused, `throttled at some point: ${statuses}`);
+    assert.ok(statuses.filter((s) => s === 200).length >= DEEP_HEALTH_LIMIT, `a monitor gets its checks: ${statuses}`);
+    assert.equal(refused.body.error.code, 'too_many_attempts');
+    assert.equal(refused.headers.get('retry-after'), '60');
+    assert.equal((await monitor.get('/api/v1/health')).status, 200, 'liveness is never throttled');
+    assert.equal((await new Client(stack.baseUrl, { address: '198.51.100.22' }).get('/api/v1/health?deep=1')).status, 200);
   });
 
   test('a key the product never issued is refused before any object or storage is touched', async () => {

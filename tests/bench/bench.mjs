@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { growthSvg } from './chart.mjs';
-import { LEVELS, measureGrowth, seedConnections } from './growth.mjs';
+import { LEVELS, forgetListMemory, measureGrowth, rotatingKeysScript, seedConnections } from './growth.mjs';
 import { authorize } from '../support/consent.mjs';
 import { customInput, machineInput } from '../support/connections.mjs';
 import { nextAddress } from '../support/http.mjs';
@@ -21,10 +21,16 @@ import { startWorker, wranglerEnv } from '../support/worker.mjs';
 
 const run = promisify(execFile);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-// BENCH_ONLY=token,list runs some sections (token, proxy, storm, growth, list, weights, coldstart,
-// signin); default all.
+// Rounds of each comparison (the token API vs /health, one key vs many): alternated, medians kept.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+// BENCH_ONLY=token,list runs some sections (token, hot, proxy, storm, growth, list, weights,
+// coldstart, signin); default all.
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const want = (section) => !ONLY || ONLY.has(section);
+const SECTIONS = ['token', 'hot', 'proxy', 'storm', 'growth', 'list', 'weights', 'coldstart', 'signin'];
+for (const section of ONLY ?? []) if (!SECTIONS.includes(section)) throw new Error(`no bench section ${section}: ${SECTIONS.join(', ')}`);
+// The proxy section's rounds per concurrency (alternating order, averaged).
+const PROXY_ROUNDS = Number(process.env.BENCH_PROXY_ROUNDS ?? 2);
 
 /** wrk for `seconds` at `connections`; returns requests/s and p50/p99 in ms. */
 async function wrk(url, connections, { script, seconds = SECONDS } = {}) {
@@ -39,6 +45,24 @@ async function wrk(url, connections, { script, seconds = SECONDS } = {}) {
   };
   const non2xx = Number(stdout.match(/Non-2xx or 3xx responses:\s+(\d+)/)?.[1] ?? 0);
   return { rps, p50: ms(50), p99: ms(99), non2xx };
+}
+
+/** The mean of several wrk runs (requests/s, p50, p99, non-2xx summed). */
+function mean(runs) {
+  const avg = (k) => runs.reduce((sum, r) => sum + r[k], 0) / runs.length;
+  return { rps: avg('rps'), p50: avg('p50'), p99: avg('p99'), non2xx: runs.reduce((sum, r) => sum + r.non2xx, 0) };
+}
+
+/** Run each of `runs` (name → thunk giving a wrk result) in turn, `ROUNDS` times over; the
+ * median round of each by throughput. Alternating keeps a noisy neighbour from landing on one
+ * side only. */
+async function alternating(runs) {
+  const seen = Object.fromEntries(Object.keys(runs).map((k) => [k, []]));
+  for (let i = 0; i < ROUNDS; i += 1) {
+    for (const [name, runOnce] of Object.entries(runs)) seen[name].push(await runOnce());
+  }
+  const median = (list) => [...list].sort((a, b) => a.rps - b.rps)[Math.floor(list.length / 2)];
+  return Object.fromEntries(Object.entries(seen).map(([k, list]) => [k, median(list)]));
 }
 
 function luaPost(file, body, headers) {
@@ -80,36 +104,83 @@ async function main() {
       await wrk(`${stack.baseUrl}/api/v1/health`, 8, { seconds: 1 });
       await wrk(`${stack.baseUrl}/api/v1/connections/${cc.body.id}/token`, 8, { script: tokenScript, seconds: 1 });
       for (const c of [1, 8, 32]) {
-        const health = await wrk(`${stack.baseUrl}/api/v1/health`, c);
-        const token = await wrk(`${stack.baseUrl}/api/v1/connections/${cc.body.id}/token`, c, { script: tokenScript });
-        results.token_api[c] = { health, token, throughput_ratio: token.rps / health.rps };
+        const { health, token } = await alternating({
+          health: () => wrk(`${stack.baseUrl}/api/v1/health`, c),
+          token: () => wrk(`${stack.baseUrl}/api/v1/connections/${cc.body.id}/token`, c, { script: tokenScript }),
+        });
+        results.token_api[c] = { health, token, throughput_ratio: token.rps / health.rps, p99_ratio: token.p99 / health.p99 };
       }
+    }
+
+    if (want('hot')) {
+      // 1b. A hot shared token: 64 different bot keys (of 8 people in the invited role) taking
+      // turns on the same token at c=64, against one key at c=64, alternating; the design says
+      // many keys cost what one does (the vault remembers each key once).
+      const keys = [];
+      for (let p = 0; p < 8; p += 1) {
+        const person = await createUser(admin, { name: `hot${p}`, roleIds: [role.id] });
+        for (let k = 0; k < 8; k += 1) keys.push((await createKey(person.client, `hot ${p}.${k}`)).key.secret);
+      }
+      const tokenUrl = `${stack.baseUrl}/api/v1/connections/${cc.body.id}/token`;
+      const manyKeys = rotatingKeysScript(path.join(scratch, 'hot.lua'), keys);
+      await wrk(tokenUrl, 64, { script: manyKeys, seconds: 2 });
+      await wrk(tokenUrl, 64, { script: tokenScript, seconds: 1 });
+      const { health, one, many } = await alternating({
+        health: () => wrk(`${stack.baseUrl}/api/v1/health`, 64),
+        one: () => wrk(tokenUrl, 64, { script: tokenScript }),
+        many: () => wrk(tokenUrl, 64, { script: manyKeys }),
+      });
+      results.hot_token = { keys: keys.length, connections: 64, health, one_key: one, many_keys: many, many_vs_one: many.rps / one.rps };
     }
 
     if (want('proxy')) {
       // 2a. The token-free proxy: a GET through the product against the same stub API called
-      // directly (with the token the proxy would add), at c=8 and c=32.
+      // directly (with the token the proxy would add), at c=8 and c=32. The token API and /health
+      // run in the same rounds (alternating order), because proxied/direct alone says little
+      // here: direct is a bare node server, and every worker route, /health included, is bound
+      // by wrangler dev's own per-request cost. Each proxied call also pays a tax Cloudflare does
+      // not: wrangler dev relays every subrequest to its DevTools proxy as four Network events,
+      // four loopback POSTs into its node process (README, Performance).
       const stub = await startStubApi();
       try {
         const px = await admin.post('/api/v1/connections', machineInput(stack.idp, { name: 'Bench proxy', api_base_url: `${stub.origin}/v1` }));
         await admin.put(`/api/v1/connections/${px.body.id}/roles`, { role_ids: [role.id] });
-        const tokenAnswer = await fetch(`${stack.baseUrl}/api/v1/connections/${px.body.id}/token`, {
+        const pxToken = `${stack.baseUrl}/api/v1/connections/${px.body.id}/token`;
+        const tokenAnswer = await fetch(pxToken, {
           method: 'POST', headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' }, body: '{"token_type":"shared"}',
         });
         const { access_token: token } = await tokenAnswer.json();
-        const proxied = `${stack.baseUrl}/api/v1/connections/${px.body.id}/proxy/items/1?fields=name`;
-        const direct = `${stub.origin}/v1/items/1?fields=name`;
         const proxyScript = luaGet(path.join(scratch, 'proxy.lua'), { Authorization: `Bearer ${key.secret}` });
         const directScript = luaGet(path.join(scratch, 'direct.lua'), { Authorization: `Bearer ${token}` });
-        await wrk(proxied, 8, { script: proxyScript, seconds: 1 });
-        await wrk(direct, 8, { script: directScript, seconds: 1 });
+        const runs = {
+          direct: [`${stub.origin}/v1/items/1?fields=name`, { script: directScript }],
+          proxied: [`${stack.baseUrl}/api/v1/connections/${px.body.id}/proxy/items/1?fields=name`, { script: proxyScript }],
+          token: [pxToken, { script: tokenScript }],
+          health: [`${stack.baseUrl}/api/v1/health`, {}],
+        };
+        const probe = await fetch(runs.proxied[0], { headers: { authorization: `Bearer ${key.secret}` } });
+        if (probe.status !== 200) throw new Error(`proxy not ready: ${probe.status} ${await probe.text()}`);
+        await probe.text();
+        for (const [url, options] of Object.values(runs)) await wrk(url, 8, { ...options, seconds: 1 });
         results.proxy = {};
         for (const c of [8, 32]) {
-          stub.reset();
-          const viaDirect = await wrk(direct, c, { script: directScript });
-          stub.reset();
-          const viaProxy = await wrk(proxied, c, { script: proxyScript });
-          results.proxy[c] = { direct: viaDirect, proxied: viaProxy, throughput_ratio: viaProxy.rps / viaDirect.rps };
+          const rounds = Object.fromEntries(Object.keys(runs).map((k) => [k, []]));
+          for (let round = 0; round < PROXY_ROUNDS; round++) {
+            const order = round % 2 ? Object.keys(runs).reverse() : Object.keys(runs);
+            for (const name of order) {
+              stub.reset();
+              rounds[name].push(await wrk(runs[name][0], c, runs[name][1]));
+            }
+          }
+          const m = Object.fromEntries(Object.entries(rounds).map(([k, v]) => [k, mean(v)]));
+          results.proxy[c] = {
+            ...m,
+            rounds: PROXY_ROUNDS,
+            throughput_ratio: m.proxied.rps / m.direct.rps,
+            proxied_vs_token: m.proxied.rps / m.token.rps,
+            proxied_vs_health: m.proxied.rps / m.health.rps,
+            health_vs_direct: m.health.rps / m.direct.rps,
+          };
         }
       } finally {
         await stub.close();
@@ -153,10 +224,11 @@ async function main() {
     if (want('list')) {
       // 4. Lists at 10,000 connections (seeded straight into D1; secrets are not needed to list).
       await seedConnections(stack.worker, scratch, seeded, LEVELS[LEVELS.length - 1]);
+      await forgetListMemory(admin, role);
       await wrk(`${stack.baseUrl}/api/v1/connections`, 8, { script: listScript, seconds: 1 });
       const health8 = await wrk(`${stack.baseUrl}/api/v1/health`, 8);
       const first = await wrk(`${stack.baseUrl}/api/v1/connections`, 8, { script: listScript });
-      const filtered = await wrk(`${stack.baseUrl}/api/v1/connections?provider=salesforce&status=draft&cursor=seeded%2005000`, 8, { script: listScript });
+      const filtered = await wrk(`${stack.baseUrl}/api/v1/connections?provider=salesforce&status=draft&cursor=~seeded%2005000`, 8, { script: listScript });
       results.list_10k = { health: health8, first_page: first, filtered_page: filtered, first_page_p50_ratio: first.p50 / health8.p50, filtered_page_p50_ratio: filtered.p50 / health8.p50 };
     }
 
@@ -218,19 +290,34 @@ function print(r) {
   const line = (cells) => console.log(`| ${cells.join(' | ')} |`);
   if (r.token_api) {
     console.log(`\nToken API vs /health (wrk, ${r.seconds_per_run} s per run)`);
-    line(['conc.', 'health req/s', 'health p50/p99 ms', 'token req/s', 'token p50/p99 ms', 'token/health', 'non-2xx']);
-    line(['---', '---', '---', '---', '---', '---', '---']);
+    line(['conc.', 'health req/s', 'health p50/p99 ms', 'token req/s', 'token p50/p99 ms', 'token/health', 'p99 token/health', 'non-2xx']);
+    line(['---', '---', '---', '---', '---', '---', '---', '---']);
   }
   for (const [c, x] of Object.entries(r.token_api ?? {})) {
-    line([c, x.health.rps.toFixed(0), `${x.health.p50.toFixed(1)} / ${x.health.p99.toFixed(1)}`, x.token.rps.toFixed(0), `${x.token.p50.toFixed(1)} / ${x.token.p99.toFixed(1)}`, x.throughput_ratio.toFixed(2), x.token.non2xx]);
+    line([c, x.health.rps.toFixed(0), `${x.health.p50.toFixed(1)} / ${x.health.p99.toFixed(1)}`, x.token.rps.toFixed(0), `${x.token.p50.toFixed(1)} / ${x.token.p99.toFixed(1)}`, x.throughput_ratio.toFixed(2), x.p99_ratio.toFixed(2), x.token.non2xx]);
+  }
+  const h = r.hot_token;
+  if (h) {
+    console.log(`\nA hot shared token at c=${h.connections} (medians of ${ROUNDS} alternating rounds)`);
+    line(['callers', 'req/s', 'p50/p99 ms', 'vs health', 'non-2xx']);
+    line(['---', '---', '---', '---', '---']);
+    const row = (label, x) => line([label, x.rps.toFixed(0), `${x.p50.toFixed(1)} / ${x.p99.toFixed(1)}`, (x.rps / h.health.rps).toFixed(2), x.non2xx]);
+    row('/health', h.health);
+    row('keys=1', h.one_key);
+    row(`keys=${h.keys}`, h.many_keys);
+    console.log(`keys=${h.keys} / keys=1: ${h.many_vs_one.toFixed(2)}`);
   }
   if (r.proxy) {
-    console.log(`\nProxied GET vs the same stub API called directly (wrk, ${r.seconds_per_run} s per run)`);
-    line(['conc.', 'direct req/s', 'direct p50/p99 ms', 'proxied req/s', 'proxied p50/p99 ms', 'proxied/direct', 'non-2xx']);
-    line(['---', '---', '---', '---', '---', '---', '---']);
+    const ms = (x) => `${x.p50.toFixed(1)} / ${x.p99.toFixed(1)}`;
+    const first = Object.values(r.proxy)[0];
+    console.log(`\nProxied GET vs the same stub API called directly, with the token API and /health in the same rounds (wrk, ${r.seconds_per_run} s per run, ${first.rounds} alternating rounds averaged)`);
+    line(['conc.', 'direct req/s', 'direct p50/p99 ms', 'proxied req/s', 'proxied p50/p99 ms', 'token req/s', 'token p50/p99 ms', 'health req/s', 'health p50/p99 ms', 'proxied/direct', 'proxied/token', 'proxied/health', 'health/direct', 'non-2xx']);
+    line(Array(14).fill('---'));
     for (const [c, x] of Object.entries(r.proxy)) {
-      line([c, x.direct.rps.toFixed(0), `${x.direct.p50.toFixed(1)} / ${x.direct.p99.toFixed(1)}`, x.proxied.rps.toFixed(0), `${x.proxied.p50.toFixed(1)} / ${x.proxied.p99.toFixed(1)}`, x.throughput_ratio.toFixed(2), x.proxied.non2xx]);
+      line([c, x.direct.rps.toFixed(0), ms(x.direct), x.proxied.rps.toFixed(0), ms(x.proxied), x.token.rps.toFixed(0), ms(x.token), x.health.rps.toFixed(0), ms(x.health),
+        x.throughput_ratio.toFixed(3), x.proxied_vs_token.toFixed(2), x.proxied_vs_health.toFixed(2), x.health_vs_direct.toFixed(3), x.proxied.non2xx + x.token.non2xx]);
     }
+    console.log('proxied/direct cannot exceed health/direct here: /health is the floor of any worker route under wrangler dev.');
   }
   const s = r.refresh_storm;
   if (s) console.log(`\nRefresh storm: ${s.succeeded}/${s.calls} succeeded, ${s.upstream_refreshes} upstream refresh(es), ${s.wall_ms} ms`);

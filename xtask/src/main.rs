@@ -44,7 +44,7 @@ use std::process::ExitCode;
 
 pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-const USAGE: &str = "usage: cargo xtask <dev [--port N] [--state DIR] [--detach] | stop [--state DIR] | admin --email E --password P [--state DIR] | test | bench | build [--worker-only|--spa-only] | deploy [--dry-run] [--domain HOST] | deny [--fetch] | rotate-key [--state DIR] [--limit N] | backup [--out FILE] [--state DIR] [--remote [--env NAME]] | restore --file FILE [--state DIR] [--remote [--env NAME]] | openapi [--check] | fuzz | install>";
+const USAGE: &str = "usage: cargo xtask <dev [--port N] [--state DIR] [--detach] | stop [--state DIR] | admin --email E --password P [--state DIR] | test | bench [--only SECTIONS] | build [--worker-only|--spa-only] | deploy [--dry-run] [--domain HOST] | deny [--fetch] | rotate-key [--state DIR] [--limit N] | backup [--out FILE] [--state DIR] [--remote [--env NAME]] | restore --file FILE [--state DIR] [--remote [--env NAME]] | openapi [--check] | fuzz | install>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

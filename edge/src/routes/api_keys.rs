@@ -14,7 +14,7 @@ use crate::mac::{MacKey, Purpose};
 use crate::routes::Ctx;
 use crate::store::audit::{self, Event};
 use crate::store::{self, api_keys};
-use crate::{crypto, gate, request};
+use crate::{crypto, request, revocation};
 
 fn require_person(principal: &Principal) -> ApiResult<()> {
     if principal.is_bot() {
@@ -49,6 +49,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let id = crypto::new_id()?;
     let now = ctx.data.now;
     db.batch(vec![
+        api_keys::expect_room(&db, &me.user_id)?,
         api_keys::insert(
             &db,
             &api_keys::NewKeyRow {
@@ -73,7 +74,19 @@ pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
             },
         )?,
     ])
-    .await?;
+    .await
+    .map_err(|error| {
+        if store::guard_failed(&error) {
+            return ApiError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "You already have {} active keys; revoke one you no longer use before creating another.",
+                    domain::api_key::MAX_LIVE_KEYS_PER_PERSON
+                ),
+            );
+        }
+        ApiError::from(error)
+    })?;
     let api_key =
         api_keys::ApiKeyRow { id, name, prefix, created_at: now, last_used_at: None, scopes: scopes_json }.view();
     Ok(Response::from_json(&CreateApiKeyResponse { api_key, secret: secret.into() })?.with_status(201))
@@ -103,6 +116,6 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
         )?,
     ])
     .await?;
-    gate::forget_users(&ctx.env, &db, std::slice::from_ref(&me.user_id), now).await?;
+    revocation::keys_of_users(&ctx.env, &db, std::slice::from_ref(&me.user_id), now).await?;
     Ok(Response::empty()?.with_status(204))
 }

@@ -2,12 +2,13 @@
 //! create, edit, delete, and the invited roles. `connections.view` reads; `connections.manage`
 //! writes. The client secret is sealed before it reaches D1 and never leaves in a response.
 
-use domain::api::{ConnectionAccessView, ConnectionView, InviteRequest, ListResponse};
+use domain::api::{ConnectionAccessView, InviteRequest};
 use domain::audit::AuditAction;
 use domain::connection::{self, ConnectionInput, ConnectionStatus, GrantType, StatusEvent, ValidConnection};
 use domain::connection_edit::{EditEffect, effect_of_edit};
 use domain::endpoint::EndpointPolicy;
 use domain::error::ErrorCode;
+use domain::list_memory::PageQuery;
 use domain::list_order::{ConnectionSort, ListCursor, SortDirection};
 use domain::notification::NotificationKind;
 use domain::permission::SystemRole;
@@ -21,9 +22,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::revocation::{self, Departure};
 use crate::routes::Ctx;
 use crate::store::audit;
-use crate::store::connections::{self as rows, ConnectionRecord, ConnectionRow, ListFilter};
+use crate::store::connections::{self as rows, ConnectionRecord, ConnectionRow};
 use crate::store::{self, access, json_list, notifications, roles, tokens, transactions};
-use crate::{auth, courier, crypto, provider_revocation, request, settings};
+use crate::{auth, courier, crypto, list_memory, provider_revocation, request, settings};
 
 pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let db = store::database(&ctx.env)?;
@@ -50,28 +51,24 @@ pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
     }
     let sort = sort.unwrap_or(ConnectionSort::Name);
     let direction = direction.ok().flatten().unwrap_or_else(|| sort.first_direction());
-    let after = ListCursor::decode(sort, &cursor);
-    let filter = ListFilter {
-        q: &q,
-        provider: provider.ok().flatten(),
-        status: status.ok().flatten(),
-        sort,
-        direction,
-        cursor: after.as_ref(),
-        limit,
+    let query = PageQuery::new(&q, provider.ok().flatten(), status.ok().flatten(), sort, direction, &cursor, limit);
+    // A browser's session is checked by the list's memory, with the page: one object call, no
+    // D1 while both are warm. A bot key is checked here (its scope too), then served the same page.
+    let session = match auth::bearer_key(&req)? {
+        Some(_) => {
+            auth::require_connection_viewer(&req, &db, ctx.data.now).await?;
+            None
+        }
+        None => Some(crypto::sha256_hex(auth::session_id(&req)?.ok_or_else(auth::unauthenticated)?.as_bytes())),
     };
-    // One round trip: who is asking, and the page (shown only to viewers).
-    let (me, found) =
-        auth::require_with_rows::<ConnectionRow>(&req, &db, rows::list(&db, &filter)?, ctx.data.now).await?;
-    if !me.grants.can_view_connections() {
-        return Err(auth::forbidden());
+    let viewer = session.is_some();
+    let (user_id, page) = list_memory::page(&ctx.env, &list_memory::PageRequest { session, query }).await?;
+    if viewer {
+        crate::request_log::note_actor(&req, &audit::Actor { kind: audit::ActorKind::User, id: Some(user_id) });
     }
-    let next_cursor = (found.len() == limit as usize)
-        .then(|| found.last())
-        .flatten()
-        .map(|r| ListCursor { value: rows::sort_value(r, sort), name_key: r.name_key.clone() }.encode(sort));
-    let items = found.iter().map(|r| r.view(ctx.data.now)).collect::<ApiResult<Vec<ConnectionView>>>()?;
-    Ok(Response::from_json(&ListResponse { items, next_cursor })?)
+    let mut response = Response::ok(page)?;
+    response.headers_mut().set("content-type", "application/json")?;
+    Ok(response)
 }
 
 pub async fn get(req: Request, ctx: Ctx) -> ApiResult<Response> {

@@ -19,16 +19,26 @@ use crate::oauth::connection::provider_config;
 use crate::routes::Ctx;
 use crate::store::audit::{self, Event};
 use crate::store::{self, access, connections, tokens};
-use crate::vault::{self, VaultRequest};
+use crate::vault::{self, KeyedAsk, VaultRequest};
 use crate::{auth, crypto, provider_revocation, request};
 
 /// `POST /api/v1/connections/{id}/token`: a fresh access token for members of invited roles,
-/// people or their bot keys. With a bot key the hot path reads no D1: the key's gate knows who
-/// may use what, the vault holds the token and queues the audit row in its outbox.
+/// people or their bot keys. With a bot key the hot path reads no D1: for a shared token the
+/// token's vault checks the key itself (one object hop); for a user token the key's gate says
+/// whose it is (naming the vault) and who may use what, then the vault answers (two hops). The
+/// vault queues the audit row in its outbox.
 pub async fn issue(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let id = ctx.param("id").map(String::as_str).unwrap_or_default();
+    let body = request::json::<TokenRequest>(&mut req).await;
+    if let Ok(asked) = &body
+        && asked.token_type == TokenKind::Shared
+        && let Some(key) = auth::bearer_key(&req)?
+    {
+        return issue_shared_to_key(&req, &ctx, id, &key, asked).await;
+    }
+    // Everyone else: who asks first (a refusal of the caller comes before one of the body).
     let (me, grant) = asker(&req, &ctx.env, id, ctx.data.now).await?;
-    let body: TokenRequest = request::json(&mut req).await?;
+    let body = body?;
     let kind = body.token_type;
     let Some(grant) = grant else {
         return Err(refuse(&ctx.env, &me, id, AuditAction::TokenIssue, kind, ctx.data.now).await);
@@ -51,6 +61,46 @@ pub async fn issue(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
             "you have no token for this connection yet: authorize it under My connections",
         ));
     }
+    vault_answer(answer)
+}
+
+/// A bot key's call for a shared token: one hop, to the token's vault, which checks the key from
+/// its memory (its MAC tag was checked in `screen.rs`), issues and audits, and names the key.
+async fn issue_shared_to_key(
+    req: &Request,
+    ctx: &Ctx,
+    id: &str,
+    key: &str,
+    asked: &TokenRequest,
+) -> ApiResult<Response> {
+    // Scopes do not depend on who the key is: every key reaches the token API (as in `asker`).
+    Principal::bot(String::new(), String::new()).check_scope(req)?;
+    let keyed = KeyedAsk {
+        key_hash: crypto::sha256_hex(key.as_bytes()),
+        ask: VaultRequest {
+            connection_id: id.to_string(),
+            kind: TokenKind::Shared,
+            user_id: None,
+            min_valid_seconds: token::min_valid(asked.min_valid_seconds),
+            force_refresh: asked.force_refresh,
+            actor: None,
+        },
+    };
+    let answer = vault::ask_as_key(&ctx.env, &keyed).await?;
+    // No key named: the key itself was refused (revoked, owner deactivated), or the vault failed.
+    let Some(caller) = answer.caller.clone() else {
+        return Err(ApiError::from_reply(answer.status, &answer.body));
+    };
+    let me = Principal::bot(caller.user_id, caller.key_id);
+    crate::request_log::note_actor(req, &me.actor());
+    if answer.status == vault::KEY_REFUSED {
+        return Err(refuse(&ctx.env, &me, id, AuditAction::TokenIssue, TokenKind::Shared, ctx.data.now).await);
+    }
+    vault_answer(answer)
+}
+
+/// The vault's answer, passed on as it is (its body is the token or an error body).
+fn vault_answer(answer: crate::rpc::Reply) -> ApiResult<Response> {
     let mut response = Response::ok(answer.body)?.with_status(answer.status);
     response.headers_mut().set("content-type", "application/json")?;
     Ok(response)

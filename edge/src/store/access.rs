@@ -4,7 +4,7 @@ use domain::access::MAX_CONTACTS;
 use domain::api::ContactView;
 use domain::connection::GrantType;
 use domain::permission::{Permission, SystemRole};
-use worker::{D1Database, query};
+use worker::{D1Database, D1PreparedStatement, query};
 
 use crate::error::ApiResult;
 
@@ -19,6 +19,19 @@ pub async fn is_invited_member(db: &D1Database, connection_id: &str, user_id: &s
     .first::<i64>(Some("ok"))
     .await?;
     Ok(found.is_some())
+}
+
+/// Whether the owner of the key with this hash is a member of a role invited to the connection,
+/// as a statement (one row `ok`, or none), to batch with the key's own lookup.
+pub fn key_owner_invited(db: &D1Database, connection_id: &str, key_hash: &str) -> ApiResult<D1PreparedStatement> {
+    Ok(query!(
+        db,
+        "SELECT 1 AS ok FROM api_keys k JOIN role_members m ON m.user_id = k.user_id
+         JOIN connection_roles c ON c.role_id = m.role_id
+         WHERE k.secret_hash = ?2 AND c.connection_id = ?1 LIMIT 1",
+        connection_id,
+        key_hash
+    )?)
 }
 
 /// The connections this person may use (through any invited role), with their grant types.

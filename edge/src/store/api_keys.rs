@@ -94,6 +94,19 @@ pub fn insert(db: &D1Database, key: &NewKeyRow<'_>) -> ApiResult<D1PreparedState
     )?)
 }
 
+/// Put first in a key creation's batch: fails the whole batch (see `connections::expect_version`)
+/// when the person already holds `domain::api_key::MAX_LIVE_KEYS_PER_PERSON` live keys, so two
+/// concurrent creations cannot both pass a count read before either wrote.
+pub fn expect_room(db: &D1Database, user_id: &str) -> ApiResult<D1PreparedStatement> {
+    Ok(query!(
+        db,
+        "SELECT json(CASE WHEN (SELECT COUNT(*) FROM api_keys WHERE user_id = ?1 AND revoked_at IS NULL) < ?2
+                     THEN '0' ELSE 'full' END) AS ok",
+        user_id,
+        domain::api_key::MAX_LIVE_KEYS_PER_PERSON
+    )?)
+}
+
 /// Revoke one of the user's own keys; `changes` tells whether it existed.
 pub fn revoke(db: &D1Database, id: &str, user_id: &str, now: i64) -> ApiResult<D1PreparedStatement> {
     Ok(query!(

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod audit_log;
 pub mod connections;
 pub mod device_failures;
+pub mod key_vaults;
 pub mod notifications;
 pub mod pending_resets;
 pub mod provider_revocations;
