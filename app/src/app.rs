@@ -1,8 +1,11 @@
 //! The app shell: config and session in context, the header, and the page the path names.
 
+use std::time::Duration;
+
 use leptos::prelude::*;
 use leptos_router::components::Router;
 use leptos_router::hooks::use_location;
+use leptos_router::location::{BrowserUrl, LocationProvider};
 
 use crate::api::{self, ApiError};
 use crate::components::header::Header;
@@ -42,7 +45,27 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Pages() -> impl IntoView {
     let location = use_location();
-    let page = Memo::new(move |_| location.pathname.with(|path| Page::at(path)));
+    let browser = use_context::<BrowserUrl>();
+    let page = RwSignal::new(location.pathname.with_untracked(|path| Page::at(path)));
+    // As with `<Routes>`, the new page comes in a later task than the one that followed the link,
+    // so a write that navigates when it is done (save, delete) finishes with its own signals
+    // before its page is disposed. Then the router may write the path into the address bar
+    // (history), which it does only when told that the new page is in place.
+    Effect::new(move |_| {
+        let next = location.pathname.with(|path| Page::at(path));
+        let browser = browser.clone();
+        set_timeout(
+            move || {
+                if page.with_untracked(|current| *current != next) {
+                    page.set(next);
+                }
+                if let Some(browser) = &browser {
+                    browser.ready_to_complete();
+                }
+            },
+            Duration::ZERO,
+        );
+    });
     move || match page.get() {
         Page::Home => view! { <Home /> }.into_any(),
         Page::SignIn => view! { <SignIn /> }.into_any(),
