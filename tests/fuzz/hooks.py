@@ -23,10 +23,12 @@ TALLY = os.environ.get("FUZZ_TALLY", "")
 IDS = json.loads(os.environ.get("FUZZ_IDS", "[]"))
 
 # Tables a refused request could write to. Not audit_events (a refusal is audited), nor
-# device_failures (a failed sign-in is counted), nor pending_resets (owed object resets).
+# device_failures (a failed sign-in is counted), nor pending_resets (owed object resets), nor
+# webhook_messages and webhook_attempts (the courier delivers and prunes them in the background,
+# whatever request is in flight).
 COUNTED = [
     "users", "roles", "role_members", "sessions", "api_keys", "connections", "connection_roles",
-    "oauth_transactions", "tokens", "notifications", "notification_opt_outs",
+    "oauth_transactions", "tokens", "notifications", "notification_opt_outs", "webhooks",
 ]
 
 _before = {}
