@@ -206,7 +206,12 @@ impl Operation {
             Operation::CreateUser => (Post, "/api/v1/users", SessionOrKey(Manage), "Create a person (Admin)"),
             Operation::GetUser => (Get, "/api/v1/users/{id}", SessionOrKey(Manage), "Read a person (Admin)"),
             Operation::UpdateUser => (Patch, "/api/v1/users/{id}", SessionOrKey(Manage), "Change a person (Admin)"),
-            Operation::DeleteUser => (Delete, "/api/v1/users/{id}", SessionOrKey(Manage), "Delete a person (Admin)"),
+            Operation::DeleteUser => (
+                Delete,
+                "/api/v1/users/{id}",
+                SessionOrKey(Manage),
+                "Deactivate a person (Admin): they stay, `active: false`, sessions ended, keys revoked",
+            ),
             Operation::ListRoles => (Get, "/api/v1/roles", SessionOrKey(Manage), "List roles (Admin)"),
             Operation::CreateRole => (Post, "/api/v1/roles", SessionOrKey(Manage), "Create a custom role (Admin)"),
             Operation::GetRole => (Get, "/api/v1/roles/{id}", SessionOrKey(Manage), "Read a role (Admin)"),
