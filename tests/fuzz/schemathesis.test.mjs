@@ -61,7 +61,8 @@ function schemathesis(name, pass, baseUrl, headers, env, exclude = []) {
     '--checks', checks.join(','),
     '--max-examples', EXAMPLES, '--max-time', maxTime, '--workers', '1', '--seed', '4711',
     '--phases', phases, '--suppress-health-check', 'all', '--no-color',
-    '--request-timeout', '20', '--continue-on-failure',
+    // A busy machine can take more than Schemathesis's 10 s to serve the document once.
+    '--request-timeout', '20', '--wait-for-schema', '60', '--continue-on-failure',
     ...exclude.flatMap((id) => ['--exclude-operation-id', id]),
     ...Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]),
   ];
