@@ -1,8 +1,11 @@
-//! The app shell: config and session in context, the header, and the route table.
+//! The app shell: config and session in context, the header, and the page the path names.
+
+use std::time::Duration;
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::components::Router;
+use leptos_router::hooks::use_location;
+use leptos_router::location::{BrowserUrl, LocationProvider};
 
 use crate::api::{self, ApiError};
 use crate::components::header::Header;
@@ -14,6 +17,7 @@ use crate::pages::{
     notifications::Notifications, role_editor::RoleEditor, roles::Roles, sign_in::SignIn, users::Users,
     webhooks::Webhooks, wizard::ConnectionWizard,
 };
+use crate::route::Page;
 use crate::session::provide_session;
 use domain::api::ConfigResponse;
 
@@ -29,25 +33,55 @@ pub fn App() -> impl IntoView {
         <Router>
             <Header />
             <main class="page">
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=Home />
-                    <Route path=path!("/sign-in") view=SignIn />
-                    <Route path=path!("/admin/users") view=Users />
-                    <Route path=path!("/admin/roles") view=Roles />
-                    <Route path=path!("/admin/roles/:id") view=RoleEditor />
-                    <Route path=path!("/api-keys") view=ApiKeys />
-                    <Route path=path!("/notifications") view=Notifications />
-                    <Route path=path!("/admin/audit") view=Audit />
-                    <Route path=path!("/admin/api") view=ApiReference />
-                    <Route path=path!("/admin/webhooks") view=Webhooks />
-                    <Route path=path!("/connections") view=Connections />
-                    <Route path=path!("/my-connections") view=MyConnections />
-                    <Route path=path!("/connections/new") view=ConnectionWizard />
-                    <Route path=path!("/connections/:id") view=ConnectionDetail />
-                    <Route path=path!("/connections/:id/edit") view=ConnectionWizard />
-                </Routes>
+                <Pages />
             </main>
             <ToastRegion />
         </Router>
+    }
+}
+
+/// The page for the current path (`route::Page`); rebuilt only when the page or its id changes,
+/// not when the query string does.
+#[component]
+fn Pages() -> impl IntoView {
+    let location = use_location();
+    let browser = use_context::<BrowserUrl>();
+    let page = RwSignal::new(location.pathname.with_untracked(|path| Page::at(path)));
+    // As with `<Routes>`, the new page comes in a later task than the one that followed the link,
+    // so a write that navigates when it is done (save, delete) finishes with its own signals
+    // before its page is disposed. Then the router may write the path into the address bar
+    // (history), which it does only when told that the new page is in place.
+    Effect::new(move |_| {
+        let next = location.pathname.with(|path| Page::at(path));
+        let browser = browser.clone();
+        set_timeout(
+            move || {
+                if page.with_untracked(|current| *current != next) {
+                    page.set(next);
+                }
+                if let Some(browser) = &browser {
+                    browser.ready_to_complete();
+                }
+            },
+            Duration::ZERO,
+        );
+    });
+    move || match page.get() {
+        Page::Home => view! { <Home /> }.into_any(),
+        Page::SignIn => view! { <SignIn /> }.into_any(),
+        Page::Users => view! { <Users /> }.into_any(),
+        Page::Roles => view! { <Roles /> }.into_any(),
+        Page::Role(id) => view! { <RoleEditor id=id /> }.into_any(),
+        Page::ApiKeys => view! { <ApiKeys /> }.into_any(),
+        Page::Notifications => view! { <Notifications /> }.into_any(),
+        Page::Audit => view! { <Audit /> }.into_any(),
+        Page::ApiReference => view! { <ApiReference /> }.into_any(),
+        Page::Webhooks => view! { <Webhooks /> }.into_any(),
+        Page::Connections => view! { <Connections /> }.into_any(),
+        Page::MyConnections => view! { <MyConnections /> }.into_any(),
+        Page::NewConnection => view! { <ConnectionWizard editing=None /> }.into_any(),
+        Page::Connection(id) => view! { <ConnectionDetail id=id /> }.into_any(),
+        Page::EditConnection(id) => view! { <ConnectionWizard editing=Some(id) /> }.into_any(),
+        Page::NotFound => view! { <NotFound /> }.into_any(),
     }
 }

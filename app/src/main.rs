@@ -6,6 +6,7 @@ mod components;
 mod format;
 mod io;
 mod pages;
+mod route;
 mod session;
 
 fn main() {

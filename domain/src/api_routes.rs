@@ -208,7 +208,12 @@ impl Operation {
             Operation::CreateUser => (Post, "/api/v1/users", SessionOrKey(Manage), "Create a person (Admin)"),
             Operation::GetUser => (Get, "/api/v1/users/{id}", SessionOrKey(Manage), "Read a person (Admin)"),
             Operation::UpdateUser => (Patch, "/api/v1/users/{id}", SessionOrKey(Manage), "Change a person (Admin)"),
-            Operation::DeleteUser => (Delete, "/api/v1/users/{id}", SessionOrKey(Manage), "Delete a person (Admin)"),
+            Operation::DeleteUser => (
+                Delete,
+                "/api/v1/users/{id}",
+                SessionOrKey(Manage),
+                "Deactivate a person (Admin): they stay, `active: false`, sessions ended, keys revoked",
+            ),
             Operation::ListRoles => (Get, "/api/v1/roles", SessionOrKey(Manage), "List roles (Admin)"),
             Operation::CreateRole => (Post, "/api/v1/roles", SessionOrKey(Manage), "Create a custom role (Admin)"),
             Operation::GetRole => (Get, "/api/v1/roles/{id}", SessionOrKey(Manage), "Read a role (Admin)"),
@@ -410,11 +415,35 @@ impl Route {
     pub fn parameters(&self) -> Vec<&'static str> {
         self.path.split('/').filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}'))).collect()
     }
+
+    /// The path of the one item this route acts on (`/api/v1/connections/{id}` for
+    /// `/api/v1/connections/{id}/token`), when it acts on one.
+    pub fn item(&self) -> Option<&'static str> {
+        const ID: &str = "/{id}";
+        self.path.find(ID).map(|at| &self.path[..at + ID.len()])
+    }
+
+    /// Whether this route creates the items of its path's collection: a `POST` to the
+    /// collection itself (`/api/v1/connections`), whose items are `<path>/{id}`.
+    pub fn creates(&self) -> bool {
+        self.method == Method::Post && self.parameters().is_empty()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_item_of_a_route_is_its_path_up_to_the_id() {
+        assert_eq!(Operation::IssueToken.route().item(), Some("/api/v1/connections/{id}"));
+        assert_eq!(Operation::ProxyGet.route().item(), Some("/api/v1/connections/{id}"));
+        assert_eq!(Operation::GetWebhook.route().item(), Some("/api/v1/webhooks/{id}"));
+        assert_eq!(Operation::ListConnections.route().item(), None);
+        assert!(Operation::CreateConnection.route().creates());
+        assert!(!Operation::ListConnections.route().creates());
+        assert!(!Operation::TestConnection.route().creates());
+    }
 
     #[test]
     fn every_method_and_path_is_routed_once() {

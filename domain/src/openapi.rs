@@ -398,6 +398,80 @@ fn proxied(operation: &mut Value) {
         json!({ "description": "The provider's answer (see `default`).", "content": { "*/*": { "schema": {} } } });
 }
 
+/// Where the id of the item an answer names is, as a JSON pointer into its body: `/id`, or
+/// `/<field>/id` when the answer wraps the item (`{"api_key": {"id": …}, "secret": …}`).
+fn id_pointer(schema: &Value, components: &BTreeMap<String, Value>) -> Option<String> {
+    let resolve = |schema: &Value| -> Value {
+        schema["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .and_then(|name| components.get(name))
+            .unwrap_or(schema)
+            .clone()
+    };
+    let schema = resolve(schema);
+    let properties = schema["properties"].as_object()?;
+    if properties.contains_key("id") {
+        return Some("/id".into());
+    }
+    properties
+        .iter()
+        .find(|(_, field)| resolve(field)["properties"]["id"].is_object())
+        .map(|(name, _)| format!("/{name}/id"))
+}
+
+/// OpenAPI `links`, from the route table: where an answer names an item, the operations on that
+/// item, with the id to call them with. A create (`POST` to a collection) leads to every
+/// operation on the item it made (`$response.body#/id`, or where its answer wraps the item); a
+/// change or removal of an item leads to the reads of that item (`$request.path.id`: read back
+/// what was changed, and find a deleted item gone); the proxy, whose answers are the provider's,
+/// is neither. Schemathesis's stateful phase follows them;
+/// a client generator shows them.
+fn add_links(paths: &mut BTreeMap<&str, serde_json::Map<String, Value>>, components: &BTreeMap<String, Value>) {
+    for op in Operation::documented() {
+        let route = op.route();
+        let method = route.method.as_str().to_ascii_lowercase();
+        let Some(responses) = paths.get(route.path).and_then(|item| item.get(&method)).map(|o| &o["responses"]) else {
+            continue;
+        };
+        let Some((status, success)) = responses.as_object().and_then(|r| r.iter().find(|(s, _)| s.starts_with('2')))
+        else {
+            continue;
+        };
+        let status = status.clone();
+        let (id, targets): (String, Vec<Operation>) = if route.creates() {
+            let item = format!("{}/{{id}}", route.path);
+            let Some(pointer) = id_pointer(&success["content"]["application/json"]["schema"], components) else {
+                continue;
+            };
+            let targets = Operation::documented().filter(|t| t.route().item() == Some(item.as_str())).collect();
+            (format!("$response.body#{pointer}"), targets)
+        } else if let (Some(item), false) = (route.item(), route.method == Method::Get || op.streams_bodies()) {
+            // The proxy's answers are the provider's, not the item's: neither a change nor a read.
+            let reads = |t: &Operation| t.route().method == Method::Get && !t.streams_bodies();
+            let targets =
+                Operation::documented().filter(|t| *t != op && t.route().item() == Some(item) && reads(t)).collect();
+            ("$request.path.id".into(), targets)
+        } else {
+            continue;
+        };
+        let links: serde_json::Map<String, Value> = targets
+            .into_iter()
+            .map(|t| (t.as_str().to_owned(), json!({ "operationId": t.as_str(), "parameters": { "path.id": id } })))
+            .collect();
+        if links.is_empty() {
+            continue;
+        }
+        if let Some(answer) = paths
+            .get_mut(route.path)
+            .and_then(|item| item.get_mut(&method))
+            .and_then(|o| o["responses"].get_mut(&status))
+        {
+            answer["links"] = Value::Object(links);
+        }
+    }
+}
+
 /// The whole document, as JSON.
 pub fn document() -> Value {
     let mut schemas = Schemas(Vec::new(), BTreeMap::new());
@@ -413,6 +487,7 @@ pub fn document() -> Value {
         .into_iter()
         .map(|(name, schema)| (name, serde_json::to_value(schema).unwrap_or(Value::Null)))
         .collect();
+    add_links(&mut paths, &components);
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -514,6 +589,70 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The links of an operation's success answer: target operationId → the id expression.
+    fn links_of(doc: &Value, path: &str, method: &str) -> BTreeMap<String, String> {
+        let responses = doc["paths"][path][method]["responses"].as_object().unwrap();
+        let (_, success) = responses.iter().find(|(status, _)| status.starts_with('2')).unwrap();
+        let Some(links) = success["links"].as_object() else { return BTreeMap::new() };
+        links
+            .iter()
+            .map(|(name, link)| {
+                assert_eq!(link["operationId"], *name);
+                (name.clone(), link["parameters"]["path.id"].as_str().unwrap().to_owned())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_created_item_links_to_the_operations_on_it() {
+        let doc = document();
+        let connection = links_of(&doc, "/api/v1/connections", "post");
+        for target in ["getConnection", "updateConnection", "deleteConnection", "setConnectionRoles", "issueToken"] {
+            assert_eq!(connection.get(target).map(String::as_str), Some("$response.body#/id"), "{target}");
+        }
+        assert!(!connection.contains_key("listConnections"));
+        let key = links_of(&doc, "/api/v1/api-keys", "post");
+        assert_eq!(key, BTreeMap::from([("deleteApiKey".to_owned(), "$response.body#/api_key/id".to_owned())]));
+        let webhook = links_of(&doc, "/api/v1/webhooks", "post");
+        for target in ["getWebhook", "updateWebhook", "deleteWebhook", "rollWebhookSecret"] {
+            assert_eq!(webhook.get(target).map(String::as_str), Some("$response.body#/webhook/id"), "{target}");
+        }
+        assert!(links_of(&doc, "/api/v1/users", "post").contains_key("deleteUser"));
+        assert!(links_of(&doc, "/api/v1/roles", "post").contains_key("updateRole"));
+        assert!(links_of(&doc, "/api/v1/session", "post").is_empty(), "signing in creates no item");
+    }
+
+    #[test]
+    fn a_changed_item_links_to_its_reads() {
+        let doc = document();
+        let invite = links_of(&doc, "/api/v1/connections/{id}/roles", "put");
+        assert_eq!(invite.get("getConnection").map(String::as_str), Some("$request.path.id"));
+        assert_eq!(invite.get("getConnectionAccess").map(String::as_str), Some("$request.path.id"));
+        assert!(!invite.contains_key("deleteConnection"), "a change leads to reads only");
+        assert!(links_of(&doc, "/api/v1/webhooks/{id}", "delete").contains_key("getWebhook"));
+        assert!(links_of(&doc, "/api/v1/connections/{id}", "get").is_empty(), "a read leads nowhere");
+        assert!(links_of(&doc, "/api/v1/connections/{id}/proxy/{rest}", "post").is_empty(), "the provider's answer");
+        assert!(!invite.contains_key("proxyGet"), "the provider's answer is no read of the connection");
+    }
+
+    #[test]
+    fn every_link_names_an_operation_taking_an_id() {
+        let doc = document();
+        let mut count = 0;
+        for item in doc["paths"].as_object().unwrap().values() {
+            for op in item.as_object().unwrap().values() {
+                for answer in op["responses"].as_object().unwrap().values() {
+                    for link in answer["links"].as_object().into_iter().flat_map(|l| l.values()) {
+                        let target = Operation::parse(link["operationId"].as_str().unwrap()).unwrap();
+                        assert!(target.route().parameters().contains(&"id"), "{target} takes no id");
+                        count += 1;
+                    }
+                }
+            }
+        }
+        assert!(count > 20, "only {count} links");
     }
 
     #[test]

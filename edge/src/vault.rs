@@ -423,6 +423,19 @@ impl TokenVault {
     async fn proxy(&self, p: &ProxyAsk) -> Reply {
         let ask = VaultRequest { actor: None, force_refresh: false, ..p.ask.clone() };
         let hash = |c: &Cached| crate::crypto::sha256_hex(c.access_token.expose().as_bytes());
+        // A call the proxy refuses for want of an API base URL fetches no token first: a
+        // refused call stores nothing (a client-credentials token would be minted and saved).
+        if self.cached.borrow().is_none() {
+            let base = match store::database(&self.env) {
+                Ok(db) => connections::api_base_of(&db, &ask.connection_id).await,
+                Err(e) => Err(e),
+            };
+            match base {
+                Ok(Some(_)) => {}
+                Ok(None) => return error_reply(&ApiError::new(ErrorCode::NoApiBaseUrl, crate::routes::proxy::NO_BASE)),
+                Err(e) => return error_reply(&e),
+            }
+        }
         let mut served = self.token(&ask).await;
         if let (Some(refused), Ok(s)) = (&p.refused, &served)
             && hash(&s.token) == *refused

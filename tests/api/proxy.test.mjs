@@ -370,6 +370,9 @@ describe('token-free proxy', () => {
     assert.equal((await admin.put(`/api/v1/connections/${id}/roles`, { role_ids: [role.id] })).status, 200);
     const none = await bot.get(proxyPath(id, 'me'));
     assert.deepEqual([none.status, none.body.error.code, none.headers.get('x-proxy-error')], [409, 'no_api_base_url', 'no_api_base_url']);
+    // Refused before a token is fetched: the refusal stored nothing (found by the fuzz suite).
+    const tokens = await sql(stack.worker, `SELECT COUNT(*) AS n FROM tokens WHERE connection_id = '${id}'`);
+    assert.equal(tokens[0].n, 0, 'a refused proxy call minted and saved a token');
     const privateBase = await admin.patch(`/api/v1/connections/${id}`, { api_base_url: 'http://10.0.0.8/latest', client_secret: 'machine-client-secret' });
     assert.equal(privateBase.status, 422, privateBase.text);
     assert.equal(privateBase.body.error.field, 'api_base_url');

@@ -5,7 +5,7 @@ use domain::api::{ConnectionView, RoleName, TokenStatusView};
 use domain::readiness::{Readiness, SharedTokenState};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 
 use crate::api;
 use crate::app::ConfigResource;
@@ -25,15 +25,14 @@ use crate::session::{Session, use_session};
 type Said = RwSignal<Option<Result<String, String>>>;
 
 #[component]
-pub fn ConnectionDetail() -> impl IntoView {
-    view! { <RequireSignIn><DetailPage /></RequireSignIn> }
+pub fn ConnectionDetail(id: String) -> impl IntoView {
+    view! { <RequireSignIn><DetailPage id=id.clone() /></RequireSignIn> }
 }
 
 #[component]
-fn DetailPage() -> impl IntoView {
-    let params = use_params_map();
+fn DetailPage(id: String) -> impl IntoView {
     let connection = load(move || {
-        let id = params.with(|p| p.get("id")).unwrap_or_default();
+        let id = id.clone();
         async move { api::connection(&id).await }
     });
     let reload = Callback::new(move |()| connection.refetch());

@@ -4,7 +4,7 @@
 use domain::api::{CreateRoleRequest, RoleView, UpdateRoleRequest, UserView};
 use domain::permission::Permission;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 
 use crate::api;
 use crate::components::feedback::Loaded;
@@ -15,15 +15,14 @@ use crate::components::require_sign_in::RequireSignIn;
 use crate::io::{load, write};
 
 #[component]
-pub fn RoleEditor() -> impl IntoView {
-    view! { <RequireSignIn admin=true><RoleEditorPage /></RequireSignIn> }
+pub fn RoleEditor(id: String) -> impl IntoView {
+    view! { <RequireSignIn admin=true><RoleEditorPage id=id.clone() /></RequireSignIn> }
 }
 
 #[component]
-fn RoleEditorPage() -> impl IntoView {
-    let params = use_params_map();
+fn RoleEditorPage(id: String) -> impl IntoView {
     let role = load(move || {
-        let id = params.with(|p| p.get("id")).filter(|id| id != "new");
+        let id = Some(id.clone()).filter(|id| id != "new");
         async move {
             match id {
                 Some(id) => api::role(&id).await.map(Some),

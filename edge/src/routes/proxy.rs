@@ -131,13 +131,13 @@ async fn grant(env: &Env, ask: &ProxyAsk) -> ApiResult<ProxyGrant> {
     serde_json::from_str(&reply.body).map_err(ApiError::internal)
 }
 
+/// Why a connection without an API base URL cannot be proxied.
+pub const NO_BASE: &str = "this connection has no API base URL: a connection manager sets one in its settings";
+
 /// Where this call goes: the API base URL resolved and checked, the path kept under it.
 fn target(env: &Env, grant: &ProxyGrant, rest: &str, query: Option<&str>) -> ApiResult<String> {
     let Some(stored) = grant.api_base_url.as_deref() else {
-        return Err(ApiError::new(
-            ErrorCode::NoApiBaseUrl,
-            "this connection has no API base URL: a connection manager sets one in its settings",
-        ));
+        return Err(ApiError::new(ErrorCode::NoApiBaseUrl, NO_BASE));
     };
     let policy = settings::endpoint_policy(env);
     let base = domain::api_base::resolve(stored, grant.instance_url.as_deref(), policy)

@@ -16,7 +16,7 @@ mod test_step;
 
 use domain::api::ConnectionView;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 
 use crate::api;
 use crate::components::feedback::Loaded;
@@ -31,14 +31,14 @@ use test_step::TestStep;
 
 /// `/connections/new` and `/connections/:id/edit`.
 #[component]
-pub fn ConnectionWizard() -> impl IntoView {
-    view! { <RequireSignIn><ManagersOnly /></RequireSignIn> }
+pub fn ConnectionWizard(editing: Option<String>) -> impl IntoView {
+    view! { <RequireSignIn><ManagersOnly editing=editing.clone() /></RequireSignIn> }
 }
 
 #[component]
-fn ManagersOnly() -> impl IntoView {
+fn ManagersOnly(editing: Option<String>) -> impl IntoView {
     if use_session().with_untracked(Session::can_manage_connections) {
-        view! { <WizardPage /> }.into_any()
+        view! { <WizardPage editing=editing /> }.into_any()
     } else {
         view! { <NotAllowed why="Creating and editing connections needs the Manage OAuth connections permission." /> }
             .into_any()
@@ -47,8 +47,7 @@ fn ManagersOnly() -> impl IntoView {
 
 /// A new connection at once; an edit once the stored one is in.
 #[component]
-fn WizardPage() -> impl IntoView {
-    let editing = use_params_map().with_untracked(|p| p.get("id"));
+fn WizardPage(editing: Option<String>) -> impl IntoView {
     view! {
         {match editing {
             None => view! { <Wizard existing=None /> }.into_any(),
