@@ -17,9 +17,9 @@ use crate::pages::{
     notifications::Notifications, role_editor::RoleEditor, roles::Roles, sign_in::SignIn, users::Users,
     webhooks::Webhooks, wizard::ConnectionWizard,
 };
-use crate::route::Page;
 use crate::session::provide_session;
 use domain::api::ConfigResponse;
+use domain::spa_route::Page;
 
 /// `GET /api/v1/config`, loaded once and shared by every page.
 pub type ConfigResource = Fetch<Result<ConfigResponse, ApiError>>;
@@ -40,7 +40,7 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The page for the current path (`route::Page`); rebuilt only when the page or its id changes,
+/// The page for the current path (`domain::spa_route::Page`); rebuilt only when the page or its id changes,
 /// not when the query string does.
 #[component]
 fn Pages() -> impl IntoView {

@@ -6,7 +6,6 @@ mod components;
 mod format;
 mod io;
 mod pages;
-mod route;
 mod session;
 
 fn main() {

@@ -38,6 +38,7 @@ pub mod role;
 pub mod scope;
 pub mod secret;
 pub mod session;
+pub mod spa_route;
 pub mod stewardship;
 pub mod text_enum;
 pub mod token;

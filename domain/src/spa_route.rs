@@ -1,26 +1,42 @@
-//! Which page a path names: the route table, matched by hand. leptos_router's `<Routes>` costs
+//! Which page of the SPA a path names: its route table, matched by hand (pure, so it is tested
+//! with the rest of `domain`). leptos_router's `<Routes>` costs
 //! several KB of wasm per route (each one's matcher, view chooser and rebuild code is its own
 //! generic instance); one `match` over the path's segments does the same job for every route.
 
 /// A page and what its path carries.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Page {
+    /// `/`: the connections the person may use, or sign-in.
     Home,
+    /// `/sign-in`.
     SignIn,
+    /// `/admin/users`.
     Users,
+    /// `/admin/roles`.
     Roles,
     /// `/admin/roles/:id`; the id `new` is a new role.
     Role(String),
+    /// `/api-keys`: my bot keys.
     ApiKeys,
+    /// `/notifications`.
     Notifications,
+    /// `/admin/audit`.
     Audit,
+    /// `/admin/api`: the API reference.
     ApiReference,
+    /// `/admin/webhooks`.
     Webhooks,
+    /// `/connections`: every connection.
     Connections,
+    /// `/my-connections`: my user-specific tokens.
     MyConnections,
+    /// `/connections/new`: the wizard.
     NewConnection,
+    /// `/connections/:id`.
     Connection(String),
+    /// `/connections/:id/edit`: the wizard over a saved connection.
     EditConnection(String),
+    /// Any other path.
     NotFound,
 }
 
