@@ -83,6 +83,10 @@ struct KeyAccess {
 pub struct ProxyAsk {
     pub ask: VaultRequest,
     pub refused: Option<String>,
+    /// A bot key's first ask for a shared token: the vault checks the key (as `key_token` does),
+    /// so the proxy, like the token API, costs one object hop; the reply names the key.
+    #[serde(default)]
+    pub key_hash: Option<String>,
 }
 
 /// The vault's answer to the proxy: the token, where calls go, and whether it differs from the
@@ -291,7 +295,10 @@ impl TokenVault {
                 Err(e) => error_reply(&ApiError::internal(format!("vault key request: {e}"))),
             },
             "proxy" => match serde_json::from_str::<ProxyAsk>(body) {
-                Ok(ask) => self.proxy(&ask).await,
+                Ok(ask) => match &ask.key_hash {
+                    Some(key_hash) => self.as_key(key_hash, &ask.ask, |_| self.proxy(&ask)).await,
+                    None => self.proxy(&ask).await,
+                },
                 Err(e) => error_reply(&ApiError::internal(format!("vault proxy request: {e}"))),
             },
             "count" => match serde_json::from_str::<ProxyCall>(body) {
@@ -341,19 +348,32 @@ impl TokenVault {
         reply
     }
 
-    /// `key_token`: check the key from memory (D1 on a miss), then issue as `token` does, audited
-    /// as the key. The reply names the key unless the key itself was refused (401).
+    /// `key_token`: check the key, then issue as `token` does, audited as the key.
     async fn issue_to_key(&self, keyed: KeyedAsk) -> Reply {
-        if keyed.ask.kind != TokenKind::Shared {
+        let ask = keyed.ask.clone();
+        self.as_key(&keyed.key_hash, &keyed.ask, |actor| async move {
+            self.issue(&VaultRequest { actor: Some(actor), ..ask }).await
+        })
+        .await
+    }
+
+    /// A bot key's call at a shared token's vault: check the key from memory (D1 on a miss), then
+    /// `serve` it (given the key as the actor) when its owner may use the connection, else
+    /// answer `KEY_REFUSED`. The reply names the key unless the key itself was refused (401).
+    async fn as_key<F, Fut>(&self, key_hash: &str, ask: &VaultRequest, serve: F) -> Reply
+    where
+        F: FnOnce(Actor) -> Fut,
+        Fut: std::future::Future<Output = Reply>,
+    {
+        if ask.kind != TokenKind::Shared {
             return error_reply(&ApiError::internal("a vault checks keys for shared tokens only"));
         }
-        let access = match self.key_access(&keyed.key_hash, &keyed.ask.connection_id).await {
+        let access = match self.key_access(key_hash, &ask.connection_id).await {
             Ok(access) => access,
             Err(e) => return error_reply(&e),
         };
         let mut reply = if access.may_use {
-            let actor = Actor { kind: ActorKind::ApiKey, id: Some(access.caller.key_id.clone()) };
-            self.issue(&VaultRequest { actor: Some(actor), ..keyed.ask }).await
+            serve(Actor { kind: ActorKind::ApiKey, id: Some(access.caller.key_id.clone()) }).await
         } else {
             Reply::new(KEY_REFUSED, String::new())
         };

@@ -123,6 +123,33 @@ describe('token API hot path', () => {
     assert.equal((await admin.patch(`/api/v1/connections/${connection.id}`, machine('Hot machine'))).status, 200);
   });
 
+  test('the proxy is held the same: a key revoked, a member removed or an invite withdrawn holds from the next call', async () => {
+    // The API base URL is the test IdP: an allowed call reaches it (its 404 comes back as the
+    // provider's, with no X-Proxy-Error); a refused one is the product's own answer.
+    const created = await admin.post('/api/v1/connections', machineInput(stack.idp, { name: 'Hot proxy', api_base_url: stack.idp.issuer }));
+    assert.equal(created.status, 201, created.text);
+    const id = created.body.id;
+    assert.equal((await admin.put(`/api/v1/connections/${id}/roles`, { role_ids: [role.id] })).status, 200);
+    const proxied = async (bot) => {
+      const response = await bot.get(`/api/v1/connections/${id}/proxy/nothing-here`);
+      return `${response.status} ${response.headers.get('x-proxy-error') ?? 'provider'}`;
+    };
+    const { key, bot } = await createKey(member.client, 'proxy hot path');
+    assert.equal(await proxied(bot), '404 provider');
+    assert.equal((await admin.patch(`/api/v1/roles/${role.id}`, { member_ids: [] })).status, 200);
+    assert.equal(await proxied(bot), '403 forbidden', 'removed from the role');
+    assert.equal((await admin.patch(`/api/v1/roles/${role.id}`, { member_ids: [member.user.id] })).status, 200);
+    assert.equal(await proxied(bot), '404 provider', 'added back');
+    assert.equal((await admin.put(`/api/v1/connections/${id}/roles`, { role_ids: [] })).status, 200);
+    assert.equal(await proxied(bot), '403 forbidden', 'invite withdrawn');
+    assert.equal((await admin.put(`/api/v1/connections/${id}/roles`, { role_ids: [role.id] })).status, 200);
+    assert.equal(await proxied(bot), '404 provider', 'invited again');
+    assert.equal((await member.client.delete(`/api/v1/api-keys/${key.api_key.id}`)).status, 204);
+    assert.equal(await proxied(bot), '401 unauthenticated', 'the key revoked');
+    const audited = await sql(stack.worker, `SELECT COUNT(*) AS n FROM audit_events WHERE action = 'token.proxy' AND outcome = 'failure' AND actor_id = '${key.api_key.id}'`);
+    assert.ok(audited[0].n >= 1, 'the refusals are audited as the key');
+  });
+
   test('deactivating the owner and deleting the connection hold from the next call', async () => {
     const second = await admin.post('/api/v1/connections', machine('Hot machine two'));
     assert.equal((await admin.put(`/api/v1/connections/${second.body.id}/roles`, { role_ids: [role.id] })).status, 200);
