@@ -64,6 +64,13 @@ describe('layout and accessibility in Chromium', () => {
       const check = async (page, name) => {
         const overflow = await horizontalOverflow(page);
         if (overflow > 0) failures.push(`${viewport.name} ${name}: ${overflow}px wider than the window`);
+        if (viewport.width > 1180) {
+          // The admin's whole header on one line: no entry broken over two ("Audit / log").
+          const wrapped = await page.evaluate(() => [...document.querySelectorAll('.topbar a, .topbar .who')]
+            .filter((e) => e.getBoundingClientRect().height > 1.5 * (parseFloat(getComputedStyle(e).lineHeight) || 24))
+            .map((e) => e.textContent.trim()));
+          if (wrapped.length) failures.push(`${viewport.name} ${name}: header entries wrap: ${wrapped.join(', ')}`);
+        }
         for (const v of await seriousViolations(page)) failures.push(`${viewport.name} ${name}: ${v}`);
         await screenshot(page, `layout-${viewport.name}-${name}`);
       };
