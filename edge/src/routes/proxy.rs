@@ -18,7 +18,7 @@ use crate::auth::{self, Principal};
 use crate::error::{ApiError, ApiResult};
 use crate::proxy::{self, Body};
 use crate::routes::Ctx;
-use crate::routes::tokens::{asker, refuse};
+use crate::routes::tokens::{asker, key_caller, refuse};
 use crate::rpc::Reply;
 use crate::vault::{self, ProxyAsk, ProxyCall, ProxyGrant, VaultRequest};
 use crate::{crypto, request, settings};
@@ -76,15 +76,7 @@ async fn as_key(
     let ask = vault_request(id, TokenKind::Shared, None);
     let first = ProxyAsk { ask: ask.clone(), refused: None, key_hash: Some(crypto::sha256_hex(key.as_bytes())) };
     let reply = vault::ask_for_proxy(&ctx.env, &first).await?;
-    // No key named: the key itself was refused (revoked, owner deactivated), or the vault failed.
-    let Some(caller) = reply.caller.clone() else {
-        return Err(ApiError::from_reply(reply.status, &reply.body));
-    };
-    let me = Principal::bot(caller.user_id, caller.key_id);
-    crate::request_log::note_actor(req, &me.actor());
-    if reply.status == vault::KEY_REFUSED {
-        return Err(refuse(&ctx.env, &me, id, AuditAction::TokenProxy, TokenKind::Shared, ctx.data.now).await);
-    }
+    let me = key_caller(req, ctx, id, &reply, AuditAction::TokenProxy).await?;
     Ok((me, ask, grant_of(reply, TokenKind::Shared)))
 }
 

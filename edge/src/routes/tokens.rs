@@ -87,16 +87,30 @@ async fn issue_shared_to_key(
         },
     };
     let answer = vault::ask_as_key(&ctx.env, &keyed).await?;
-    // No key named: the key itself was refused (revoked, owner deactivated), or the vault failed.
-    let Some(caller) = answer.caller.clone() else {
-        return Err(ApiError::from_reply(answer.status, &answer.body));
+    key_caller(req, ctx, id, &answer, AuditAction::TokenIssue).await?;
+    vault_answer(answer)
+}
+
+/// The key a vault checked, from its reply to a bot key's shared-token call (the token API's and
+/// the proxy's): noted as the request's actor. No key named means the key itself was refused
+/// (revoked, owner deactivated) or the vault failed: that reply is the error. A key whose owner
+/// may not use the connection is refused and audited as `action`.
+pub(crate) async fn key_caller(
+    req: &Request,
+    ctx: &Ctx,
+    id: &str,
+    reply: &crate::rpc::Reply,
+    action: AuditAction,
+) -> ApiResult<Principal> {
+    let Some(caller) = reply.caller.clone() else {
+        return Err(ApiError::from_reply(reply.status, &reply.body));
     };
     let me = Principal::bot(caller.user_id, caller.key_id);
     crate::request_log::note_actor(req, &me.actor());
-    if answer.status == vault::KEY_REFUSED {
-        return Err(refuse(&ctx.env, &me, id, AuditAction::TokenIssue, TokenKind::Shared, ctx.data.now).await);
+    if reply.status == vault::KEY_REFUSED {
+        return Err(refuse(&ctx.env, &me, id, action, TokenKind::Shared, ctx.data.now).await);
     }
-    vault_answer(answer)
+    Ok(me)
 }
 
 /// The vault's answer, passed on as it is (its body is the token or an error body).
