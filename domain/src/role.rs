@@ -55,6 +55,24 @@ pub fn validate_update(request: &UpdateRoleRequest) -> Result<RoleChange, FieldE
     })
 }
 
+/// Whose access a committed change to a role may have changed, so whose keys' gates and vaults
+/// are reset and whose consents in flight end: with new permissions, every member before or
+/// after it; with new members only, those who joined or left; a new name or description changes
+/// nobody's (a rename of a role with thousands of bots resets nothing).
+pub fn people_affected(members_before: &[String], change: &RoleChange) -> Vec<String> {
+    let after = change.member_ids.as_deref();
+    let mut affected: Vec<String> = if change.permissions.is_some() {
+        members_before.iter().chain(after.into_iter().flatten()).cloned().collect()
+    } else {
+        let after = after.unwrap_or(members_before);
+        let left = members_before.iter().filter(|m| !after.contains(m));
+        left.chain(after.iter().filter(|m| !members_before.contains(m))).cloned().collect()
+    };
+    affected.sort_unstable();
+    affected.dedup();
+    affected
+}
+
 /// A custom role's name: a valid name that is not a system role's, whatever the case.
 pub fn role_name(value: &str) -> Result<String, FieldError> {
     let name = validate::name("name", value)?;
@@ -83,6 +101,22 @@ pub fn permissions(values: &[String]) -> Result<Vec<Permission>, FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_change_of_members_or_permissions_affects_anyone() {
+        let before = vec!["a".to_string(), "b".to_string()];
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let renamed = RoleChange { name: Some("New".into()), description: Some("d".into()), ..RoleChange::default() };
+        assert!(people_affected(&before, &renamed).is_empty());
+        let members = RoleChange { member_ids: Some(ids(&["b", "c"])), ..RoleChange::default() };
+        assert_eq!(people_affected(&before, &members), ids(&["a", "c"]), "who left and who joined");
+        let same = RoleChange { member_ids: Some(ids(&["b", "a"])), ..RoleChange::default() };
+        assert!(people_affected(&before, &same).is_empty());
+        let rights = RoleChange { permissions: Some(vec![]), ..RoleChange::default() };
+        assert_eq!(people_affected(&before, &rights), ids(&["a", "b"]));
+        let both = RoleChange { permissions: Some(vec![]), member_ids: Some(ids(&["c"])), ..RoleChange::default() };
+        assert_eq!(people_affected(&before, &both), ids(&["a", "b", "c"]));
+    }
 
     #[test]
     fn a_valid_role_is_normalised() {

@@ -115,8 +115,7 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         store::unique_or_internal(e, ErrorCode::NameTaken, "name", "A role with this name exists already.")
     })
     .await?;
-    let mut affected: Vec<String> = json_list(&role.member_ids);
-    affected.extend(change.member_ids.iter().flatten().cloned());
+    let affected = domain::role::people_affected(&json_list::<String>(&role.member_ids), &change);
     if revocation::people(&ctx.env, &db, &affected, now).await? {
         crate::provider_revocation::soon(&ctx);
     }
