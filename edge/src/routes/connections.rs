@@ -322,8 +322,8 @@ pub async fn set_roles(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     if let Some(enqueued) = enqueued {
         enqueued.kick(&ctx.env, &written).await;
     }
-    let mut roles_touched: Vec<String> = json_list(&row.invited_role_ids);
-    roles_touched.extend(role_ids);
+    // Only the members of roles invited or withdrawn now may have gained or lost the connection.
+    let roles_touched: Vec<String> = invited.into_iter().chain(withdrawn).cloned().collect();
     let users = access::members_of_roles(&db, &roles_touched).await?;
     if revocation::people(&ctx.env, &db, &users, ctx.data.now).await? {
         provider_revocation::soon(&ctx);
