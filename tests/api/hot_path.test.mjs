@@ -159,6 +159,8 @@ describe('token API hot path', () => {
     const { bot } = await createKey(member.client, 'deletion');
     assert.equal((await token(bot, undefined, second.body.id)).status, 200);
     assert.equal((await admin.delete(`/api/v1/connections/${second.body.id}`)).status, 204);
+    const notes = await sql(stack.worker, `SELECT COUNT(*) AS n FROM key_vaults WHERE vault = '${second.body.id}:shared'`);
+    assert.equal(notes[0].n, 0, 'the vault\'s notes of which keys it checked go with the connection');
     const gone = await token(bot, undefined, second.body.id);
     assert.equal(gone.status, 404);
     assert.equal(gone.body.error.code, 'not_found');

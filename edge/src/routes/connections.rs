@@ -23,7 +23,7 @@ use crate::revocation::{self, Departure};
 use crate::routes::Ctx;
 use crate::store::audit;
 use crate::store::connections::{self as rows, ConnectionRecord, ConnectionRow};
-use crate::store::{self, access, json_list, notifications, roles, tokens, transactions};
+use crate::store::{self, access, json_list, key_vaults, notifications, roles, tokens, transactions};
 use crate::{auth, courier, crypto, list_memory, provider_revocation, request, settings};
 
 pub async fn list(req: Request, ctx: Ctx) -> ApiResult<Response> {
@@ -253,6 +253,7 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
     batch.extend([
         notifications::to_users_of(&db, NotificationKind::ConnectionDeleted, &row.id, &row.name)?,
         rows::delete(&db, &row.id)?,
+        key_vaults::forget_vault(&db, &domain::token::token_id(&row.id, domain::token::TokenKind::Shared, None))?,
         audit::by(
             &db,
             &me,

@@ -11,6 +11,12 @@ pub fn remember(db: &D1Database, key_hash: &str, vault: &str) -> ApiResult<D1Pre
     Ok(query!(db, "INSERT OR IGNORE INTO key_vaults (key_hash, vault) VALUES (?1, ?2)", key_hash, vault)?)
 }
 
+/// Forget a vault's notes (its connection is deleted in the same batch; the vault itself is reset
+/// after it, by name).
+pub fn forget_vault(db: &D1Database, vault: &str) -> ApiResult<D1PreparedStatement> {
+    Ok(query!(db, "DELETE FROM key_vaults WHERE vault = ?1", vault)?)
+}
+
 /// The vaults that may remember any of these keys.
 pub async fn vaults_of(db: &D1Database, key_hashes: &[String]) -> ApiResult<Vec<String>> {
     #[derive(Deserialize)]
