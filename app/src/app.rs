@@ -3,14 +3,12 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use leptos_router::components::Router;
-use leptos_router::hooks::use_location;
-use leptos_router::location::{BrowserUrl, LocationProvider};
 
 use crate::api::{self, ApiError};
 use crate::components::header::Header;
 use crate::components::toast::ToastRegion;
 use crate::io::{Fetch, load};
+use crate::nav::{provide_navigation, use_path};
 use crate::pages::{
     api_keys::ApiKeys, api_reference::ApiReference, audit::Audit, connection_detail::ConnectionDetail,
     connections::Connections, home::Home, my_connections::MyConnections, not_found::NotFound,
@@ -29,14 +27,13 @@ pub fn App() -> impl IntoView {
     let config: ConfigResource = load(api::config);
     provide_context(config);
     provide_session();
+    provide_navigation();
     view! {
-        <Router>
-            <Header />
-            <main class="page">
-                <Pages />
-            </main>
-            <ToastRegion />
-        </Router>
+        <Header />
+        <main class="page">
+            <Pages />
+        </main>
+        <ToastRegion />
     }
 }
 
@@ -44,23 +41,17 @@ pub fn App() -> impl IntoView {
 /// not when the query string does.
 #[component]
 fn Pages() -> impl IntoView {
-    let location = use_location();
-    let browser = use_context::<BrowserUrl>();
-    let page = RwSignal::new(location.pathname.with_untracked(|path| Page::at(path)));
-    // As with `<Routes>`, the new page comes in a later task than the one that followed the link,
-    // so a write that navigates when it is done (save, delete) finishes with its own signals
-    // before its page is disposed. Then the router may write the path into the address bar
-    // (history), which it does only when told that the new page is in place.
+    let path = use_path();
+    let page = RwSignal::new(path.with_untracked(|path| Page::at(path)));
+    // The new page comes in a later task than the one that followed the link, so a write that
+    // navigates when it is done (save, delete) finishes with its own signals before its page is
+    // disposed.
     Effect::new(move |_| {
-        let next = location.pathname.with(|path| Page::at(path));
-        let browser = browser.clone();
+        let next = path.with(|path| Page::at(path));
         set_timeout(
             move || {
                 if page.with_untracked(|current| *current != next) {
                     page.set(next);
-                }
-                if let Some(browser) = &browser {
-                    browser.ready_to_complete();
                 }
             },
             Duration::ZERO,

@@ -5,6 +5,7 @@ mod app;
 mod components;
 mod format;
 mod io;
+mod nav;
 mod pages;
 mod session;
 

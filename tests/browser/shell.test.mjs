@@ -44,4 +44,30 @@ describe('app shell in Chromium', () => {
     assert.deepEqual(problems, []);
     await context.close();
   });
+
+  test('links and Back/Forward change the page without reloading it, and the header marks the section', async () => {
+    const { page, context, problems } = await newCheckedPage(browser);
+    await page.goto(`${worker.baseUrl}/no/such/page`);
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+    // A full page load would lose this mark.
+    await page.evaluate(() => { window.sameDocument = true; });
+    const overview = page.locator('.topnav a', { hasText: 'Overview' });
+    assert.equal(await overview.getAttribute('aria-current'), null);
+    await page.getByRole('link', { name: 'Back to the overview' }).click();
+    await page.locator('#callback-url').waitFor();
+    assert.equal(new URL(page.url()).pathname, '/');
+    assert.equal(await overview.getAttribute('aria-current'), 'page');
+    await page.goBack();
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/no/such/page');
+    assert.equal(await overview.getAttribute('aria-current'), null);
+    await page.goForward();
+    await page.locator('#callback-url').waitFor();
+    await page.locator('header a', { hasText: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/sign-in');
+    assert.equal(await page.evaluate(() => window.sameDocument), true);
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
 });

@@ -6,7 +6,6 @@ use domain::bot_snippets::{KEY_VARIABLE, Language, snippets};
 use domain::connection::GrantType;
 use domain::token::TokenKind;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 /// The token a bot most likely wants: the shared one when the connection has (or fetches) one,
 /// else the person's own.
@@ -34,7 +33,7 @@ pub fn BotPanel(connection: ConnectionView) -> impl IntoView {
             <h2>"Use from a bot"</h2>
             <p class="muted">
                 "Connection id " <code data-testid="bot-connection-id">{connection.id.clone()}</code>
-                ". Create a key under " <A href="/api-keys">"API keys"</A> " and put it in "
+                ". Create a key under " <a href="/api-keys">"API keys"</a> " and put it in "
                 <code>{KEY_VARIABLE}</code> "."
             </p>
             <div class="tabs" role="tablist">

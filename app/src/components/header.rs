@@ -3,12 +3,11 @@
 //! button shows); following a link folds it again.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
 
 use crate::api;
 use crate::app::ConfigResource;
 use crate::io::write;
+use crate::nav::{current, use_navigate};
 use crate::session::{Session, use_session, use_unread};
 
 #[component]
@@ -21,13 +20,12 @@ pub fn Header() -> impl IntoView {
     };
     let navigate = use_navigate();
     let sign_out = write(move || {
-        let navigate = navigate.clone();
         async move {
             // Signed out locally whatever the server says: the cookie is cleared on success and
             // a failed call leaves nothing a stranger could use from this page.
             let _ = api::sign_out().await;
             session.set(Session::SignedOut);
-            navigate("/sign-in", Default::default());
+            navigate("/sign-in");
             Ok(String::new())
         }
     });
@@ -40,40 +38,40 @@ pub fn Header() -> impl IntoView {
                 open.set(false);
             }
         }>
-            <A href="/" attr:class="brand">{product}</A>
+            <a href="/" class="brand">{product}</a>
             <button type="button" class="menu-toggle" aria-controls="main-menu" aria-expanded=move || open.get().to_string()
                 on:click=move |_| open.update(|o| *o = !*o)>
                 "Menu"
             </button>
             <div class="menu" id="main-menu">
             <nav class="topnav" aria-label="Main">
-                <A href="/" exact=true>"Overview"</A>
+                <a href="/" aria-current=current("/", true)>"Overview"</a>
                 <Show when=move || session.with(Session::can_view_connections)>
-                    <A href="/connections">"Connections"</A>
+                    <a href="/connections" aria-current=current("/connections", false)>"Connections"</a>
                 </Show>
                 <Show when=move || session.with(Session::is_admin)>
-                    <A href="/admin/users">"Users"</A>
-                    <A href="/admin/roles">"Roles"</A>
-                    <A href="/admin/audit">"Audit log"</A>
-                    <A href="/admin/api">"API"</A>
-                    <A href="/admin/webhooks">"Webhooks"</A>
+                    <a href="/admin/users" aria-current=current("/admin/users", false)>"Users"</a>
+                    <a href="/admin/roles" aria-current=current("/admin/roles", false)>"Roles"</a>
+                    <a href="/admin/audit" aria-current=current("/admin/audit", false)>"Audit log"</a>
+                    <a href="/admin/api" aria-current=current("/admin/api", false)>"API"</a>
+                    <a href="/admin/webhooks" aria-current=current("/admin/webhooks", false)>"Webhooks"</a>
                 </Show>
                 <Show when=move || session.with(Session::signed_in)>
-                    <A href="/my-connections">"My connections"</A>
-                    <A href="/api-keys">"API keys"</A>
+                    <a href="/my-connections" aria-current=current("/my-connections", false)>"My connections"</a>
+                    <a href="/api-keys" aria-current=current("/api-keys", false)>"API keys"</a>
                 </Show>
             </nav>
             <div class="account">
                 <Show
                     when=move || session.with(Session::signed_in)
-                    fallback=|| view! { <A href="/sign-in">"Sign in"</A> }
+                    fallback=|| view! { <a href="/sign-in" aria-current=current("/sign-in", false)>"Sign in"</a> }
                 >
-                    <A href="/notifications" attr:class="bell" attr:aria-label="Notifications">
+                    <a href="/notifications" class="bell" aria-label="Notifications">
                         "Notifications"
                         <Show when=move || { unread.count() > 0 }>
                             <span class="unread" data-testid="unread-badge">{move || unread.count()}</span>
                         </Show>
-                    </A>
+                    </a>
                     <span class="who" data-testid="signed-in-as">
                         {move || session.with(|s| s.me().map(|m| m.user.display_name.clone()).unwrap_or_default())}
                     </span>

@@ -2,8 +2,8 @@
 //! sends strangers to the sign-in page, and says so plainly to people without the right.
 
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
 
+use crate::nav::redirect;
 use crate::session::{Session, use_session};
 
 #[component]
@@ -20,7 +20,10 @@ pub fn RequireSignIn(#[prop(optional)] admin: bool, children: ChildrenFn) -> imp
     });
     move || match gate.get() {
         Gate::Wait => view! { <p class="muted">"Loading…"</p> }.into_any(),
-        Gate::SignIn => view! { <Redirect path="/sign-in" /> }.into_any(),
+        Gate::SignIn => {
+            redirect("/sign-in");
+            ().into_any()
+        }
         Gate::Refuse => view! { <NotAllowed why="This page is for administrators." /> }.into_any(),
         Gate::Pass => children().into_any(),
     }

@@ -4,8 +4,6 @@
 use domain::api::{ConnectionView, RoleName, TokenStatusView};
 use domain::readiness::{Readiness, SharedTokenState};
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
 
 use crate::api;
 use crate::app::ConfigResource;
@@ -19,6 +17,7 @@ use crate::components::status_badge::StatusBadge;
 use crate::components::toast::use_toasts;
 use crate::format::timestamp;
 use crate::io::{load, write};
+use crate::nav::use_navigate;
 use crate::session::{Session, use_session};
 
 /// What the last authorize, test or delete said.
@@ -39,7 +38,7 @@ fn DetailPage(id: String) -> impl IntoView {
     // Outlives a reload of the connection, which renders it anew.
     let said: Said = RwSignal::new(None);
     view! {
-        <Loaded way_out=|| view! { <A href="/connections">"All connections"</A> } view=move || connection.get().map(|c| c.map(|c| view! { <Detail connection=c said=said reload=reload /> }.into_any())) />
+        <Loaded way_out=|| view! { <a href="/connections">"All connections"</a> } view=move || connection.get().map(|c| c.map(|c| view! { <Detail connection=c said=said reload=reload /> }.into_any())) />
     }
 }
 
@@ -74,12 +73,12 @@ fn ManageActions(id: String, said: Said) -> impl IntoView {
     let delete = {
         let id = id.clone();
         write(move || {
-            let (id, navigate) = (id.clone(), navigate.clone());
+            let (id, navigate) = (id.clone(), navigate);
             async move {
                 match api::delete_connection(&id).await {
                     Ok(()) => {
                         toasts.ok("Connection deleted.");
-                        navigate("/connections", Default::default());
+                        navigate("/connections");
                     }
                     Err(e) => said.set(Some(Err(e.message()))),
                 }
@@ -90,7 +89,7 @@ fn ManageActions(id: String, said: Said) -> impl IntoView {
     let asking = RwSignal::new(false);
     view! {
         <div class="actions">
-            <A href=format!("/connections/{id}/edit") attr:class="button">"Edit"</A>
+            <a href=format!("/connections/{id}/edit") class="button">"Edit"</a>
             <button type="button" class="danger" disabled=delete.pending() on:click=move |_| asking.set(true)>"Delete"</button>
         </div>
         <ConfirmDialog open=asking title="Delete this connection?"

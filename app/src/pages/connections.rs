@@ -4,7 +4,6 @@
 use domain::api::{ConnectionView, ProviderView};
 use domain::list_order::{ConnectionSort, SortDirection};
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::api::{self, ApiError};
 use crate::components::feedback::Loaded;
@@ -39,7 +38,7 @@ fn ConnectionsPage() -> impl IntoView {
         <section class="page-head">
             <h1>"OAuth connections"</h1>
             <Show when=move || session.with(Session::can_manage_connections)>
-                <A href="/connections/new" attr:class="button">"Create connection"</A>
+                <a href="/connections/new" class="button">"Create connection"</a>
             </Show>
         </section>
         <Filters q=q provider=provider status=status providers=providers />
@@ -132,7 +131,7 @@ fn Row(connection: ConnectionView) -> impl IntoView {
     let provider_name = c.provider.provider().name;
     view! {
         <tr>
-            <td><A href=format!("/connections/{}", c.id)>{c.name.clone()}</A><div class="muted">{c.description.clone()}</div></td>
+            <td><a href=format!("/connections/{}", c.id)>{c.name.clone()}</a><div class="muted">{c.description.clone()}</div></td>
             <td data-label="Provider">{provider_name}</td>
             <td data-label="Grant">{c.grant_type.label()}</td>
             <td data-label="Status"><StatusBadge status=c.status /></td>

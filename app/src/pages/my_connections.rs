@@ -3,7 +3,6 @@
 
 use domain::api::MyConnectionView;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::api;
 use crate::components::confirm::ConfirmDialog;
@@ -81,7 +80,7 @@ fn Row(item: MyConnectionView, done: Callback<ConsentOutcome>, forgot: Callback<
     let id_auth = c.id.clone();
     view! {
         <tr>
-            <td><A href=format!("/connections/{}", c.id)>{c.name.clone()}</A></td>
+            <td><a href=format!("/connections/{}", c.id)>{c.name.clone()}</a></td>
             <td>{c.provider.provider().name}</td>
             <td>{if consent {
                 view! { <TokenStatus token=item.my_token testid="my-token" /> }.into_any()

@@ -1,7 +1,6 @@
 //! Shown for any path the router does not know.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -9,7 +8,7 @@ pub fn NotFound() -> impl IntoView {
         <section class="card">
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address."</p>
-            <A href="/">"Back to the overview"</A>
+            <a href="/">"Back to the overview"</a>
         </section>
     }
 }

@@ -4,7 +4,6 @@
 use domain::api::{NotificationView, SubscriptionsBody};
 use domain::notification::NotificationKind;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::api;
 use crate::components::feedback::{Loaded, Outcome};
@@ -90,7 +89,7 @@ fn Notification(notification: NotificationView, read: Callback<Said>) -> impl In
             </div>
             <p>{n.body}</p>
             <div class="n-actions">
-                {n.connection_id.map(|c| view! { <A href=format!("/connections/{c}")>"Open connection"</A> })}
+                {n.connection_id.map(|c| view! { <a href=format!("/connections/{c}")>"Open connection"</a> })}
                 {(!n.read).then(|| view! {
                     <button type="button" class="link" disabled=mark_read.pending() on:click=move |_| { mark_read.dispatch(()); }>"Mark as read"</button>
                 })}

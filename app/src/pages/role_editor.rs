@@ -4,7 +4,6 @@
 use domain::api::{CreateRoleRequest, RoleView, UpdateRoleRequest, UserView};
 use domain::permission::Permission;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 use crate::api;
 use crate::components::feedback::Loaded;
@@ -13,6 +12,7 @@ use crate::components::field_errors::FieldErrors;
 use crate::components::multi_select::{Choice, MultiSelect};
 use crate::components::require_sign_in::RequireSignIn;
 use crate::io::{load, write};
+use crate::nav::use_navigate;
 
 #[component]
 pub fn RoleEditor(id: String) -> impl IntoView {
@@ -93,14 +93,14 @@ fn RoleForm(existing: Option<RoleView>, users: Vec<UserView>) -> impl IntoView {
     let save = {
         let id = id.clone();
         write(move || {
-            let (id, navigate, create, update) = (id.clone(), navigate.clone(), fields.create(), fields.update(system));
+            let (id, navigate, create, update) = (id.clone(), navigate, fields.create(), fields.update(system));
             async move {
                 let result = match &id {
                     None => api::create_role(&create).await,
                     Some(id) => api::update_role(id, &update).await,
                 };
                 match result {
-                    Ok(_) => navigate("/admin/roles", Default::default()),
+                    Ok(_) => navigate("/admin/roles"),
                     Err(e) => form_error.set(errors.show_api_error(&e)),
                 }
                 Ok(String::new())
@@ -190,10 +190,10 @@ fn PermissionChoices(permissions: RwSignal<Vec<Permission>>, errors: FieldErrors
 fn DeleteRole(id: String, form_error: RwSignal<Option<String>>) -> impl IntoView {
     let navigate = use_navigate();
     let delete = write(move || {
-        let (id, navigate) = (id.clone(), navigate.clone());
+        let (id, navigate) = (id.clone(), navigate);
         async move {
             match api::delete_role(&id).await {
-                Ok(()) => navigate("/admin/roles", Default::default()),
+                Ok(()) => navigate("/admin/roles"),
                 Err(e) => form_error.set(Some(e.message())),
             }
             Ok(String::new())

@@ -1,7 +1,6 @@
 //! Admin: roles. System roles first, custom roles by name, with what each grants.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::api;
 use crate::components::feedback::Loaded;
@@ -23,7 +22,7 @@ fn RolesPage() -> impl IntoView {
     view! {
         <section class="page-head">
             <h1>"Roles"</h1>
-            <A href="/admin/roles/new" attr:class="button">"New role"</A>
+            <a href="/admin/roles/new" class="button">"New role"</a>
         </section>
         <input
             class="search"
@@ -42,7 +41,7 @@ fn RolesPage() -> impl IntoView {
                         items.into_iter().map(|role| view! {
                             <tr>
                                 <td>
-                                    <A href=format!("/admin/roles/{}", role.id)>{role.name.clone()}</A>
+                                    <a href=format!("/admin/roles/{}", role.id)>{role.name.clone()}</a>
                                     {role.system.then(|| view! { <span class="badge system">"system"</span> })}
                                 </td>
                                 <td>{role.description.clone()}</td>

@@ -2,11 +2,11 @@
 //! password and an unknown email), a lock notice after repeated failures.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 use crate::api;
 use crate::components::field::TextField;
 use crate::io::write;
+use crate::nav::use_navigate;
 use crate::session::{Session, use_session};
 
 #[component]
@@ -16,7 +16,6 @@ pub fn SignIn() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let navigate = use_navigate();
     let sign_in = write(move || {
-        let navigate = navigate.clone();
         let call = api::sign_in(email.get_untracked(), password.get_untracked());
         async move {
             let me = call.await.map_err(|e| {
@@ -24,7 +23,7 @@ pub fn SignIn() -> impl IntoView {
                 e.message()
             })?;
             session.set(Session::SignedIn(me));
-            navigate("/", Default::default());
+            navigate("/");
             Ok(String::new())
         }
     });

@@ -16,12 +16,12 @@ mod test_step;
 
 use domain::api::ConnectionView;
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 use crate::api;
 use crate::components::feedback::Loaded;
 use crate::components::require_sign_in::{NotAllowed, RequireSignIn};
 use crate::io::{load, write};
+use crate::nav::use_navigate;
 use crate::session::{Session, use_session};
 use authentication::AuthenticationStep;
 use invite::InviteStep;
@@ -158,15 +158,12 @@ fn WizardNav(is_edit: Signal<bool>) -> impl IntoView {
     let state = expect_context::<WizardState>();
     let step = state.step;
     let navigate = use_navigate();
-    let finish = write(move || {
-        let navigate = navigate.clone();
-        async move {
-            let view = save::save(state).await?;
-            let view = api::invite_roles(&view.id, state.invited.get_untracked()).await.map_err(|e| e.message())?;
-            state.dirty.set(false);
-            navigate(&format!("/connections/{}", view.id), Default::default());
-            Ok(String::new())
-        }
+    let finish = write(move || async move {
+        let view = save::save(state).await?;
+        let view = api::invite_roles(&view.id, state.invited.get_untracked()).await.map_err(|e| e.message())?;
+        state.dirty.set(false);
+        navigate(&format!("/connections/{}", view.id));
+        Ok(String::new())
     });
     let finish_error = move || finish.value().get().and_then(Result::err).filter(|_| !finish.pending().get());
     view! {
