@@ -29,8 +29,11 @@ pub fn all() -> Result<()> {
     worker()
 }
 
-const SPA_INPUTS: &[&str] = &["app", "domain", "style", "public", "Cargo.lock", "Cargo.toml", "Trunk.toml"];
-const WORKER_INPUTS: &[&str] = &["edge/src", "edge/Cargo.toml", "domain", "Cargo.lock", "Cargo.toml"];
+// `.cargo/config.toml` carries the wasm32 rustflags both builds are compiled with.
+const SPA_INPUTS: &[&str] =
+    &["app", "domain", "style", "public", "Cargo.lock", "Cargo.toml", "Trunk.toml", ".cargo/config.toml"];
+const WORKER_INPUTS: &[&str] =
+    &["edge/src", "edge/Cargo.toml", "domain", "Cargo.lock", "Cargo.toml", ".cargo/config.toml"];
 
 pub fn spa() -> Result<()> {
     let root = paths::root();
