@@ -584,9 +584,8 @@ pub struct AuditEventView {
     pub actor_id: Option<String>,
     /// What was done.
     pub action: crate::audit::AuditAction,
-    /// `user`, `role`, `api_key` or `connection`; `null` when there is no target (a sign-in
-    /// with an unknown email).
-    pub target_kind: Option<String>,
+    /// What it was done to; `null` when there is no target (a sign-in with an unknown email).
+    pub target_kind: Option<crate::audit::TargetKind>,
     /// The target's id; `null` with `target_kind`.
     pub target_id: Option<String>,
     /// How it ended.

@@ -19,6 +19,24 @@ crate::text_enum! {
 }
 
 crate::text_enum! {
+    /// What an audited action was done to; says what `target_id` is the id of.
+    pub enum TargetKind {
+        /// A connection (its id).
+        Connection = "connection",
+        /// A person (their user id).
+        User = "user",
+        /// A role.
+        Role = "role",
+        /// A bot key.
+        ApiKey = "api_key",
+        /// A webhook endpoint.
+        Webhook = "webhook",
+        /// A key of the encryption key ring (its id), made the active one.
+        EncryptionKey = "encryption_key",
+    }
+}
+
+crate::text_enum! {
     /// Every action the product audits, named `<subject>.<verb>`; the names are stored in D1 and
     /// filtered on, so they are never renamed.
     pub enum AuditAction {

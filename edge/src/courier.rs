@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use domain::audit::AuditAction;
+use domain::audit::{AuditAction, TargetKind};
 use domain::notification::NotificationKind;
 use domain::webhook::{self, EventActor, EventConnection, Occurrence, WebhookEvent};
 use serde_json::json;
@@ -218,7 +218,7 @@ impl WebhookCourier {
                     at: now,
                     actor: Actor::system(),
                     action: AuditAction::WebhookDisable,
-                    target: Some(("webhook", &endpoint.id)),
+                    target: Some((TargetKind::Webhook, &endpoint.id)),
                     success: true,
                     detail: json!({"url": endpoint.url, "reason": "failing", "delivery_id": message.id,
                                    "attempts": failed_attempts}),

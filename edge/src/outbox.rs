@@ -18,7 +18,7 @@ use worker::{D1Database, SqlStorage, State};
 
 use crate::clock;
 use crate::error::{ApiError, ApiResult};
-use crate::store::audit::{Actor, AuditAction, Event, Row};
+use crate::store::audit::{Actor, AuditAction, Event, Row, TargetKind};
 
 /// How long a tally may wait before it is shipped.
 const SHIP_AFTER_MS: i64 = 1_000;
@@ -50,7 +50,7 @@ struct Queued {
 pub struct Occurrence {
     pub actor: Actor,
     pub action: AuditAction,
-    pub target: (&'static str, String),
+    pub target: (TargetKind, String),
     pub success: bool,
     pub detail: serde_json::Value,
 }

@@ -9,7 +9,7 @@
 //! Every attempt is audited as `token.revoke` with the provider's status, never the token.
 //! (`revocation.rs` is something else: resetting the product's own objects.)
 
-use domain::audit::AuditAction;
+use domain::audit::{AuditAction, TargetKind};
 use domain::provider_revocation::{self, DropReason, Verdict};
 use serde_json::json;
 use worker::{D1Database, D1PreparedStatement, Env};
@@ -190,7 +190,7 @@ async fn attempt(
         at: now,
         actor: Actor::system(),
         action: AuditAction::TokenRevoke,
-        target: Some(("connection", &row.connection_id)),
+        target: Some((TargetKind::Connection, &row.connection_id)),
         success: verdict == Verdict::Revoked,
         detail,
     };

@@ -9,7 +9,7 @@
 //! use this connection, read from D1 on a miss after noting itself in `key_vaults`; every write
 //! that changes access resets the vaults noted there (`revocation::keys_of_users`).
 
-use domain::audit::AuditAction;
+use domain::audit::{AuditAction, TargetKind};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -324,7 +324,7 @@ impl TokenVault {
             let mut occurrences = vec![Occurrence {
                 actor: actor.clone(),
                 action: AuditAction::TokenIssue,
-                target: ("connection", ask.connection_id.clone()),
+                target: (TargetKind::Connection, ask.connection_id.clone()),
                 success: reply.status == 200,
                 detail: json!({"token_type": ask.kind, "status": reply.status}),
             }];
@@ -333,7 +333,7 @@ impl TokenVault {
                 occurrences.push(Occurrence {
                     actor,
                     action: AuditAction::TokenForceRefresh,
-                    target: ("connection", ask.connection_id.clone()),
+                    target: (TargetKind::Connection, ask.connection_id.clone()),
                     success: reply.status == 200,
                     detail: json!({"token_type": ask.kind, "refreshed": refreshed}),
                 });
@@ -498,7 +498,7 @@ impl TokenVault {
         let occurrence = Occurrence {
             actor: call.actor,
             action: AuditAction::TokenProxy,
-            target: ("connection", call.connection_id),
+            target: (TargetKind::Connection, call.connection_id),
             success: call.error.is_none() && call.status < 400,
             detail: json!({
                 "token_type": call.kind,

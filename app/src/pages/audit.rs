@@ -103,7 +103,7 @@ fn AuditRow(event: AuditEventView) -> impl IntoView {
             </td>
             <td><code>{e.action.as_str()}</code></td>
             <td>
-                {e.target_kind.unwrap_or_default()}" "<strong>{e.target_name}</strong>
+                {e.target_kind.map(domain::audit::TargetKind::as_str).unwrap_or_default()}" "<strong>{e.target_name}</strong>
                 <code class="id">{e.target_id.unwrap_or_default()}</code>
             </td>
             <td class=format!("outcome {}", e.outcome)>{e.outcome.as_str()}</td>

@@ -3,7 +3,7 @@
 //! A new key carries a tag (a MAC under `MAC_KEY`, `mac.rs`) and the scopes asked for.
 
 use domain::api::{CreateApiKeyRequest, CreateApiKeyResponse, ListResponse};
-use domain::audit::AuditAction;
+use domain::audit::{AuditAction, TargetKind};
 use domain::error::ErrorCode;
 use serde_json::json;
 use worker::{Request, Response};
@@ -68,7 +68,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
                 at: now,
                 actor: me.actor(),
                 action: AuditAction::ApiKeyCreate,
-                target: Some(("api_key", &id)),
+                target: Some((TargetKind::ApiKey, &id)),
                 success: true,
                 detail: json!({"name": name, "prefix": prefix, "scopes": scope_names}),
             },
@@ -109,7 +109,7 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
                 at: now,
                 actor: me.actor(),
                 action: AuditAction::ApiKeyRevoke,
-                target: Some(("api_key", id)),
+                target: Some((TargetKind::ApiKey, id)),
                 success: true,
                 detail: json!({}),
             },

@@ -3,7 +3,7 @@
 //! with the token it wrote to `.dev.vars`.
 
 use domain::api::{BootstrapRequest, CreateUserRequest};
-use domain::audit::AuditAction;
+use domain::audit::{AuditAction, TargetKind};
 use domain::error::ErrorCode;
 use domain::permission::SystemRole;
 use serde_json::json;
@@ -42,7 +42,7 @@ pub async fn post(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
             at: ctx.data.now,
             actor: Actor::system(),
             action: AuditAction::UserBootstrapAdmin,
-            target: Some(("user", &id)),
+            target: Some((TargetKind::User, &id)),
             success: true,
             detail: json!({"email": new.email}),
         },

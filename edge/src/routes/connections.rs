@@ -3,7 +3,7 @@
 //! writes. The client secret is sealed before it reaches D1 and never leaves in a response.
 
 use domain::api::{ConnectionAccessView, InviteRequest};
-use domain::audit::AuditAction;
+use domain::audit::{AuditAction, TargetKind};
 use domain::connection::{self, ConnectionInput, ConnectionStatus, GrantType, StatusEvent, ValidConnection};
 use domain::connection_edit::{EditEffect, effect_of_edit};
 use domain::endpoint::EndpointPolicy;
@@ -109,7 +109,14 @@ pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
     let detail = json!({"name": valid.name, "provider": valid.provider, "grant_type": valid.grant_type});
     let mut batch = vec![
         rows::save(&db, &record, &me.user_id)?,
-        audit::by(&db, &me, AuditAction::ConnectionCreate, ("connection", &id), detail.clone(), ctx.data.now)?,
+        audit::by(
+            &db,
+            &me,
+            AuditAction::ConnectionCreate,
+            (TargetKind::Connection, &id),
+            detail.clone(),
+            ctx.data.now,
+        )?,
     ];
     let event = courier::occurrence(
         WebhookEvent::ConnectionCreated,
@@ -213,7 +220,14 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         (other, _) => json!({"fields": fields, "credentials_changed": *other != EditEffect::Unchanged}),
     };
     events.insert(0, (WebhookEvent::ConnectionUpdated, detail.clone()));
-    batch.push(audit::by(&db, &me, AuditAction::ConnectionUpdate, ("connection", &row.id), detail, ctx.data.now)?);
+    batch.push(audit::by(
+        &db,
+        &me,
+        AuditAction::ConnectionUpdate,
+        (TargetKind::Connection, &row.id),
+        detail,
+        ctx.data.now,
+    )?);
     let mut enqueued = Vec::new();
     for (event, detail) in events {
         let event = courier::occurrence(event, Some((&row.id, &after.name)), &me.actor(), now, detail);
@@ -258,7 +272,7 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
             &db,
             &me,
             AuditAction::ConnectionDelete,
-            ("connection", &row.id),
+            (TargetKind::Connection, &row.id),
             json!({"name": row.name}),
             ctx.data.now,
         )?,
@@ -300,7 +314,7 @@ pub async fn set_roles(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         &db,
         &me,
         AuditAction::ConnectionInvite,
-        ("connection", &row.id),
+        (TargetKind::Connection, &row.id),
         json!({"role_ids": role_ids}),
         ctx.data.now,
     )?);

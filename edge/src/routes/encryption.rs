@@ -4,7 +4,7 @@
 //! column (default 100, at most 200). Call it until `done`.
 
 use domain::api::RotateRequest;
-use domain::audit::AuditAction;
+use domain::audit::{AuditAction, TargetKind};
 use serde_json::json;
 use worker::{Request, Response};
 
@@ -33,7 +33,7 @@ pub async fn rotate(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         audit::by_event(
             &me,
             AuditAction::EncryptionRotate,
-            ("encryption_key", &report.active_key),
+            (TargetKind::EncryptionKey, &report.active_key),
             detail,
             ctx.data.now,
         ),

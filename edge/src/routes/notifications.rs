@@ -3,7 +3,7 @@
 //! `GET/PUT /api/v1/me/subscriptions`: my feed and the kinds I want in it.
 
 use domain::api::{MarkedRead, NotificationsResponse, SubscriptionsBody};
-use domain::audit::AuditAction;
+use domain::audit::{AuditAction, TargetKind};
 use domain::notification::NotificationKind;
 use serde_json::json;
 use worker::{Request, Response};
@@ -60,7 +60,7 @@ pub async fn set_subscriptions(mut req: Request, ctx: Ctx) -> ApiResult<Response
         &db,
         &me,
         AuditAction::SubscriptionsUpdate,
-        ("user", &me.user_id),
+        (TargetKind::User, &me.user_id),
         json!({"subscribed": body.subscribed}),
         ctx.data.now,
     )?);

@@ -6,7 +6,7 @@
 //! this file reads and writes. The callback always answers with the small popup page.
 
 use domain::api::{AuthorizeRequest, AuthorizeResponse};
-use domain::audit::AuditAction;
+use domain::audit::{AuditAction, TargetKind};
 use domain::callback::{self, Answer, Now, Standing, Started};
 use domain::connection::{StatusEvent, next_status};
 use domain::consent::ConsentPurpose;
@@ -92,7 +92,7 @@ pub async fn authorize(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         audit::by_event(
             &me,
             AuditAction::AuthorizeStart,
-            ("connection", &row.id),
+            (TargetKind::Connection, &row.id),
             json!({"purpose": body.purpose}),
             now,
         ),
@@ -130,7 +130,7 @@ async fn fail(
             at: now,
             actor: Actor { kind: ActorKind::User, id: Some(tx.user_id.clone()) },
             action: AuditAction::AuthorizeFinish,
-            target: Some(("connection", &tx.connection_id)),
+            target: Some((TargetKind::Connection, &tx.connection_id)),
             success: false,
             detail: json!({"purpose": tx.purpose, "code": code.as_str(), "message": message}),
         },
@@ -257,7 +257,7 @@ async fn finish(req: &Request, ctx: &Ctx) -> ApiResult<Outcome> {
             at: now,
             actor: Actor { kind: ActorKind::User, id: Some(tx.user_id.clone()) },
             action: AuditAction::AuthorizeFinish,
-            target: Some(("connection", &row.id)),
+            target: Some((TargetKind::Connection, &row.id)),
             success: true,
             detail: json!({"purpose": tx.purpose, "scope": set.scope}),
         },

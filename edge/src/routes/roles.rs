@@ -2,7 +2,7 @@
 //! custom roles with a name, description, permissions and members. Admins only.
 
 use domain::api::{CreateRoleRequest, ListResponse, RoleView, UpdateRoleRequest};
-use domain::audit::AuditAction;
+use domain::audit::{AuditAction, TargetKind};
 use domain::error::ErrorCode;
 use domain::permission::SystemRole;
 use serde_json::json;
@@ -56,7 +56,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         &db,
         &me,
         AuditAction::RoleCreate,
-        ("role", &id),
+        (TargetKind::Role, &id),
         json!({"name": new.name, "permissions": new.permissions, "member_ids": new.member_ids}),
         ctx.data.now,
     )?);
@@ -107,7 +107,7 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         &db,
         &me,
         AuditAction::RoleUpdate,
-        ("role", &role.id),
+        (TargetKind::Role, &role.id),
         json!({"name": change.name, "permissions": change.permissions, "member_ids": change.member_ids}),
         ctx.data.now,
     )?);
@@ -133,7 +133,14 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
     }
     db.batch(vec![
         roles::delete(&db, &role.id)?,
-        audit::by(&db, &me, AuditAction::RoleDelete, ("role", &role.id), json!({"name": role.name}), ctx.data.now)?,
+        audit::by(
+            &db,
+            &me,
+            AuditAction::RoleDelete,
+            (TargetKind::Role, &role.id),
+            json!({"name": role.name}),
+            ctx.data.now,
+        )?,
     ])
     .await?;
     if revocation::people(&ctx.env, &db, &json_list::<String>(&role.member_ids), ctx.data.now).await? {

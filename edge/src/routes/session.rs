@@ -11,7 +11,7 @@
 //! Every attempt that reaches the account check leaves an audit row with its real reason.
 
 use domain::api::{MeResponse, SignInRequest};
-use domain::audit::AuditAction;
+use domain::audit::{AuditAction, TargetKind};
 use domain::error::ErrorCode;
 use domain::session::Judge;
 use serde_json::json;
@@ -120,7 +120,7 @@ pub async fn post(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
                 at: now,
                 actor: Actor { kind: audit::ActorKind::User, id: Some(user.id.clone()) },
                 action: AuditAction::SessionSignIn,
-                target: Some(("user", &user.id)),
+                target: Some((TargetKind::User, &user.id)),
                 success: true,
                 detail: json!({"client": judge.as_str()}),
             },
@@ -145,7 +145,7 @@ fn failure<'a>(email: &str, user_id: Option<&'a str>, judge: Judge, reason: &str
         at: now,
         actor: Actor::anonymous(),
         action: AuditAction::SessionSignIn,
-        target: user_id.map(|id| ("user", id)),
+        target: user_id.map(|id| (TargetKind::User, id)),
         success: false,
         detail: json!({"email": email, "reason": reason, "client": judge.as_str()}),
     }
@@ -171,7 +171,7 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
                     at: ctx.data.now,
                     actor: Actor { kind: audit::ActorKind::User, id: Some(user_id.clone()) },
                     action: AuditAction::SessionSignOut,
-                    target: Some(("user", user_id)),
+                    target: Some((TargetKind::User, user_id)),
                     success: true,
                     detail: json!({}),
                 },

@@ -2,7 +2,7 @@
 //! test, "my connections" with token status, and forgetting my token.
 
 use domain::api::{ListResponse, MyConnectionView, TestResponse, TokenRequest};
-use domain::audit::AuditAction;
+use domain::audit::{AuditAction, TargetKind};
 use domain::connection::{GrantType, StatusEvent};
 use domain::error::ErrorCode;
 use domain::provider_revocation::DropReason;
@@ -173,7 +173,7 @@ pub(crate) async fn refuse(
             at: now,
             actor: me.actor(),
             action,
-            target: Some(("connection", connection_id)),
+            target: Some((TargetKind::Connection, connection_id)),
             success: false,
             detail,
         };
@@ -222,7 +222,7 @@ pub async fn test(req: Request, ctx: Ctx) -> ApiResult<Response> {
             at: now,
             actor: me.actor(),
             action: AuditAction::ConnectionTest,
-            target: Some(("connection", &row.id)),
+            target: Some((TargetKind::Connection, &row.id)),
             success: ok,
             detail: json!({"detail": detail}),
         },
@@ -278,7 +278,7 @@ pub async fn forget_mine(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let mut batch = provider_revocation::statements(&db, &revocations)?;
     batch.extend([
         tokens::delete(&db, &token_id)?,
-        audit::by(&db, &me, AuditAction::TokenForget, ("connection", id), json!({}), ctx.data.now)?,
+        audit::by(&db, &me, AuditAction::TokenForget, (TargetKind::Connection, id), json!({}), ctx.data.now)?,
     ]);
     db.batch(batch).await?;
     vault::reset(&ctx.env, &db, &token_id).await?;

@@ -5,7 +5,7 @@
 //! bot key never changes its owner's password, roles or active flag.
 
 use domain::api::{CreateUserRequest, ListResponse, UpdateUserRequest, UserView};
-use domain::audit::AuditAction;
+use domain::audit::{AuditAction, TargetKind};
 use domain::error::ErrorCode;
 use domain::permission::SystemRole;
 use domain::stewardship::PersonChange;
@@ -53,7 +53,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         &db,
         &me,
         AuditAction::UserCreate,
-        ("user", &id),
+        (TargetKind::User, &id),
         json!({"email": new.email, "role_ids": new.role_ids}),
         ctx.data.now,
     )?);
@@ -119,7 +119,7 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         &db,
         &me,
         AuditAction::UserUpdate,
-        ("user", &user.id),
+        (TargetKind::User, &user.id),
         json!({"changed": changed, "active": change.active, "role_ids": change.role_ids}),
         ctx.data.now,
     )?);
@@ -142,7 +142,14 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
         .map_err(stewardship::refused)?;
     let now = ctx.data.now;
     let mut batch = set_active(&db, &user.id, false, now)?;
-    batch.push(audit::by(&db, &me, AuditAction::UserDeactivate, ("user", &user.id), json!({}), ctx.data.now)?);
+    batch.push(audit::by(
+        &db,
+        &me,
+        AuditAction::UserDeactivate,
+        (TargetKind::User, &user.id),
+        json!({}),
+        ctx.data.now,
+    )?);
     stewardship::commit(&db, batch, guard, ApiError::from).await?;
     if revocation::people(&ctx.env, &db, std::slice::from_ref(&user.id), now).await? {
         crate::provider_revocation::soon(&ctx);

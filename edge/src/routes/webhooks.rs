@@ -4,7 +4,7 @@
 //! it sealed. Delivery itself is `courier.rs`.
 
 use domain::api::ListResponse;
-use domain::audit::AuditAction;
+use domain::audit::{AuditAction, TargetKind};
 use domain::webhook::{
     self, ROLL_OVERLAP_SECONDS, RedeliverRequest, WebhookEvent, WebhookInput, WebhookSecretResponse,
 };
@@ -51,7 +51,7 @@ pub async fn create(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
             &db,
             &me,
             AuditAction::WebhookCreate,
-            ("webhook", &id),
+            (TargetKind::Webhook, &id),
             json!({"url": valid.url, "events": valid.events, "enabled": valid.enabled}),
             now,
         )?,
@@ -76,7 +76,7 @@ pub async fn update(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
             &db,
             &me,
             AuditAction::WebhookUpdate,
-            ("webhook", &row.id),
+            (TargetKind::Webhook, &row.id),
             json!({"url": valid.url, "events": valid.events, "enabled": valid.enabled}),
             now,
         )?,
@@ -96,7 +96,14 @@ pub async fn delete(req: Request, ctx: Ctx) -> ApiResult<Response> {
     // Its messages and attempts go with it (cascade); the audit row stays.
     db.batch(vec![
         rows::delete(&db, &row.id)?,
-        audit::by(&db, &me, AuditAction::WebhookDelete, ("webhook", &row.id), json!({"url": row.url}), ctx.data.now)?,
+        audit::by(
+            &db,
+            &me,
+            AuditAction::WebhookDelete,
+            (TargetKind::Webhook, &row.id),
+            json!({"url": row.url}),
+            ctx.data.now,
+        )?,
     ])
     .await?;
     Ok(Response::empty()?.with_status(204))
@@ -126,7 +133,7 @@ pub async fn roll_secret(req: Request, ctx: Ctx) -> ApiResult<Response> {
             &db,
             &me,
             AuditAction::WebhookRollSecret,
-            ("webhook", &row.id),
+            (TargetKind::Webhook, &row.id),
             json!({"previous_until": until}),
             now,
         )?,
@@ -147,7 +154,14 @@ pub async fn send_test(req: Request, ctx: Ctx) -> ApiResult<Response> {
     let body = webhook::payload(&o);
     db.batch(vec![
         rows::enqueue_to(&db, &row.id, WebhookEvent::Test, &body, worker::Date::now().as_millis() as i64)?,
-        audit::by(&db, &me, AuditAction::WebhookSend, ("webhook", &row.id), json!({"event": WebhookEvent::Test}), now)?,
+        audit::by(
+            &db,
+            &me,
+            AuditAction::WebhookSend,
+            (TargetKind::Webhook, &row.id),
+            json!({"event": WebhookEvent::Test}),
+            now,
+        )?,
     ])
     .await?;
     courier::kick(&ctx.env, &row.id).await;
@@ -169,7 +183,7 @@ pub async fn redeliver(mut req: Request, ctx: Ctx) -> ApiResult<Response> {
         audit::by_event(
             &me,
             AuditAction::WebhookSend,
-            ("webhook", &row.id),
+            (TargetKind::Webhook, &row.id),
             json!({"delivery_id": body.delivery_id}),
             ctx.data.now,
         ),

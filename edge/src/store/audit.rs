@@ -1,7 +1,7 @@
 //! The audit log: who did what to which target, with what outcome. Rows are only ever added.
 //! Callers pass `detail` JSON that never holds a secret.
 
-pub use domain::audit::{ActorKind, AuditAction, Outcome};
+pub use domain::audit::{ActorKind, AuditAction, Outcome, TargetKind};
 use serde::{Deserialize, Serialize};
 use worker::{D1Database, D1PreparedStatement, query};
 
@@ -29,7 +29,7 @@ pub struct Event<'a> {
     pub at: i64,
     pub actor: Actor,
     pub action: AuditAction,
-    pub target: Option<(&'a str, &'a str)>,
+    pub target: Option<(TargetKind, &'a str)>,
     pub success: bool,
     pub detail: serde_json::Value,
 }
@@ -44,7 +44,7 @@ pub struct Row {
     pub actor_kind: ActorKind,
     pub actor_id: Option<String>,
     pub action: AuditAction,
-    pub target_kind: Option<String>,
+    pub target_kind: Option<TargetKind>,
     pub target_id: Option<String>,
     pub outcome: Outcome,
     pub detail: String,
@@ -64,7 +64,7 @@ impl Row {
             actor_kind: event.actor.kind,
             actor_id: event.actor.id,
             action: event.action,
-            target_kind: target_kind.map(str::to_string),
+            target_kind,
             target_id: target_id.map(str::to_string),
             outcome: Outcome::of(event.success),
             detail: event.detail.to_string(),
@@ -136,7 +136,7 @@ pub async fn record(db: &D1Database, event: Event<'_>) -> ApiResult<()> {
 pub fn by_event<'a>(
     principal: &crate::auth::Principal,
     action: AuditAction,
-    target: (&'a str, &'a str),
+    target: (TargetKind, &'a str),
     detail: serde_json::Value,
     now: i64,
 ) -> Event<'a> {
@@ -148,7 +148,7 @@ pub fn by(
     db: &D1Database,
     principal: &crate::auth::Principal,
     action: AuditAction,
-    target: (&str, &str),
+    target: (TargetKind, &str),
     detail: serde_json::Value,
     now: i64,
 ) -> ApiResult<D1PreparedStatement> {
