@@ -29,6 +29,12 @@ pub fn check_declared(content_length: Option<&str>) -> Declared {
     }
 }
 
+/// Whether the request declares a length within the cap: then the runtime hands over exactly
+/// that many bytes, and the body can be read whole in one step instead of chunk by chunk.
+pub fn declared_within_cap(content_length: Option<&str>) -> bool {
+    content_length.map(str::trim).and_then(|v| v.parse::<u64>().ok()).is_some_and(|n| n <= MAX_BODY_BYTES as u64)
+}
+
 /// Whether a body that has reached `read_so_far` bytes is over the cap.
 pub fn over_cap(read_so_far: usize) -> bool {
     read_so_far > MAX_BODY_BYTES
@@ -48,6 +54,16 @@ mod tests {
         assert_eq!(check_declared(Some("65537")), Declared::TooLarge);
         assert_eq!(check_declared(Some(" 8388608 ")), Declared::TooLarge);
         assert_eq!(check_declared(Some("18446744073709551615")), Declared::TooLarge);
+    }
+
+    #[test]
+    fn only_a_declared_length_within_the_cap_is_read_whole() {
+        assert!(declared_within_cap(Some("23")));
+        assert!(declared_within_cap(Some(" 65536 ")));
+        assert!(!declared_within_cap(Some("65537")));
+        assert!(!declared_within_cap(Some("-1")));
+        assert!(!declared_within_cap(Some("twelve")));
+        assert!(!declared_within_cap(None));
     }
 
     #[test]

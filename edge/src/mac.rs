@@ -2,6 +2,13 @@
 //! key (so keys the product never issued are refused before any storage or object is touched)
 //! and the signature of device cookies. HMAC-SHA256; each use feeds its own label first, so a
 //! tag made for one can never pass as the other. Tags are compared in constant time.
+//!
+//! The key is read, decoded and keyed into HMAC once per isolate (`from_env`), not once per
+//! request: a bot key's tag is checked on every call of the hot path. A secret changes only with
+//! a new version of the worker, and a new version runs in new isolates.
+
+use std::cell::OnceCell;
+use std::rc::Rc;
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -27,13 +34,28 @@ impl Purpose {
     }
 }
 
-/// The key; no `Debug`, so it cannot end up in a log.
-pub struct MacKey(Vec<u8>);
+/// The key, as HMAC keyed with it (the state before any input); no `Debug`, so it cannot end up
+/// in a log.
+pub struct MacKey(HmacSha256);
+
+thread_local! {
+    /// This isolate's key, once it was read successfully (a failure is not kept: it is read again).
+    static ISOLATE_KEY: OnceCell<Rc<MacKey>> = const { OnceCell::new() };
+}
 
 impl MacKey {
-    /// `MAC_KEY` from the worker's secrets (or vars, as `wrangler dev --var` passes it). Without
-    /// it nothing that needs it works: no silent fallback to a guessable key.
-    pub fn from_env(env: &Env) -> ApiResult<MacKey> {
+    /// `MAC_KEY` from the worker's secrets (or vars, as `wrangler dev --var` passes it), read
+    /// once per isolate. Without it nothing that needs it works: no silent fallback to a
+    /// guessable key.
+    pub fn from_env(env: &Env) -> ApiResult<Rc<MacKey>> {
+        if let Some(key) = ISOLATE_KEY.with(|k| k.get().cloned()) {
+            return Ok(key);
+        }
+        let key = Rc::new(MacKey::read(env)?);
+        Ok(ISOLATE_KEY.with(|k| k.get_or_init(|| key).clone()))
+    }
+
+    fn read(env: &Env) -> ApiResult<MacKey> {
         use base64::Engine;
         let raw = env.secret("MAC_KEY").or_else(|_| env.var("MAC_KEY")).map(|v| v.to_string()).map_err(|_| {
             ApiError::internal(
@@ -47,11 +69,11 @@ impl MacKey {
         if bytes.len() < 32 {
             return Err(ApiError::internal(format!("MAC_KEY has {} bytes; it needs 32", bytes.len())));
         }
-        Ok(MacKey(bytes))
+        Ok(MacKey(HmacSha256::new_from_slice(&bytes).map_err(ApiError::internal)?))
     }
 
     fn mac(&self, purpose: Purpose, text: &str) -> ApiResult<HmacSha256> {
-        let mut mac = HmacSha256::new_from_slice(&self.0).map_err(ApiError::internal)?;
+        let mut mac = self.0.clone();
         mac.update(purpose.label());
         mac.update(text.as_bytes());
         Ok(mac)

@@ -1,7 +1,7 @@
 //! Reading requests: a JSON body of at most 64 KiB (the one place request bodies are read), query
 //! parameters and list paging.
 
-use domain::body::{Declared, MAX_BODY_BYTES, check_declared, keep_draining, over_cap};
+use domain::body::{Declared, MAX_BODY_BYTES, check_declared, declared_within_cap, keep_draining, over_cap};
 use js_sys::{Reflect, Uint8Array};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
@@ -47,6 +47,11 @@ pub fn check_length(req: &Request) -> ApiResult<()> {
 /// connection, so a modest overshoot is drained to let the 413 arrive; a huge one is cut off.
 pub async fn capped_body(req: &mut Request) -> ApiResult<Vec<u8>> {
     check_length(req)?;
+    // A declared length within the cap (what every client of the token API sends): the runtime
+    // delivers exactly that many bytes, so one read takes them all (fewer awaits on the hot path).
+    if declared_within_cap(req.headers().get("content-length")?.as_deref()) {
+        return Ok(req.bytes().await?);
+    }
     let Some(stream) = req.inner().body() else { return Ok(Vec::new()) };
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut body = Vec::new();

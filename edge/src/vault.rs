@@ -10,7 +10,7 @@
 //! that changes access resets the vaults noted there (`revocation::keys_of_users`).
 
 use domain::audit::{AuditAction, TargetKind};
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -139,6 +139,11 @@ struct Cached {
     /// The row's revision (`store::tokens`): a refresh writes over this one only. `None` for a
     /// set no refresh starts from (fetched by client credentials).
     revision: Option<i64>,
+    /// The token API's answer body (`response` as JSON), rendered on first use and shared by the
+    /// copies of this set: nothing in it counts down (`expires_at` is a time, not a duration).
+    /// Only a copy that keeps every field of `response` may keep it (`..c` changing the brake or
+    /// `needs_reauth`); a new set starts with an empty one.
+    rendered: Rc<OnceCell<Secret>>,
 }
 
 impl Cached {
@@ -157,7 +162,17 @@ impl Cached {
             last_attempt_at: None,
             held_since: 0,
             revision: None,
+            rendered: Rc::default(),
         }
+    }
+
+    /// The token API's answer body, rendered once per set.
+    fn response_body(&self) -> serde_json::Result<String> {
+        if let Some(body) = self.rendered.get() {
+            return Ok(body.expose().to_string());
+        }
+        let body = serde_json::to_string(&self.response())?;
+        Ok(self.rendered.get_or_init(|| Secret::new(body)).expose().to_string())
     }
 
     fn response(&self) -> TokenResponse {
@@ -311,7 +326,10 @@ impl TokenVault {
 
     async fn issue(&self, ask: &VaultRequest) -> Reply {
         let (reply, refreshed) = match self.token(ask).await {
-            Ok(served) => (json_reply(200, &served.token.response()), served.refreshed),
+            Ok(served) => match served.token.response_body() {
+                Ok(body) => (Reply::new(200, body), served.refreshed),
+                Err(e) => (error_reply(&ApiError::internal(e)), false),
+            },
             Err(failure) => {
                 if let VaultFailure::Internal(detail) | VaultFailure::Unavailable(detail) = &failure {
                     worker::console_error!("vault {}: {detail}", ask.connection_id);
@@ -396,7 +414,13 @@ impl TokenVault {
             if let Some(k) = self.keys.borrow_mut().get_mut(key_hash) {
                 k.touched_at = Some(now);
             }
-            api_keys::touch(&store::database(&self.env)?, &access.caller.key_id, now).await?;
+            // Bookkeeping, off the call's path: the answer does not wait for a D1 write.
+            let (db, key_id) = (store::database(&self.env)?, access.caller.key_id.clone());
+            worker::wasm_bindgen_futures::spawn_local(async move {
+                if let Err(e) = api_keys::touch(&db, &key_id, now).await {
+                    worker::console_error!("key {key_id}: last use not recorded: {:?}", e.code());
+                }
+            });
         }
         Ok(access)
     }
@@ -649,6 +673,7 @@ async fn load(env: &Env, ask: &VaultRequest) -> Result<Option<Cached>, VaultFail
         last_attempt_at: row.last_refresh_at,
         held_since: clock::now(),
         revision: Some(row.revision),
+        rendered: Rc::default(),
     }))
 }
 
@@ -733,6 +758,7 @@ async fn refresh(env: Env, ask: VaultRequest, current: Option<Cached>) -> Result
                     GrantType::ClientCredentials => None,
                     _ => revision.map(|r| r + 1),
                 },
+                rendered: Rc::default(),
             })
         }
         Err(failure) => {
