@@ -44,8 +44,14 @@ export async function seedConnections(worker, scratch, from, count) {
  * what it is) makes the next list call read them.
  */
 export async function forgetListMemory(admin, role) {
-  const answer = await admin.patch(`/api/v1/roles/${role.id}`, { description: role.description });
-  if (answer.status !== 200) throw new Error(`resetting the list memory failed: ${answer.status} ${answer.text}`);
+  // Right after `wrangler d1 execute` wrote the database file from outside, local D1 has once
+  // answered "Your worker restarted mid-request" (503) to the next write: that is retried.
+  for (let attempt = 1; ; attempt += 1) {
+    const answer = await admin.patch(`/api/v1/roles/${role.id}`, { description: role.description });
+    if (answer.status === 200) return;
+    if (answer.status !== 503 || attempt === 3) throw new Error(`resetting the list memory failed: ${answer.status} ${answer.text}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }
 
 /** A wrk script that sends the token call with `keys` in turn. */
